@@ -1,0 +1,58 @@
+// The one interface every inference engine implements: embedded llama.cpp, MLX, Ollama,
+// OpenAI-compatible servers. The fallback chain is written against it too.
+import type { ChatMessage } from '../engine/types';
+
+export type { ChatMessage };
+
+export interface GenerateRequest {
+  messages: ChatMessage[];
+  /** Constrain the output to JSON matching this schema. */
+  jsonSchema?: object;
+  maxTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  seed?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  /** Streamed text pieces as they arrive. */
+  onToken?: (piece: string) => void;
+}
+
+export interface GenerateTimings {
+  /** Time spent loading the model for this call (0 when already loaded). */
+  loadMs: number;
+  promptTokens?: number;
+  cachedTokens?: number;
+  promptMs?: number;
+  timeToFirstTokenMs: number;
+  generatedTokens?: number;
+  generationMs: number;
+  totalMs: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  /** The backend that actually answered (after any fallback), e.g. "llama.cpp", "ollama". */
+  backend: string;
+  model: string;
+  stopReason: 'eos' | 'stop' | 'length' | 'abort';
+  timings: GenerateTimings;
+}
+
+export interface BackendStatus {
+  backend: string;
+  available: boolean;
+  /** One line a user can read: what is there, or what is missing and what to do. */
+  detail: string;
+  model?: string;
+  endpoint?: string;
+}
+
+export interface InferenceBackend {
+  readonly name: string;
+  status(): Promise<BackendStatus>;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  dispose(): Promise<void>;
+}
