@@ -1,0 +1,357 @@
+// Loads the effective configuration: defaults < config file < CMDAI_* environment < flags.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { CmdaiError } from '../errors';
+import {
+  BackendName,
+  CONFIG_KEYS,
+  ConfigKey,
+  ConfigValue,
+  KeySpec,
+  SafetyPolicy,
+  ShellName,
+  canonicalKey,
+  checkText,
+  checkTyped,
+  envVarFor,
+  expectedValue,
+  isConfigKey,
+} from './keys';
+import { configFilePath } from './paths';
+
+export * from './keys';
+export { configDir, configFilePath, cacheDir, promptCacheDir } from './paths';
+
+export interface RemoteBackendSettings {
+  endpoint?: string;
+  model?: string;
+  timeout_ms: number;
+  connect_timeout_ms: number;
+  retries: number;
+}
+
+export interface CustomModelEntry {
+  name: string;
+  url?: string;
+  repo?: string;
+  file?: string;
+  revision?: string;
+  sha256?: string;
+}
+
+export interface CmdaiConfig {
+  backend: BackendName;
+  fallback: BackendName[];
+  /** Embedded-engine model: catalog name or .gguf path. Unset means the catalog default. */
+  model?: string;
+  /** Unset means detect from the environment. */
+  shell?: ShellName;
+  safety: { policy: SafetyPolicy; allow: string[]; deny: string[] };
+  ollama: RemoteBackendSettings & { keep_alive?: string };
+  openai: RemoteBackendSettings & { api_key?: string };
+  models: { dir?: string; custom: CustomModelEntry[] };
+  /** The config file that was read (it may not exist). */
+  file: string;
+  /** Where each explicitly set key came from. */
+  sources: Partial<Record<ConfigKey, ConfigSource>>;
+}
+
+export type ConfigSource = 'file' | 'env' | 'flag';
+
+/** Settings given on the command line, keyed by config key, as text. */
+export type FlagOverrides = Partial<Record<ConfigKey, string | number>>;
+
+export interface LoadConfigOptions {
+  /** Explicit config file (from --config); it must exist. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: FlagOverrides;
+  /** Flag spelling for each key, so errors name what the user typed. */
+  flagNames?: Partial<Record<ConfigKey, string>>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_RETRIES = 2;
+
+export function defaultConfig(file: string): CmdaiConfig {
+  const remote = (): RemoteBackendSettings => ({
+    timeout_ms: DEFAULT_TIMEOUT_MS,
+    connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+    retries: DEFAULT_RETRIES,
+  });
+  return {
+    backend: 'embedded',
+    fallback: [],
+    safety: { policy: 'moderate', allow: [], deny: [] },
+    ollama: { ...remote(), endpoint: 'http://127.0.0.1:11434' },
+    openai: remote(),
+    models: { custom: [] },
+    file,
+    sources: {},
+  };
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): CmdaiConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? configFilePath({ env });
+  const config = defaultConfig(file);
+
+  const text = readConfigText(file, options.file !== undefined || env.CMDAI_CONFIG !== undefined);
+  if (text !== undefined) {
+    const values = parseConfigText(text, file);
+    for (const [key, value] of values.settings) assign(config, key, value, 'file');
+    config.models.custom = values.customModels;
+  }
+
+  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
+    const names = [envVarFor(key)];
+    if (key === 'safety.policy') names.push('CMDAI_SAFETY');
+    if (key === 'openai.api_key') names.push('OPENAI_API_KEY');
+    const name = names.find((candidate) => env[candidate] !== undefined && env[candidate] !== '');
+    if (!name) continue;
+    const checked = checkText(CONFIG_KEYS[key], env[name]!);
+    if (!checked.ok) {
+      throw new CmdaiError('CONFIG', `Environment variable ${name}=${JSON.stringify(env[name])} is not valid: ${key} must be ${checked.expected}.`, {
+        hint: `Fix or unset ${name}.`,
+      });
+    }
+    assign(config, key, checked.value, 'env');
+  }
+
+  for (const [key, raw] of Object.entries(options.flags ?? {}) as [ConfigKey, string | number | undefined][]) {
+    if (raw === undefined) continue;
+    const checked = checkText(CONFIG_KEYS[key], String(raw));
+    if (!checked.ok) {
+      const flag = options.flagNames?.[key] ?? `--${key}`;
+      throw new CmdaiError('USAGE', `${flag} ${JSON.stringify(String(raw))} is not valid: it must be ${checked.expected}.`);
+    }
+    assign(config, key, checked.value, 'flag');
+  }
+  return config;
+}
+
+function readConfigText(file: string, mustExist: boolean): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !mustExist) return undefined;
+    if (code === 'ENOENT') {
+      throw new CmdaiError('CONFIG', `Config file not found: ${file}`, {
+        hint: 'Check the path given with --config or CMDAI_CONFIG, or create it with `cmdai config set <key> <value>`.',
+      });
+    }
+    throw new CmdaiError('CONFIG', `Cannot read config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+interface ParsedConfigFile {
+  settings: [ConfigKey, ConfigValue][];
+  customModels: CustomModelEntry[];
+}
+
+const TABLES = new Set(['safety', 'ollama', 'openai', 'models']);
+
+/** Parses and validates the file's text; errors name the file, the line and the key. */
+export function parseConfigText(text: string, file: string): ParsedConfigFile {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const reason = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+      throw new CmdaiError('CONFIG', `${file}:${err.line}: not valid TOML (${reason}).`, {
+        hint: 'Fix that line, or move the file away to start from defaults.',
+      });
+    }
+    throw err;
+  }
+
+  const settings: [ConfigKey, ConfigValue][] = [];
+  let customModels: CustomModelEntry[] = [];
+  const fail = (key: string, message: string): never => {
+    const line = findKeyLine(text, key);
+    throw new CmdaiError('CONFIG', `${file}${line ? `:${line}` : ''}: ${message}`, {
+      hint: `Fix or remove "${key}"; \`cmdai config set ${key} <value>\` checks a value before writing it.`,
+    });
+  };
+  const take = (key: string, value: unknown) => {
+    const canonical = canonicalKey(key);
+    if (!isConfigKey(canonical)) return fail(key, `unknown key "${key}". Known keys: ${knownKeysText()}.`);
+    const checked = checkTyped(CONFIG_KEYS[canonical], value);
+    if (!checked.ok) return fail(key, `"${key}" must be ${checked.expected} (found ${describeFound(value)}).`);
+    settings.push([canonical, checked.value]);
+  };
+
+  for (const [top, value] of Object.entries(doc)) {
+    const isTable = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+    if (TABLES.has(top) && isTable) {
+      for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
+        if (top === 'models' && sub === 'custom') customModels = checkCustomModels(subValue, text, file);
+        else take(`${top}.${sub}`, subValue);
+      }
+    } else if (top === 'safety' || !TABLES.has(top)) {
+      take(top, value);
+    } else {
+      fail(top, `"${top}" must be a table ([${top}]).`);
+    }
+  }
+  return { settings, customModels };
+}
+
+function checkCustomModels(value: unknown, text: string, file: string): CustomModelEntry[] {
+  const fail = (message: string): never => {
+    const line = findKeyLine(text, 'models.custom');
+    throw new CmdaiError('CONFIG', `${file}${line ? `:${line}` : ''}: ${message}`, {
+      hint: 'Each [[models.custom]] needs name, and url or repo + file; sha256 is 64 hex digits.',
+    });
+  };
+  if (!Array.isArray(value)) return fail('"models.custom" must be written as [[models.custom]] tables.');
+  return value.map((entry: unknown, index: number) => {
+    const where = `[[models.custom]] entry ${index + 1}`;
+    if (typeof entry !== 'object' || entry === null) return fail(`${where} must be a table.`);
+    const known = new Set(['name', 'url', 'repo', 'file', 'revision', 'sha256']);
+    const record = entry as Record<string, unknown>;
+    for (const [key, field] of Object.entries(record)) {
+      if (!known.has(key)) fail(`${where}: unknown key "${key}" (known: ${[...known].join(', ')}).`);
+      if (typeof field !== 'string' || field === '') fail(`${where}: "${key}" must be a non-empty string.`);
+    }
+    const model = record as unknown as CustomModelEntry;
+    if (!model.name) fail(`${where}: "name" is required.`);
+    if (!model.url && !(model.repo && model.file)) fail(`${where} ("${model.name}"): give either url, or repo and file.`);
+    if (model.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(model.sha256)) {
+      fail(`${where} ("${model.name}"): sha256 must be 64 hex digits.`);
+    }
+    return model;
+  });
+}
+
+function describeFound(value: unknown): string {
+  if (Array.isArray(value)) return `a list ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return 'a table';
+  return String(value);
+}
+
+function knownKeysText(): string {
+  return Object.keys(CONFIG_KEYS).join(', ');
+}
+
+/** The 1-based line where a dotted key is set, following [table] headers; undefined if not found. */
+export function findKeyLine(text: string, dottedKey: string): number | undefined {
+  const lines = text.split(/\r?\n/);
+  let table = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      table = unquoteKey(header[1]);
+      if (table === dottedKey) return i + 1;
+      continue;
+    }
+    const assignment = /^([A-Za-z0-9_."'-]+?)\s*=/.exec(line);
+    if (!assignment) continue;
+    const key = unquoteKey(assignment[1]);
+    const full = table ? `${table}.${key}` : key;
+    if (full === dottedKey || (dottedKey === 'safety.policy' && full === 'safety')) return i + 1;
+  }
+  return undefined;
+}
+
+function unquoteKey(key: string): string {
+  return key
+    .split('.')
+    .map((part) => part.trim().replace(/^["']|["']$/g, ''))
+    .join('.');
+}
+
+function assign(config: CmdaiConfig, key: ConfigKey, value: ConfigValue, source: ConfigSource): void {
+  const [head, tail] = key.split('.') as [string, string | undefined];
+  const target = config as unknown as Record<string, Record<string, unknown>>;
+  if (tail === undefined) (config as unknown as Record<string, unknown>)[head] = value;
+  else target[head][tail] = value;
+  config.sources[key] = source;
+}
+
+/** The effective value of a key (api_key redacted unless asked). */
+export function getConfigValue(config: CmdaiConfig, key: string, options: { reveal?: boolean } = {}): ConfigValue | undefined {
+  const canonical = canonicalKey(key);
+  if (!isConfigKey(canonical)) {
+    throw new CmdaiError('USAGE', `Unknown config key "${key}".`, { hint: `Known keys: ${knownKeysText()}.` });
+  }
+  const [head, tail] = canonical.split('.');
+  const root = config as unknown as Record<string, unknown>;
+  const value = (tail === undefined ? root[head] : (root[head] as Record<string, unknown>)[tail]) as ConfigValue | undefined;
+  if (canonical === 'openai.api_key' && value !== undefined && !options.reveal) return '(set, hidden)';
+  return value;
+}
+
+/**
+ * Validates `value` for `key` and writes it into the config file, creating the file if needed.
+ * Only the one line changes, so comments and layout survive.
+ */
+export function setConfigValue(file: string, key: string, value: string): ConfigValue {
+  const canonical = canonicalKey(key);
+  if (!isConfigKey(canonical)) {
+    throw new CmdaiError('USAGE', `Unknown config key "${key}".`, { hint: `Known keys: ${knownKeysText()}.` });
+  }
+  const spec: KeySpec = CONFIG_KEYS[canonical];
+  const checked = checkText(spec, value);
+  if (!checked.ok) {
+    throw new CmdaiError('USAGE', `Not saved: "${key}" must be ${expectedValue(spec)} (got ${JSON.stringify(value)}).`);
+  }
+  const existing = readConfigText(file, false) ?? '';
+  const updated = writeKey(existing, canonical, checked.value);
+  // Re-validate the whole result so a bad existing file is reported before anything is written.
+  parseConfigText(updated, file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, updated, { mode: 0o600 });
+  fs.renameSync(temp, file);
+  return checked.value;
+}
+
+function tomlValue(value: ConfigValue): string {
+  if (Array.isArray(value)) return `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+function writeKey(text: string, key: ConfigKey, value: ConfigValue): string {
+  const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
+  const [table, name] = key.includes('.') ? (key.split('.') as [string, string]) : ['', key];
+  const rendered = `${name} = ${tomlValue(value)}`;
+
+  // A top-level `safety = "..."` string and a [safety] table cannot both exist: move to the table.
+  if (table === 'safety') {
+    const bare = lines.findIndex((line) => /^\s*safety\s*=/.test(line));
+    if (bare >= 0 && !lines.some((line) => /^\s*\[\s*safety\s*\]/.test(line))) {
+      const policy = /=\s*(.*)$/.exec(lines[bare])![1];
+      lines.splice(bare, 1);
+      lines.push('', '[safety]', `policy = ${policy}`);
+    } else if (bare >= 0) {
+      lines.splice(bare, 1);
+    }
+  }
+
+  const existingLine = findKeyLine(lines.join('\n'), key);
+  if (existingLine !== undefined && !/^\s*\[/.test(lines[existingLine - 1])) {
+    lines[existingLine - 1] = rendered;
+    return lines.join('\n') + '\n';
+  }
+  if (table === '') {
+    const firstTable = lines.findIndex((line) => /^\s*\[/.test(line));
+    if (firstTable < 0) lines.push(rendered);
+    else lines.splice(firstTable, 0, rendered, '');
+    return lines.join('\n') + '\n';
+  }
+  const header = lines.findIndex((line) => new RegExp(`^\\s*\\[\\s*${table}\\s*\\]`).test(line));
+  if (header < 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push(`[${table}]`, rendered);
+  } else {
+    lines.splice(header + 1, 0, rendered);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,125 @@
+// Every setting cmdai reads, how it is spelled in TOML, and what values it accepts.
+// One table drives the file validator, the CMDAI_* environment variables, flags and `config set`.
+
+export const BACKEND_NAMES = ['embedded', 'ollama', 'openai'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export const SHELL_NAMES = ['bash', 'zsh', 'fish', 'sh', 'dash', 'ksh', 'powershell', 'pwsh', 'cmd'] as const;
+export type ShellName = (typeof SHELL_NAMES)[number];
+
+export const SAFETY_POLICIES = ['strict', 'moderate', 'permissive'] as const;
+export type SafetyPolicy = (typeof SAFETY_POLICIES)[number];
+
+export type ConfigValue = string | number | string[];
+
+export type KeySpec =
+  | { kind: 'enum'; values: readonly string[]; describe: string }
+  | { kind: 'string'; describe: string }
+  | { kind: 'url'; describe: string }
+  | { kind: 'int'; min: number; describe: string }
+  | { kind: 'list'; values?: readonly string[]; describe: string };
+
+export const CONFIG_KEYS = {
+  backend: { kind: 'enum', values: BACKEND_NAMES, describe: 'which backend answers first' },
+  fallback: { kind: 'list', values: BACKEND_NAMES, describe: 'backends tried in order when the first is unreachable' },
+  model: { kind: 'string', describe: 'model for the embedded engine: a catalog name or a path to a .gguf file' },
+  shell: { kind: 'enum', values: SHELL_NAMES, describe: 'target shell (detected from the environment when unset)' },
+  'safety.policy': { kind: 'enum', values: SAFETY_POLICIES, describe: 'what the safety check blocks or confirms' },
+  'safety.allow': { kind: 'list', describe: 'commands (patterns) you always allow' },
+  'safety.deny': { kind: 'list', describe: 'commands (patterns) you always block' },
+  'ollama.endpoint': { kind: 'url', describe: 'Ollama server URL' },
+  'ollama.model': { kind: 'string', describe: 'model name on the Ollama server' },
+  'ollama.keep_alive': { kind: 'string', describe: 'how long Ollama keeps the model loaded (e.g. "5m")' },
+  'ollama.timeout_ms': { kind: 'int', min: 1, describe: 'response timeout in milliseconds' },
+  'ollama.connect_timeout_ms': { kind: 'int', min: 1, describe: 'connect timeout in milliseconds' },
+  'ollama.retries': { kind: 'int', min: 0, describe: 'retries on connection errors, 5xx and 429' },
+  'openai.endpoint': { kind: 'url', describe: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1' },
+  'openai.model': { kind: 'string', describe: 'model name on the server' },
+  'openai.api_key': { kind: 'string', describe: 'API key sent as a Bearer token' },
+  'openai.timeout_ms': { kind: 'int', min: 1, describe: 'response timeout in milliseconds' },
+  'openai.connect_timeout_ms': { kind: 'int', min: 1, describe: 'connect timeout in milliseconds' },
+  'openai.retries': { kind: 'int', min: 0, describe: 'retries on connection errors, 5xx and 429' },
+  'models.dir': { kind: 'string', describe: 'where downloaded models are kept' },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key);
+}
+
+/** `safety` alone means the policy; it is also the natural thing to type in `config set safety strict`. */
+export function canonicalKey(key: string): string {
+  return key === 'safety' ? 'safety.policy' : key;
+}
+
+/** The environment variable for a key: ollama.timeout_ms -> CMDAI_OLLAMA_TIMEOUT_MS. */
+export function envVarFor(key: ConfigKey): string {
+  return 'CMDAI_' + key.replace(/\./g, '_').toUpperCase();
+}
+
+/** What a key accepts, in words, for error messages. */
+export function expectedValue(spec: KeySpec): string {
+  switch (spec.kind) {
+    case 'enum':
+      return `one of ${spec.values.join(', ')}`;
+    case 'list':
+      return spec.values ? `a list of ${spec.values.join(', ')}` : 'a list of strings';
+    case 'int':
+      return spec.min === 0 ? 'a whole number (0 or more)' : `a whole number (${spec.min} or more)`;
+    case 'url':
+      return 'an http:// or https:// URL';
+    case 'string':
+      return 'a non-empty string';
+  }
+}
+
+export type Checked = { ok: true; value: ConfigValue } | { ok: false; expected: string };
+
+/** Checks a value already typed by TOML. */
+export function checkTyped(spec: KeySpec, value: unknown): Checked {
+  const fail: Checked = { ok: false, expected: expectedValue(spec) };
+  switch (spec.kind) {
+    case 'enum':
+      return typeof value === 'string' && spec.values.includes(value) ? { ok: true, value } : fail;
+    case 'string':
+      return typeof value === 'string' && value.trim() !== '' ? { ok: true, value } : fail;
+    case 'url':
+      return typeof value === 'string' && isHttpUrl(value) ? { ok: true, value } : fail;
+    case 'int': {
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      return typeof n === 'number' && Number.isInteger(n) && n >= spec.min ? { ok: true, value: n } : fail;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) return fail;
+      const items = value as unknown[];
+      const valid = items.every(
+        (item) => typeof item === 'string' && item !== '' && (!spec.values || spec.values.includes(item)),
+      );
+      return valid ? { ok: true, value: items as string[] } : fail;
+    }
+  }
+}
+
+/** Parses a value given as text (environment variable, flag, `config set`). */
+export function checkText(spec: KeySpec, text: string): Checked {
+  switch (spec.kind) {
+    case 'int':
+      return /^\s*\d+\s*$/.test(text) ? checkTyped(spec, Number(text)) : { ok: false, expected: expectedValue(spec) };
+    case 'list': {
+      const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      return checkTyped(spec, items);
+    }
+    default:
+      return checkTyped(spec, text.trim());
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
