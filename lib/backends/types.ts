@@ -39,6 +39,12 @@ export interface GenerateResult {
   model: string;
   stopReason: 'eos' | 'stop' | 'length' | 'abort';
   timings: GenerateTimings;
+  /** Remote backends: the server's address as safe to show (no credentials). */
+  endpoint?: string;
+  /** Remote backends: the server software when known, e.g. "llama.cpp", "vllm", "ollama". */
+  server?: string;
+  /** Backends the fallback chain tried first, and why each could not answer. */
+  fallbacks?: Array<{ backend: string; reason: string }>;
 }
 
 export interface BackendStatus {

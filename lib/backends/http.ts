@@ -1,0 +1,537 @@
+// The HTTP client the remote backends share: timeouts, retries with backoff, error
+// classification and API-key hygiene, over got@11.
+//
+// Failures come out as CmdaiErrors a user can act on. BackendUnavailableError means "this
+// server cannot answer now" (refused, reset, timed out, 5xx, 429 after retries): the fallback
+// chain may ask the next backend. Everything else (auth, bad request, missing model, malformed
+// body) is an error the user has to fix, so it is neither retried nor a fallback.
+import got from 'got';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { BackendUnavailableError, CmdaiError } from '../errors';
+
+export interface HttpClientOptions {
+  /** Backend name used in messages, e.g. "ollama". */
+  backend: string;
+  /** Base URL that API paths are appended to, e.g. "http://127.0.0.1:8000/v1". */
+  endpoint: string;
+  apiKey?: string;
+  /** Longest silence accepted from the server: until the response starts, and between body bytes. */
+  timeoutMs: number;
+  /** Longest wait for a TCP/TLS connection. */
+  connectTimeoutMs: number;
+  /** Further attempts after the first one fails transiently. */
+  retries: number;
+  /** First backoff delay; doubles each attempt (with jitter). */
+  retryBaseDelayMs?: number;
+  /** A Retry-After longer than this is not waited for: the backend counts as unavailable. */
+  maxRetryAfterMs?: number;
+  onWarning?: (message: string) => void;
+  hints?: {
+    /** What to do when the server cannot be reached. */
+    unreachable?: string;
+    /** What to do when the server rejects the credentials. */
+    auth?: string;
+  };
+  /** A backend-specific reading of an error status, e.g. Ollama's 404 "model not found". */
+  interpretStatus?: (status: number, serverMessage: string, path: string) => CmdaiError | undefined;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** A path under the endpoint ("chat/completions") or an absolute URL. */
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Overrides the client's retry count (status probes use 0). */
+  retries?: number;
+  /** Overrides the client's silence timeout. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body, 2xx only; a stream error or silence past the timeout surfaces while reading it. */
+  body: Readable;
+}
+
+const DEFAULT_RETRY_BASE_DELAY_MS = 250;
+const MAX_BACKOFF_MS = 8_000;
+const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Socket-level failures that mean "nobody answered there", worth another attempt. */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+const CONNECTION_ERROR_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed by the server',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host is down',
+  ENETDOWN: 'network is down',
+  EAI_AGAIN: 'name lookup failed (temporary)',
+  ENOTFOUND: 'host name not found',
+  ERR_STREAM_PREMATURE_CLOSE: 'the server closed the connection early',
+};
+
+/**
+ * A failure worth another attempt. It is a BackendUnavailableError, so once the retries are
+ * spent it travels on unchanged and the fallback chain can move to the next backend.
+ */
+export class TransientBackendError extends BackendUnavailableError {
+  /** The server's Retry-After, when it sent one. */
+  readonly retryAfterMs?: number;
+  /** The HTTP status, when the server answered with one (429, 5xx). */
+  readonly httpStatus?: number;
+
+  constructor(message: string, options?: { hint?: string; retryAfterMs?: number; httpStatus?: number }) {
+    super(message, { hint: options?.hint });
+    this.name = 'BackendUnavailableError';
+    this.retryAfterMs = options?.retryAfterMs;
+    this.httpStatus = options?.httpStatus;
+  }
+}
+
+/** Thrown while reading when the caller's AbortSignal fired. */
+export class RequestAbortedError extends CmdaiError {
+  constructor(backend: string) {
+    super('ABORTED', `The request to ${backend} was aborted.`);
+    this.name = 'AbortError';
+  }
+}
+
+export interface HttpClient {
+  /** The endpoint as safe to show: no user info, no query. */
+  readonly displayEndpoint: string;
+  readonly backend: string;
+  /**
+   * Sends the request and hands a 2xx response to `consume`, retrying the whole exchange
+   * when the request or `consume` fails with a TransientBackendError. `consume` must throw a
+   * non-transient error once it has passed output on, so that nothing is produced twice.
+   */
+  exchange<T>(request: HttpRequest, consume: (response: HttpResponse) => Promise<T>): Promise<T>;
+  /** An exchange whose body is one JSON document. */
+  requestJson<T>(request: HttpRequest): Promise<T>;
+  /** Replaces the API key (and the header form of it) with "***". */
+  redact(text: string): string;
+  /** The error for a body that could not be parsed. */
+  malformedBody(what: string, sample: string): CmdaiError;
+  /** Classifies a failure raised by got or by reading a body. */
+  classifyFailure(error: unknown, signal?: AbortSignal): Error;
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const endpointUrl = parseEndpoint(options.endpoint, options.backend);
+  const baseUrl = endpointUrl.href.replace(/\/+$/, '');
+  const displayEndpoint = displayUrl(endpointUrl);
+  const backend = options.backend;
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const secrets = [options.apiKey, endpointUrl.password, endpointUrl.username].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
+
+  if (endpointUrl.protocol === 'http:' && !isLoopbackHost(endpointUrl.hostname)) {
+    const keyNote = options.apiKey ? ', including your API key,' : '';
+    options.onWarning?.(
+      `${backend}: ${displayEndpoint} uses cleartext http:// on a non-loopback host; ` +
+        `requests${keyNote} can be read on the network. Use https:// for a remote server.`,
+    );
+  }
+
+  const redact = (text: string): string => {
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join('***');
+    return out.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***');
+  };
+
+  const resolveUrl = (path: string): string =>
+    /^https?:\/\//i.test(path) ? path : `${baseUrl}/${path.replace(/^\/+/, '')}`;
+
+  const headers: Record<string, string> = { 'user-agent': 'cmdai', accept: 'application/json, text/event-stream, application/x-ndjson' };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+
+  function classifyFailure(error: unknown, signal?: AbortSignal): Error {
+    if (signal?.aborted) return new RequestAbortedError(backend);
+    if (error instanceof CmdaiError) return error;
+    const err = error as { name?: string; code?: string; event?: string; message?: string };
+    const unreachableHint = options.hints?.unreachable;
+    if (err?.name === 'TimeoutError') {
+      const event = err.event ?? '';
+      if (event === 'lookup' || event === 'connect' || event === 'secureConnect') {
+        return new TransientBackendError(
+          `${backend} at ${displayEndpoint} did not accept a connection within ${options.connectTimeoutMs} ms.`,
+          { hint: unreachableHint },
+        );
+      }
+      // A server that is up but silent: asking it again would only multiply the wait.
+      return new BackendUnavailableError(
+        `${backend} at ${displayEndpoint} sent nothing for ${formatMs(options.timeoutMs)} (timeout).`,
+        { hint: `The server may be overloaded or still loading the model; raise the timeout (--timeout or [${backend}] timeout_ms) if it is just slow.` },
+      );
+    }
+    if (err?.code && CONNECTION_ERROR_CODES.has(err.code)) {
+      return new TransientBackendError(
+        `Cannot reach ${backend} at ${displayEndpoint}: ${CONNECTION_ERROR_WORDS[err.code] ?? err.code}.`,
+        { hint: unreachableHint },
+      );
+    }
+    if (err?.code && /CERT|SSL|TLS|SELF_SIGNED/i.test(err.code)) {
+      return new CmdaiError('BACKEND_PROTOCOL', `${backend} at ${displayEndpoint}: TLS failed (${err.code}).`, {
+        hint: 'Check the server certificate, or the https:// address.',
+      });
+    }
+    const detail = redact(String(err?.message ?? error));
+    return new BackendUnavailableError(`${backend} at ${displayEndpoint} failed: ${detail}`, { hint: unreachableHint });
+  }
+
+  function malformedBody(what: string, sample: string): CmdaiError {
+    const shown = redact(sample.trim().slice(0, 120)).replace(/\s+/g, ' ');
+    return new CmdaiError(
+      'BACKEND_PROTOCOL',
+      `${backend} at ${displayEndpoint} sent ${what} that is not valid JSON: ${shown ? JSON.stringify(shown) : '(empty)'}.`,
+      { hint: `Check that ${displayEndpoint} is really a ${backend} server (a proxy or another service may be answering).` },
+    );
+  }
+
+  function statusError(status: number, bodyText: string, headersIn: IncomingHttpHeaders, path: string): Error {
+    const serverMessage = redact(extractServerMessage(bodyText));
+    const special = options.interpretStatus?.(status, serverMessage, path);
+    if (special) return special;
+    const says = serverMessage ? `: ${serverMessage}` : '';
+    if (status === 401 || status === 403) {
+      return new CmdaiError(
+        'BACKEND_AUTH',
+        `${backend} at ${displayEndpoint} refused the credentials (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'})${says}.`,
+        { hint: options.hints?.auth },
+      );
+    }
+    if (status === 429) {
+      return new TransientBackendError(`${backend} at ${displayEndpoint} is rate limiting requests (429)${says}.`, {
+        retryAfterMs: parseRetryAfter(headersIn['retry-after']),
+        httpStatus: status,
+        hint: 'Wait a moment and try again, or configure a fallback backend.',
+      });
+    }
+    if (status >= 500) {
+      return new TransientBackendError(`${backend} at ${displayEndpoint} had a server error (${status})${says}.`, {
+        retryAfterMs: status === 503 ? parseRetryAfter(headersIn['retry-after']) : undefined,
+        httpStatus: status,
+        hint: 'Check the server log; the fallback backend answers meanwhile if one is configured.',
+      });
+    }
+    if (status >= 300 && status < 400) {
+      const location = headersIn.location ? ` to ${redact(String(headersIn.location))}` : '';
+      return new CmdaiError('BACKEND_PROTOCOL', `${backend} at ${displayEndpoint} redirected the request${location} (${status}).`, {
+        hint: 'Set the endpoint to the final address.',
+      });
+    }
+    if (status === 404) {
+      return new CmdaiError('BACKEND_PROTOCOL', `${backend} at ${displayEndpoint} has no ${path} (404)${says}.`, {
+        hint: `Check the endpoint: is it a ${backend} server, with the right base path?`,
+      });
+    }
+    return new CmdaiError('BACKEND_PROTOCOL', `${backend} at ${displayEndpoint} rejected the request (${status})${says}.`);
+  }
+
+  function open(request: HttpRequest): Promise<HttpResponse> {
+    const { signal } = request;
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError(backend));
+    const silenceMs = request.timeoutMs ?? options.timeoutMs;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const stream = got.stream(resolveUrl(request.path), {
+        method: request.method,
+        ...(request.body === undefined ? {} : { json: request.body as Record<string, unknown> }),
+        headers,
+        throwHttpErrors: false,
+        followRedirect: false,
+        retry: { limit: 0 },
+        timeout: {
+          lookup: options.connectTimeoutMs,
+          connect: options.connectTimeoutMs,
+          secureConnect: options.connectTimeoutMs,
+          response: silenceMs,
+          socket: silenceMs,
+        },
+      });
+      // Errors after the response started are read by the body's consumer; this keeps an
+      // error emitted before the consumer attaches from crashing the process.
+      stream.on('error', () => {});
+      let settled = false;
+      const onAbort = (): void => {
+        stream.destroy();
+        if (!settled) {
+          settled = true;
+          reject(new RequestAbortedError(backend));
+        }
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stream.once('close', () => signal?.removeEventListener('abort', onAbort));
+      stream.once('error', (error) => {
+        if (settled) return;
+        settled = true;
+        reject(classifyFailure(error, signal));
+      });
+      stream.once('response', (response: { statusCode: number; headers: IncomingHttpHeaders }) => {
+        if (settled) return;
+        const status = response.statusCode;
+        if (status >= 200 && status < 300) {
+          settled = true;
+          resolve({ status, headers: response.headers, body: stream });
+          return;
+        }
+        readText(stream, MAX_ERROR_BODY_BYTES)
+          .catch(() => '')
+          .then((text) => {
+            if (settled) return;
+            settled = true;
+            stream.destroy();
+            reject(statusError(status, text, response.headers, request.path));
+          });
+      });
+    });
+  }
+
+  async function exchange<T>(request: HttpRequest, consume: (response: HttpResponse) => Promise<T>): Promise<T> {
+    const retries = request.retries ?? options.retries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await open(request);
+        try {
+          return await consume(response);
+        } catch (error) {
+          throw classifyFailure(error, request.signal);
+        } finally {
+          response.body.destroy();
+        }
+      } catch (error) {
+        if (!(error instanceof TransientBackendError) || request.signal?.aborted) throw error;
+        if (attempt >= retries) {
+          if (retries === 0) throw error;
+          throw new TransientBackendError(`${error.message.replace(/\.$/, '')} (gave up after ${attempt + 1} attempts).`, {
+            hint: error.hint,
+            retryAfterMs: error.retryAfterMs,
+            httpStatus: error.httpStatus,
+          });
+        }
+        const backoff = backoffDelay(attempt, retryBaseDelayMs);
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs) {
+          throw new BackendUnavailableError(
+            `${error.message} The server asks to wait ${formatMs(error.retryAfterMs)}, longer than cmdai waits (${formatMs(maxRetryAfterMs)}).`,
+            { hint: error.hint },
+          );
+        }
+        await sleep(Math.max(backoff, error.retryAfterMs ?? 0), request.signal);
+        if (request.signal?.aborted) throw new RequestAbortedError(backend);
+      }
+    }
+  }
+
+  async function requestJson<T>(request: HttpRequest): Promise<T> {
+    return exchange(request, async (response) => {
+      const text = await readText(response.body, MAX_JSON_BYTES);
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw malformedBody('a response', text);
+      }
+    });
+  }
+
+  return { displayEndpoint, backend, exchange, requestJson, redact, malformedBody, classifyFailure };
+}
+
+/** Validates an endpoint from config or flags. */
+export function parseEndpoint(endpoint: string, backend: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new CmdaiError('CONFIG', `The ${backend} endpoint ${JSON.stringify(endpoint)} is not a URL.`, {
+      hint: `Give a full address such as ${backend === 'ollama' ? 'http://127.0.0.1:11434' : 'http://127.0.0.1:8000/v1'} (--endpoint or [${backend}] endpoint).`,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CmdaiError('CONFIG', `The ${backend} endpoint must start with http:// or https://, not ${url.protocol}//.`, {
+      hint: `Use for example ${backend === 'ollama' ? 'http://127.0.0.1:11434' : 'http://127.0.0.1:8000/v1'}.`,
+    });
+  }
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** The URL without user info, query or trailing slash: what messages and JSON output show. */
+export function displayUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  copy.search = '';
+  copy.hash = '';
+  return copy.href.replace(/\/+$/, '');
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const date = Date.parse(raw);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so clients spread out. */
+export function backoffDelay(attempt: number, baseDelayMs: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** The message in an error body: Ollama's {"error": "..."}, OpenAI's {"error": {"message"}}, or plain text. */
+export function extractServerMessage(bodyText: string): string {
+  const text = bodyText.trim();
+  if (!text) return '';
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const error = parsed?.error;
+    if (typeof error === 'string') return error;
+    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+      return (error as { message: string }).message;
+    }
+    if (typeof parsed?.message === 'string') return parsed.message;
+    if (typeof parsed?.detail === 'string') return parsed.detail;
+  } catch {
+    // not JSON: show the start of the text
+  }
+  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+export async function readText(body: Readable, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buf.length;
+    if (size > maxBytes) break;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Splits a byte stream into text lines (NDJSON, SSE), decoding UTF-8 across chunk borders. */
+export async function* linesOf(body: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  let pending = '';
+  for await (const chunk of body) {
+    pending += decoder.decode(chunk as Buffer, { stream: true });
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      yield pending.slice(0, newline).replace(/\r$/, '');
+      pending = pending.slice(newline + 1);
+    }
+  }
+  pending += decoder.decode();
+  if (pending.length > 0) yield pending.replace(/\r$/, '');
+}
+
+/**
+ * What a failure while reading a streamed answer becomes. Before any text reached the caller
+ * it stays retryable (and may fall back); after, it is final for this backend, so text is
+ * never delivered twice by the same backend.
+ */
+export function streamFailure(client: HttpClient, error: unknown, signal: AbortSignal | undefined, emittedChars: number): Error {
+  const failure = client.classifyFailure(error, signal);
+  if (emittedChars > 0 && failure instanceof BackendUnavailableError) {
+    return new BackendUnavailableError(
+      `${failure.message.replace(/\.$/, '')} after ${emittedChars} characters of the answer had arrived.`,
+      { hint: failure.hint },
+    );
+  }
+  return failure;
+}
+
+/** A stream that ended cleanly but before the server said it was done: the server went away. */
+export function streamEndedEarly(client: HttpClient, emittedChars: number): BackendUnavailableError {
+  const message = `${client.backend} at ${client.displayEndpoint} closed the stream before the answer was complete`;
+  return emittedChars > 0
+    ? new BackendUnavailableError(`${message} (after ${emittedChars} characters).`)
+    : new TransientBackendError(`${message}.`);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
+}
+
+/** Options both remote backends take; the CLI builds them from config and flags. */
+export interface RemoteBackendOptions {
+  /** Server address; the OpenAI-compatible one includes the API base, e.g. http://host:8000/v1. */
+  endpoint?: string;
+  model?: string;
+  /** Sent as "Authorization: Bearer <key>"; never shown in messages or output. */
+  apiKey?: string;
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  retries?: number;
+  retryBaseDelayMs?: number;
+  maxRetryAfterMs?: number;
+  /** Called with warnings a user should see, e.g. cleartext HTTP to another machine. */
+  onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_REMOTE_OPTIONS = {
+  timeoutMs: 60_000,
+  connectTimeoutMs: 5_000,
+  retries: 2,
+} as const;
+
+export function parseJsonObject<T>(text: string, malformed: () => Error): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw malformed();
+  }
+  if (value === null || typeof value !== 'object') throw malformed();
+  return value as T;
+}
+
+/** One line for `cmdai doctor`: the message and what to do. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof CmdaiError) return error.hint ? `${error.message} ${error.hint}` : error.message;
+  return error instanceof Error ? error.message : String(error);
+}
