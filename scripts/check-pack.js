@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// Reports what `npm pack` would put in the cmdai tarball and fails when something that must not
+// ship is in it (llama.cpp source, tests, fixtures, test models, build trees) or something that
+// must ship is missing (compiled JS, the CLI entry, license notices, the model catalog).
+//
+//   node scripts/check-pack.js                      report + checks for this checkout
+//   node scripts/check-pack.js --expect-prebuilds linux-x64,linux-arm64,darwin-arm64,win32-x64
+//                                                   also require a complete prebuild for each
+//   node scripts/check-pack.js --json               machine-readable report on stdout
+//
+// The release job runs it with every platform listed, so a missing prebuild stops the publish.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+
+// Paths that must never be in the tarball, with the reason shown to whoever broke it.
+const FORBIDDEN = [
+  { test: (p) => p.startsWith('deps/'), why: 'llama.cpp/ggml source and tool builds (deps/)' },
+  { test: (p) => p.startsWith('test/') || p.startsWith('tests/'), why: 'test files' },
+  { test: (p) => /(^|\/)(fixtures?|__fixtures__)(\/|$)/.test(p), why: 'test fixtures' },
+  { test: (p) => p.startsWith('models/test/'), why: 'generated test models (models/test/)' },
+  { test: (p) => /\.gguf$/i.test(p), why: 'model weights (*.gguf)' },
+  { test: (p) => p.startsWith('build/'), why: 'local build tree (build/)' },
+  { test: (p) => p.startsWith('node_modules/'), why: 'node_modules' },
+  { test: (p) => p.startsWith('coverage/'), why: 'coverage output' },
+  { test: (p) => p.startsWith('bench/'), why: 'benchmarks' },
+  { test: (p) => p.startsWith('lib/'), why: 'TypeScript sources (dist/ carries the compiled code)' },
+  { test: (p) => /\.tgz$/.test(p), why: 'a packed tarball' },
+  { test: (p) => p.startsWith('.'), why: 'a dot-file (CI, editor or tool configuration)' },
+];
+
+// Paths every tarball needs for `npm i -g cmdai` / `import 'cmdai'` to work.
+const REQUIRED = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'THIRD_PARTY_NOTICES.md',
+  'bin/cmdai.js',
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/engine/index.js',
+  'dist/engine/index.d.ts',
+  'models/catalog.json',
+];
+
+/**
+ * Problems with a list of packed paths (forward slashes, relative to the package root).
+ * `prebuildManifests` maps "<platform>-<arch>" to the parsed prebuilds/<tuple>/prebuild.json
+ * found in the checkout (or undefined), so a prebuild is checked file by file.
+ */
+function findPackProblems(paths, { expectPrebuilds = [], prebuildManifests = {} } = {}) {
+  const problems = [];
+  const present = new Set(paths);
+  for (const p of paths) {
+    const rule = FORBIDDEN.find((r) => r.test(p));
+    if (rule) problems.push(`${p} must not be packed: ${rule.why}.`);
+  }
+  for (const p of REQUIRED) {
+    if (!present.has(p)) problems.push(`${p} is missing from the package.`);
+  }
+  for (const tuple of expectPrebuilds) {
+    const dir = `prebuilds/${tuple}/`;
+    const nodeFiles = paths.filter((p) => p.startsWith(dir) && p.endsWith('.node'));
+    if (nodeFiles.length === 0) {
+      problems.push(`no prebuilt addon for ${tuple} (expected ${dir}*.node; run \`npm run prebuild\` on a ${tuple} machine).`);
+      continue;
+    }
+    const manifest = prebuildManifests[tuple];
+    if (!manifest) {
+      problems.push(`${dir}prebuild.json is missing, so the libraries the ${tuple} addon needs cannot be checked.`);
+      continue;
+    }
+    for (const file of [manifest.addon, ...(manifest.libraries || [])]) {
+      if (!present.has(dir + file)) problems.push(`${dir}${file} is listed in prebuild.json but not packed.`);
+    }
+  }
+  return problems;
+}
+
+/** Bytes per top-level area: dist, bin, prebuilds/<tuple>, native, ... */
+function sizeByArea(files) {
+  const areas = new Map();
+  for (const f of files) {
+    const parts = f.path.split('/');
+    const area = parts[0] === 'prebuilds' && parts.length > 2 ? `prebuilds/${parts[1]}` : parts.length > 1 ? `${parts[0]}/` : parts[0];
+    const a = areas.get(area) || { files: 0, bytes: 0 };
+    a.files += 1;
+    a.bytes += f.size;
+    areas.set(area, a);
+  }
+  return [...areas.entries()].sort((x, y) => y[1].bytes - x[1].bytes);
+}
+
+function formatBytes(n) {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+function dryRunPack(cwd) {
+  // --ignore-scripts: a report must not trigger prepack builds.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd,
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`npm pack --dry-run failed (exit ${result.status}):\n${result.stderr}`);
+  }
+  const [report] = JSON.parse(result.stdout);
+  return report;
+}
+
+function readPrebuildManifests(cwd, tuples) {
+  const fs = require('node:fs');
+  const manifests = {};
+  for (const tuple of tuples) {
+    const file = path.join(cwd, 'prebuilds', tuple, 'prebuild.json');
+    if (fs.existsSync(file)) manifests[tuple] = JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+  return manifests;
+}
+
+function parseArgs(argv) {
+  const opts = { expectPrebuilds: [], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') opts.json = true;
+    else if (arg === '--expect-prebuilds') opts.expectPrebuilds = (argv[++i] || '').split(',').filter(Boolean);
+    else if (arg.startsWith('--expect-prebuilds=')) opts.expectPrebuilds = arg.slice(19).split(',').filter(Boolean);
+    else throw new Error(`unknown option ${arg}. Usage: check-pack.js [--json] [--expect-prebuilds linux-x64,...]`);
+  }
+  return opts;
+}
+
+function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`check-pack: ${err.message}\n`);
+    process.exit(2);
+  }
+  const report = dryRunPack(repoRoot);
+  const paths = report.files.map((f) => f.path);
+  const problems = findPackProblems(paths, {
+    expectPrebuilds: opts.expectPrebuilds,
+    prebuildManifests: readPrebuildManifests(repoRoot, opts.expectPrebuilds),
+  });
+
+  if (opts.json) {
+    const out = {
+      filename: report.filename,
+      size: report.size,
+      unpackedSize: report.unpackedSize,
+      entryCount: report.entryCount,
+      areas: Object.fromEntries(sizeByArea(report.files)),
+      problems,
+    };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    const lines = [`${report.filename}: ${report.entryCount} files, ${formatBytes(report.size)} packed, ${formatBytes(report.unpackedSize)} unpacked`];
+    for (const [area, a] of sizeByArea(report.files)) {
+      lines.push(`  ${area.padEnd(28)} ${String(a.files).padStart(4)} files  ${formatBytes(a.bytes).padStart(9)}`);
+    }
+    lines.push(problems.length ? `\n${problems.length} problem(s):\n  - ${problems.join('\n  - ')}` : '\nno problems found');
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  process.exit(problems.length ? 1 : 0);
+}
+
+if (require.main === module) main();
+
+module.exports = { findPackProblems, sizeByArea, FORBIDDEN, REQUIRED };

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Builds the distributable native addon for this machine's platform and lays it out as
+//
+//   prebuilds/<platform>-<arch>/cmdai[.glibc].napi.node   the addon (node-gyp-build finds it)
+//   prebuilds/<platform>-<arch>/lib*.so | *.dll           llama/ggml libraries it links to
+//   prebuilds/<platform>-<arch>/libggml-cpu-*.so | ...    CPU backend variants, one per ISA level
+//   prebuilds/<platform>-<arch>/prebuild.json             what is there and how it was built
+//
+// The build is `CMDAI_DIST=ON` (see CMakeLists.txt): never tuned for the build host's CPU. On Linux
+// and Windows ggml's CPU code is built once per instruction-set level (x86-64 baseline up to
+// AVX-512/AMX; armv8.0 up to armv9.2) and the addon loads the best one the running CPU supports,
+// from its own folder. On macOS the build is static with Metal and the Apple-silicon baseline.
+//
+//   node scripts/prebuild.js                build, lay out, check
+//   node scripts/prebuild.js --skip-build   lay out and check an existing build
+//   CMDAI_BUILD_JOBS=2 limits parallel compile jobs.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+const tuple = `${process.platform}-${process.arch}`;
+const buildDir = path.join(repoRoot, 'build', `dist-${tuple}`);
+const prebuildDir = path.join(repoRoot, 'prebuilds', tuple);
+
+function fail(message) {
+  process.stderr.write(`prebuild: ${message}\n`);
+  process.exit(1);
+}
+
+function log(message) {
+  process.stderr.write(`prebuild: ${message}\n`);
+}
+
+/** Name node-gyp-build matches: N-API, and on Linux the C library, so musl never picks a glibc build. */
+function addonFileName() {
+  if (process.platform !== 'linux') return 'cmdai.napi.node';
+  const isMusl = fs.existsSync('/etc/alpine-release') || !process.report?.getReport().header.glibcVersionRuntime;
+  return `cmdai.${isMusl ? 'musl' : 'glibc'}.napi.node`;
+}
+
+function build() {
+  const args = [path.join(__dirname, 'build-native.js'), '--out', path.relative(repoRoot, buildDir), '--CDCMDAI_DIST=ON'];
+  log(`building in ${path.relative(repoRoot, buildDir)} (CMDAI_DIST=ON); this takes a while`);
+  const started = Date.now();
+  const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit', env: process.env });
+  if (result.status !== 0) fail('the distributable build failed (see the output above).');
+  return Math.round((Date.now() - started) / 1000);
+}
+
+function walk(dir, out = []) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'CMakeFiles') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, out);
+    else out.push(full);
+  }
+  return out;
+}
+
+const SHARED_LIBRARY = /(\.so|\.dylib|\.dll)$/;
+
+function collect() {
+  if (!fs.existsSync(buildDir)) fail(`${path.relative(repoRoot, buildDir)} does not exist; run without --skip-build first.`);
+  const files = walk(buildDir);
+  const addons = files.filter((f) => path.basename(f) === 'cmdai.node');
+  if (addons.length !== 1) fail(`expected one cmdai.node under ${buildDir}, found ${addons.length}.`);
+  const libraries = new Map();
+  for (const f of files) {
+    if (!SHARED_LIBRARY.test(f)) continue;
+    // Versioned names (libggml.so.0 -> libggml.so.0.9.4) would need symlinks npm cannot pack;
+    // the distributable build turns sonames off, so a symlink here means a stale build tree.
+    if (fs.lstatSync(f).isSymbolicLink()) fail(`${f} is a symlink; rebuild with CMDAI_DIST=ON from a clean build directory.`);
+    const name = path.basename(f);
+    if (libraries.has(name)) fail(`two libraries named ${name}: ${libraries.get(name)} and ${f}.`);
+    libraries.set(name, f);
+  }
+  return { addon: addons[0], libraries };
+}
+
+function layOut({ addon, libraries }) {
+  fs.rmSync(prebuildDir, { recursive: true, force: true });
+  fs.mkdirSync(prebuildDir, { recursive: true });
+  const addonName = addonFileName();
+  fs.copyFileSync(addon, path.join(prebuildDir, addonName));
+  for (const [name, file] of libraries) fs.copyFileSync(file, path.join(prebuildDir, name));
+  return addonName;
+}
+
+function readElfDynamic(file) {
+  const result = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
+  if (result.error) return null; // readelf missing: skip the ELF checks, the load check remains
+  const needed = [...result.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+?)\]/g)].map((m) => m[1]);
+  const runpath = [...result.stdout.matchAll(/\((?:RUNPATH|RPATH)\)\s+Library (?:runpath|rpath): \[(.+?)\]/g)].map((m) => m[1]);
+  return { needed, runpath };
+}
+
+// The C/C++ runtime every Linux machine has; anything else must be in the prebuild folder.
+const SYSTEM_LIBRARY = /^(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|ld-linux[-\w]*)\.so(\.\d+)*$/;
+
+/** Checks a Linux prebuild: each file finds its libraries in its own folder, none in the build tree. */
+function checkLinuxLinkage(addonName) {
+  const problems = [];
+  const names = fs.readdirSync(prebuildDir).filter((n) => n.endsWith('.node') || SHARED_LIBRARY.test(n));
+  for (const name of names) {
+    const dyn = readElfDynamic(path.join(prebuildDir, name));
+    if (!dyn) return [];
+    for (const rp of dyn.runpath) {
+      if (rp !== '$ORIGIN') problems.push(`${name} has run path ${rp}; it must be exactly $ORIGIN.`);
+    }
+    for (const lib of dyn.needed) {
+      if (SYSTEM_LIBRARY.test(lib)) continue;
+      if (!names.includes(lib)) problems.push(`${name} needs ${lib}, which is neither in ${tuple}/ nor part of every Linux system.`);
+      else if (!dyn.runpath.includes('$ORIGIN')) problems.push(`${name} needs ${lib} but has no $ORIGIN run path to find it.`);
+    }
+  }
+  if (!names.includes(addonName)) problems.push(`${addonName} is missing.`);
+  return problems;
+}
+
+/** Loads the laid-out addon in a fresh process, from the prebuild folder and nowhere else. */
+function checkLoads(addonName) {
+  const script = `require(${JSON.stringify(path.join(prebuildDir, addonName))}); console.log('ok')`;
+  const env = { ...process.env };
+  delete env.LD_LIBRARY_PATH; // must not lean on the build tree
+  delete env.DYLD_LIBRARY_PATH;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env, cwd: path.parse(prebuildDir).root });
+  if (result.status !== 0 || !result.stdout.includes('ok')) {
+    return [`the addon does not load from ${prebuildDir}:\n${result.stderr.trim()}`];
+  }
+  return [];
+}
+
+function llamaCppRevision() {
+  const dir = process.env.LLAMA_CPP_DIR || path.join(repoRoot, 'deps', 'llama.cpp');
+  const result = spawnSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function main() {
+  const argv = process.argv.slice(2);
+  const unknown = argv.filter((a) => a !== '--skip-build');
+  if (unknown.length) fail(`unknown option ${unknown[0]}. Usage: prebuild.js [--skip-build]`);
+  const buildSeconds = argv.includes('--skip-build') ? null : build();
+
+  const found = collect();
+  const addonName = layOut(found);
+  const libraries = [...found.libraries.keys()].sort();
+  const problems = [...(process.platform === 'linux' ? checkLinuxLinkage(addonName) : []), ...checkLoads(addonName)];
+
+  const manifest = {
+    platform: process.platform,
+    arch: process.arch,
+    addon: addonName,
+    libraries,
+    cpuVariants: libraries
+      .map((n) => /^(?:lib)?ggml-cpu-(.+)\.(?:so|dll|dylib)$/.exec(n))
+      .filter(Boolean)
+      .map((m) => m[1]),
+    napiVersion: 8,
+    llamaCppRevision: llamaCppRevision(),
+    buildSeconds,
+    builtWith: { node: process.version, cmakeOptions: ['CMDAI_DIST=ON'] },
+  };
+  fs.writeFileSync(path.join(prebuildDir, 'prebuild.json'), JSON.stringify(manifest, null, 2) + '\n');
+
+  const bytes = fs.readdirSync(prebuildDir).reduce((sum, n) => sum + fs.statSync(path.join(prebuildDir, n)).size, 0);
+  log(`${path.relative(repoRoot, prebuildDir)}: ${addonName} + ${libraries.length} libraries, ${(bytes / 1024 / 1024).toFixed(1)} MB` +
+    (manifest.cpuVariants.length ? `, CPU variants: ${manifest.cpuVariants.join(' ')}` : '') +
+    (buildSeconds !== null ? `, built in ${buildSeconds} s` : ''));
+  if (problems.length) fail(`the prebuild is not usable:\n  - ${problems.join('\n  - ')}`);
+}
+
+main();

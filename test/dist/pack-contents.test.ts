@@ -1,0 +1,86 @@
+// What goes into the npm tarball: scripts/check-pack.js's rules, and this checkout measured by them.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+interface CheckPack {
+  findPackProblems(
+    paths: string[],
+    options?: { expectPrebuilds?: string[]; prebuildManifests?: Record<string, { addon: string; libraries: string[] }> },
+  ): string[];
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { findPackProblems } = require(path.join(repoRoot, 'scripts', 'check-pack.js')) as CheckPack;
+
+const COMPLETE = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'THIRD_PARTY_NOTICES.md',
+  'bin/cmdai.js',
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/engine/index.js',
+  'dist/engine/index.d.ts',
+  'models/catalog.json',
+];
+
+describe('check-pack rules', () => {
+  test('a complete package with nothing extra has no problems', () => {
+    expect(findPackProblems(COMPLETE)).toEqual([]);
+  });
+
+  test.each([
+    ['deps/llama.cpp/CMakeLists.txt', 'deps/'],
+    ['test/dist/tarball.test.ts', 'test files'],
+    ['scripts/fixtures/prompt.json', 'fixtures'],
+    ['models/test/tiny-qwen2.gguf', 'models/test/'],
+    ['models/some-model.gguf', 'model weights'],
+    ['build/Release/cmdai.node', 'build/'],
+    ['lib/index.ts', 'TypeScript sources'],
+  ])('%s is reported as a leak', (leaked, reason) => {
+    const problems = findPackProblems([...COMPLETE, leaked]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(leaked);
+    expect(problems[0]).toContain(reason);
+  });
+
+  test('a missing license notice is reported', () => {
+    expect(findPackProblems(COMPLETE.filter((p) => p !== 'THIRD_PARTY_NOTICES.md'))).toEqual([
+      'THIRD_PARTY_NOTICES.md is missing from the package.',
+    ]);
+  });
+
+  test('an expected platform without a prebuilt addon is reported', () => {
+    const problems = findPackProblems(COMPLETE, { expectPrebuilds: ['win32-x64'] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/no prebuilt addon for win32-x64/);
+  });
+
+  test('a prebuild missing a library its manifest lists is reported', () => {
+    const packed = [...COMPLETE, 'prebuilds/linux-x64/cmdai.glibc.napi.node', 'prebuilds/linux-x64/libggml-base.so'];
+    const manifest = { addon: 'cmdai.glibc.napi.node', libraries: ['libggml-base.so', 'libggml-cpu-haswell.so'] };
+    expect(findPackProblems(packed, { expectPrebuilds: ['linux-x64'], prebuildManifests: { 'linux-x64': manifest } })).toEqual([
+      'prebuilds/linux-x64/libggml-cpu-haswell.so is listed in prebuild.json but not packed.',
+    ]);
+  });
+});
+
+describe('this checkout, packed', () => {
+  let report: { size: number; unpackedSize: number; problems: string[] };
+
+  beforeAll(() => {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'check-pack.js'), '--json'], { cwd: repoRoot, encoding: 'utf8' });
+    if (!r.stdout) throw new Error(`check-pack.js produced no report: exit ${r.status}\n${r.stderr}`);
+    report = JSON.parse(r.stdout) as typeof report;
+  });
+
+  test('leaks nothing that must stay out of the tarball', () => {
+    expect(report.problems.filter((p) => p.includes('must not be packed'))).toEqual([]);
+  });
+
+  test('carries everything a user install needs (after `npm run build:ts`)', () => {
+    expect(report.problems.filter((p) => p.includes('is missing'))).toEqual([]);
+  });
+});

@@ -1,0 +1,254 @@
+// The npm tarball as users get it: installed globally with install scripts off and no compiler
+// reachable, run through npx, and consumed as a library from ESM, CommonJS and TypeScript.
+// One `npm pack` serves the whole file. Dependencies come from a registry on 127.0.0.1 (see
+// local-registry.ts); the native addon must come from prebuilds/ inside the tarball.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
+
+jest.setTimeout(10 * 60 * 1000);
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const tinyModel = path.join(repoRoot, 'models', 'test', 'tiny-qwen2.gguf');
+const prebuildTuple = `${process.platform}-${process.arch}`;
+
+// Build tools a source build would reach for. Each is replaced by a script that records the call
+// and fails, and these come first on PATH, so any attempt to compile shows up in the log.
+const BUILD_TOOLS = ['cmake', 'cmake-js', 'node-gyp', 'make', 'gmake', 'ninja', 'cc', 'c++', 'gcc', 'g++', 'clang', 'clang++'];
+
+let work: string;
+let tarball: string;
+let tarballFiles: string[];
+let registry: LocalRegistry;
+let shimDir: string;
+let toolLog: string;
+
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, {
+    cwd: options.cwd ?? work,
+    env: options.env ?? isolatedEnv(),
+    input: options.input ?? '',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 5 * 60 * 1000,
+  });
+}
+
+function describeRun(r: SpawnSyncReturns<string>): string {
+  return `exit ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+function expectSuccess(r: SpawnSyncReturns<string>, what: string): void {
+  if (r.status !== 0) throw new Error(`${what} failed: ${describeRun(r)}`);
+}
+
+/** A user's environment: own home, npm pointed at the local registry, recording build-tool shims first on PATH. */
+function isolatedEnv(): NodeJS.ProcessEnv {
+  const home = path.join(work, 'home');
+  return {
+    PATH: [shimDir, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    TMPDIR: path.join(work, 'tmp'),
+    LANG: 'C.UTF-8',
+    npm_config_registry: registry.url,
+    npm_config_cache: path.join(work, 'npm-cache'), // fresh: no earlier npx install can be reused
+    npm_config_userconfig: path.join(work, 'npmrc'),
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    BUILD_TOOL_LOG: toolLog,
+  };
+}
+
+function buildToolCalls(): string {
+  return fs.existsSync(toolLog) ? fs.readFileSync(toolLog, 'utf8') : '';
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-dist-'));
+  for (const d of ['home', 'tmp']) fs.mkdirSync(path.join(work, d));
+  fs.writeFileSync(path.join(work, 'npmrc'), '');
+
+  shimDir = path.join(work, 'shims');
+  toolLog = path.join(work, 'build-tools.log');
+  fs.mkdirSync(shimDir);
+  for (const tool of BUILD_TOOLS) {
+    const shim = path.join(shimDir, tool);
+    fs.writeFileSync(shim, `#!/bin/sh\necho "${tool} $*" >> "$BUILD_TOOL_LOG"\necho "${tool}: not available in this test" >&2\nexit 127\n`);
+    fs.chmodSync(shim, 0o755);
+  }
+
+  const build = spawnSync('npm', ['run', 'build:ts'], { cwd: repoRoot, encoding: 'utf8' });
+  expectSuccess(build, '`npm run build:ts`');
+  // --ignore-scripts: pack exactly what is on disk; prepack hooks must not start a native build.
+  const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' });
+  expectSuccess(pack, '`npm pack`');
+  const [report] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  tarball = path.join(work, report.filename);
+  tarballFiles = report.files.map((f) => f.path);
+
+  registry = await startLocalRegistry(repoRoot, work);
+});
+
+afterAll(async () => {
+  await registry?.close();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball is named after the package version', () => {
+  expect(path.basename(tarball)).toBe(`cmdai-${version}.tgz`);
+});
+
+describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on PATH', () => {
+  let prefix: string;
+  let cmdai: string;
+
+  beforeAll(() => {
+    prefix = path.join(work, 'global');
+    const install = run('npm', ['install', '--global', '--ignore-scripts', '--prefix', prefix, tarball], { cwd: path.join(work, 'tmp') });
+    expectSuccess(install, `npm install --global ${path.basename(tarball)}\nregistry requests:\n${registry.requests.join('\n')}\n`);
+    cmdai = path.join(prefix, 'bin', 'cmdai');
+  });
+
+  test('installs the cmdai command', () => {
+    expect(fs.existsSync(cmdai)).toBe(true);
+  });
+
+  test('cmdai --version prints the package version', () => {
+    const r = run(cmdai, ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  test('cmdai check "rm -rf /" rejects the command with a non-zero exit and no stack trace', () => {
+    const r = run(cmdai, ['check', 'rm -rf /']);
+    expect(r.status).not.toBe(0);
+    expect(r.status).not.toBeNull();
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(`${r.stdout}${r.stderr}`.trim()).not.toBe('');
+  });
+
+  test('cmdai check "ls" accepts the command with exit code 0', () => {
+    const r = run(cmdai, ['check', 'ls']);
+    expect(describeRun(r)).toMatch(/^exit 0/);
+  });
+
+  test('the tarball carries a prebuilt addon for this platform', () => {
+    const addons = tarballFiles.filter((f) => f.startsWith(`prebuilds/${prebuildTuple}/`) && f.endsWith('.node'));
+    if (addons.length === 0) {
+      throw new Error(`no prebuilds/${prebuildTuple}/*.node in the tarball; run \`npm run build:prebuild\` before packing.`);
+    }
+  });
+
+  test('cmdai --model <tiny model> --print "list files" generates a command with the prebuilt engine', () => {
+    if (!fs.existsSync(tinyModel)) throw new Error(`${tinyModel} is missing; run \`npm run fixtures\` first.`);
+    const r = run(cmdai, ['--model', tinyModel, '--print', 'list files']);
+    expect(describeRun(r)).toMatch(/^exit 0/);
+    expect(r.stdout.trim()).not.toBe('');
+  });
+
+  test('no build tool was invoked by the install or by any command above', () => {
+    expect(buildToolCalls()).toBe('');
+  });
+});
+
+describe('npx --yes ./cmdai-<version>.tgz', () => {
+  test('runs the packaged CLI: --version prints the package version', () => {
+    const cwd = fs.mkdtempSync(path.join(work, 'npx-'));
+    fs.copyFileSync(tarball, path.join(cwd, path.basename(tarball)));
+    const r = run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd });
+    expect(describeRun(r)).toMatch(/^exit 0/);
+    expect(r.stdout.trim()).toBe(version);
+    expect(buildToolCalls()).toBe('');
+  });
+});
+
+describe('a project that depends on the tarball', () => {
+  let consumer: string;
+
+  beforeAll(() => {
+    consumer = path.join(work, 'consumer');
+    fs.mkdirSync(consumer);
+    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    const install = run('npm', ['install', '--ignore-scripts', tarball], { cwd: consumer });
+    expectSuccess(install, `npm install ${path.basename(tarball)} in a consumer project`);
+  });
+
+  test('an ES module imports generateCommand and assessCommand by name', () => {
+    fs.writeFileSync(
+      path.join(consumer, 'esm.mjs'),
+      [
+        "import { generateCommand, assessCommand } from 'cmdai';",
+        "const verdict = assessCommand('ls');",
+        'console.log(JSON.stringify({ generateCommand: typeof generateCommand, assessCommand: typeof assessCommand, level: typeof verdict.level }));',
+      ].join('\n'),
+    );
+    const r = run(process.execPath, ['esm.mjs'], { cwd: consumer });
+    expect(describeRun(r)).toMatch(/^exit 0/);
+    expect(JSON.parse(r.stdout)).toEqual({ generateCommand: 'function', assessCommand: 'function', level: 'string' });
+  });
+
+  test('a CommonJS module requires cmdai', () => {
+    fs.writeFileSync(
+      path.join(consumer, 'cjs.cjs'),
+      [
+        "const cmdai = require('cmdai');",
+        'console.log(JSON.stringify({ generateCommand: typeof cmdai.generateCommand, assessCommand: typeof cmdai.assessCommand }));',
+      ].join('\n'),
+    );
+    const r = run(process.execPath, ['cjs.cjs'], { cwd: consumer });
+    expect(describeRun(r)).toMatch(/^exit 0/);
+    expect(JSON.parse(r.stdout)).toEqual({ generateCommand: 'function', assessCommand: 'function' });
+  });
+
+  // The consumer file misuses the API once under @ts-expect-error: if the package's types did not
+  // resolve (everything `any`), that directive would be unused and tsc would fail.
+  const typedConsumer = [
+    "import { generateCommand, assessCommand } from 'cmdai';",
+    '',
+    "const verdict = assessCommand('rm -rf /');",
+    'export const level: string = verdict.level;',
+    '',
+    'export async function firstCommand(options: Parameters<typeof generateCommand>[1]): Promise<string> {',
+    "  const result = await generateCommand('list files', options);",
+    '  return result.command;',
+    '}',
+    '',
+    '// @ts-expect-error a command is a string, not a number',
+    'assessCommand(42);',
+    '',
+  ].join('\n');
+
+  function typeCheck(name: string, compilerOptions: Record<string, unknown>, fileName: string): SpawnSyncReturns<string> {
+    const dir = path.join(consumer, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, fileName), typedConsumer);
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', types: [], ...compilerOptions }, files: [fileName] }),
+    );
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    return run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir });
+  }
+
+  test('types resolve for a TypeScript ES module under moduleResolution node16', () => {
+    const r = typeCheck('ts-node16', { module: 'node16', moduleResolution: 'node16' }, 'consumer.mts');
+    expect(describeRun(r)).toMatch(/^exit 0/);
+  });
+
+  test('types resolve for a TypeScript CommonJS module under moduleResolution node16', () => {
+    const r = typeCheck('ts-node16-cjs', { module: 'node16', moduleResolution: 'node16' }, 'consumer.cts');
+    expect(describeRun(r)).toMatch(/^exit 0/);
+  });
+
+  test('types resolve under moduleResolution bundler', () => {
+    const r = typeCheck('ts-bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'consumer.ts');
+    expect(describeRun(r)).toMatch(/^exit 0/);
+  });
+});
