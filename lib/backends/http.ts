@@ -6,7 +6,8 @@
 // chain may ask the next backend. Everything else (auth, bad request, missing model, malformed
 // body) is an error the user has to fix, so it is neither retried nor a fallback.
 import got from 'got';
-import type { IncomingHttpHeaders } from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { BackendUnavailableError, CmdaiError } from '../errors';
 
@@ -165,6 +166,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const resolveUrl = (path: string): string =>
     /^https?:\/\//i.test(path) ? path : `${baseUrl}/${path.replace(/^\/+/, '')}`;
 
+  // Node 20's global agent keeps sockets alive; a server closing an idle one races with its
+  // reuse and the next request dies with ECONNRESET. A CLI sends few requests: use fresh ones.
+  const agent = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+
   const headers: Record<string, string> = { 'user-agent': 'cmdai', accept: 'application/json, text/event-stream, application/x-ndjson' };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
@@ -260,6 +265,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         method: request.method,
         ...(request.body === undefined ? {} : { json: request.body as Record<string, unknown> }),
         headers,
+        agent,
         throwHttpErrors: false,
         followRedirect: false,
         retry: { limit: 0 },
