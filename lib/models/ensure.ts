@@ -1,0 +1,144 @@
+// The first-use flow the CLI calls before loading a model: a local file is used as it is; a
+// catalog or custom name is taken from the cache, or downloaded with the user's consent.
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { CmdaiError } from '../errors';
+import { resolveModelsDir } from './cache-dir';
+import { ModelCatalog, modelTotalBytes, type ModelEntry, type ModelFormat, type ModelsConfig } from './catalog';
+import { downloadModel, type DownloadOptions } from './download';
+import { installedManifest, modelFolder, modelLoadPath } from './installed';
+import { formatBytes } from './progress';
+
+export interface EnsureModelOptions {
+  /** `--yes`: download without asking. */
+  yes?: boolean;
+  /** Whether the user can be asked (stdin and stderr are terminals). */
+  isTTY?: boolean;
+  /** Asks a yes/no question on the terminal; resolves true for yes. */
+  ask?: (question: string) => Promise<boolean>;
+  /** The `[models]` table of the config file. */
+  config?: ModelsConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Which kind of model the engine in use loads when no name is given. */
+  format?: ModelFormat;
+  catalog?: ModelCatalog;
+  /** Passed to downloadModel: progress, lock-wait notice, abort signal, timeouts. */
+  download?: Omit<DownloadOptions, 'modelsDir'>;
+  /** One-line notices for the user (e.g. "Downloading ... to ..."). */
+  onNotice?: (message: string) => void;
+}
+
+export interface ResolvedModel {
+  /** The catalog name, or the file path for a local file. */
+  name: string;
+  /** What to load: a .gguf file, or an MLX model folder. */
+  path: string;
+  format: ModelFormat;
+  source: 'file' | 'cache' | 'download';
+  entry?: ModelEntry;
+}
+
+/**
+ * Resolves `--model` (a path, a catalog or custom name, or nothing for the default) to a file
+ * on disk, downloading it first when needed and allowed.
+ */
+export async function ensureModel(model: string | undefined, options: EnsureModelOptions = {}): Promise<ResolvedModel> {
+  const env = options.env ?? process.env;
+  const requested = model?.trim() || undefined;
+  if (requested && looksLikePath(requested)) return localModel(requested);
+
+  const catalog = options.catalog ?? ModelCatalog.load(options.config);
+  const format = options.format ?? 'gguf';
+  const entry = catalog.get(requested ?? catalog.defaultName(format));
+  const modelsDir = resolveModelsDir({ env, configDir: options.config?.dir });
+
+  if (await installedManifest(modelsDir, entry)) {
+    return { name: entry.name, path: modelLoadPath(modelsDir, entry), format: entry.format, source: 'cache', entry };
+  }
+  if (isOfflineMode(env)) {
+    throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, 'CMDAI_OFFLINE is set, so nothing is downloaded.'));
+  }
+  if (!options.yes) {
+    if (!options.isTTY || !options.ask) {
+      throw new CmdaiError('MODEL_MISSING', consentNeeded(entry, modelsDir), {
+        hint: `Run \`cmdai model pull ${entry.name}\`, or rerun with --yes to download it.`,
+      });
+    }
+    const agreed = await options.ask(downloadQuestion(entry, modelsDir));
+    if (!agreed) {
+      throw new CmdaiError('CANCELLED', `Download of ${entry.name} declined; nothing was downloaded.`, {
+        hint: 'Pass a GGUF file you already have with --model /path/to/model.gguf, or run `cmdai model pull` later.',
+      });
+    }
+  }
+  options.onNotice?.(`Downloading ${entry.name} (${sizeText(entry)}) to ${modelFolder(modelsDir, entry.name)}`);
+  try {
+    const result = await downloadModel(entry, { ...options.download, env, modelsDir });
+    return { name: entry.name, path: result.path, format: entry.format, source: result.downloaded ? 'download' : 'cache', entry };
+  } catch (error) {
+    if (error instanceof CmdaiError && error.code === 'OFFLINE') {
+      throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, error.message), { cause: error });
+    }
+    throw error;
+  }
+}
+
+export function isOfflineMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CMDAI_OFFLINE?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false' && value !== 'no';
+}
+
+/** What the user reads when no model is present and nothing can be downloaded. */
+export function offlineGuidance(entry: ModelEntry, modelsDir: string, reason: string): string {
+  return [
+    `cmdai has no local model to run and cannot download one: ${reason}`,
+    `Missing: ${entry.name} (${entry.description}, ${sizeText(entry)}), expected in ${modelFolder(modelsDir, entry.name)}.`,
+    'To use a GGUF model file you already have:',
+    '  cmdai --model /path/to/model.gguf "your request"',
+    'To download the default model once you are online:',
+    `  cmdai model pull ${entry.name}`,
+  ].join('\n');
+}
+
+function consentNeeded(entry: ModelEntry, modelsDir: string): string {
+  return [
+    `The model ${entry.name} (${sizeText(entry)}) is not downloaded yet, and cmdai only downloads it when asked to.`,
+    `It would go to ${modelFolder(modelsDir, entry.name)}.`,
+    `Download it with \`cmdai model pull ${entry.name}\` or rerun with --yes; or use a GGUF file you already have with --model /path/to/model.gguf.`,
+  ].join('\n');
+}
+
+function downloadQuestion(entry: ModelEntry, modelsDir: string): string {
+  const license = entry.license ? `, license: ${entry.license.name}` : '';
+  return `cmdai needs the model ${entry.name} (${sizeText(entry)}${license}).\nDownload it to ${modelFolder(modelsDir, entry.name)}?`;
+}
+
+function sizeText(entry: ModelEntry): string {
+  const { bytes, exact } = modelTotalBytes(entry);
+  if (bytes === 0) return 'size unknown';
+  return `${exact ? '' : 'about '}${formatBytes(bytes)}`;
+}
+
+/** A --model value naming a file or folder rather than a catalog entry. */
+export function looksLikePath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || /\.gguf$/i.test(value) || value.startsWith('~') || existsSync(value);
+}
+
+function localModel(value: string): ResolvedModel {
+  const path = resolve(value === '~' || value.startsWith('~/') ? join(homedir(), value.slice(1)) : value);
+  let isFile = false;
+  let isDirectory = false;
+  try {
+    const info = statSync(path);
+    isFile = info.isFile();
+    isDirectory = info.isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (isFile) return { name: path, path, format: 'gguf', source: 'file' };
+  if (isDirectory && existsSync(join(path, 'config.json'))) return { name: path, path, format: 'mlx', source: 'file' };
+  throw new CmdaiError('MODEL_MISSING', isDirectory ? `${path} is a folder without an MLX model (no config.json in it).` : `No model file at ${path}.`, {
+    hint: 'Check the path, or pass a catalog name (cmdai model list) to download a model.',
+  });
+}
