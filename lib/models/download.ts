@@ -1,7 +1,7 @@
 // Downloading a model into the cache: resumable (HTTP Range from a `.partial` file), verified
 // (sha256 before an atomic rename), locked across processes, and with errors a user can act on.
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -139,6 +139,39 @@ async function alreadyInPlace(
   } catch {
     return false;
   }
+}
+
+/** Deletes an installed (or half-downloaded) model, refusing while another process downloads it. */
+export async function removeModel(entry: ModelEntry, modelsDir: string): Promise<{ removed: boolean; freedBytes: number }> {
+  const folder = modelFolder(modelsDir, entry.name);
+  await mkdir(folder, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(folder, { lockfilePath: `${folder}.lock`, realpath: false, stale: DEFAULTS.lockStaleMs, retries: 0 });
+  } catch (error) {
+    if (errorCode(error) === 'ELOCKED') {
+      throw new CmdaiError('USAGE', `${entry.name} is being downloaded by another cmdai process; it was not removed.`, {
+        hint: 'Wait for that download to finish (or stop it), then run the command again.',
+      });
+    }
+    throw lockError(error, `${folder}.lock`);
+  }
+  try {
+    const freedBytes = await folderBytes(folder);
+    const manifest = await readManifest(modelsDir, entry.name);
+    await rm(folder, { recursive: true, force: true });
+    return { removed: manifest !== undefined || freedBytes > 0, freedBytes };
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+async function folderBytes(folder: string): Promise<number> {
+  let total = 0;
+  for (const item of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    if (item.isFile()) total += await fileSize(join(item.parentPath ?? (item as unknown as { path: string }).path, item.name));
+  }
+  return total;
 }
 
 async function acquireModelLock(entry: ModelEntry, options: DownloadOptions): Promise<() => Promise<void>> {
@@ -444,10 +477,10 @@ function classify(error: unknown, context: FileContext, attempts: number): Failu
   const what = entry.repo ? `${entry.repo}/${spec.path} at revision ${entry.revision}` : url;
   const keptNote = ' Downloaded bytes are kept and the next run resumes from them.';
   if (error instanceof CmdaiError) return { retryable: false, error };
-  if ((error as Error)?.name === 'AbortError') {
+  if (context.options.signal?.aborted || (error as Error)?.name === 'AbortError') {
     return {
       retryable: false,
-      error: new CmdaiError('CANCELLED', `Download of ${entry.name} interrupted. The partial file ${context.partial} is kept; run the same command to resume.`),
+      error: new CmdaiError('ABORTED', `Download of ${entry.name} interrupted. The partial file ${context.partial} is kept; run the same command to resume.`),
     };
   }
   if (error instanceof HttpStatusError) {
@@ -644,14 +677,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function abortError(): Error {
-  const error = new Error('The download was interrupted.');
+  const error = new Error('The download was interrupted');
   error.name = 'AbortError';
   return error;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, entry: ModelEntry, spec: ModelFileSpec, folder: string): void {
   if (!signal?.aborted) return;
-  throw new CmdaiError('CANCELLED', `Download of ${entry.name} interrupted before ${spec.path}. Files already in ${folder} are kept; run the same command to resume.`);
+  throw new CmdaiError('ABORTED', `Download of ${entry.name} interrupted before ${spec.path}. Files already in ${folder} are kept; run the same command to resume.`);
 }
 
 async function fileSize(path: string): Promise<number> {

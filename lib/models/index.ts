@@ -15,7 +15,7 @@ export {
   type ModelsConfig,
 } from './catalog';
 export { resolveModelsDir } from './cache-dir';
-export { downloadModel, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download';
+export { downloadModel, removeModel, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download';
 export { ensureModel, isOfflineMode, looksLikePath, offlineGuidance, type EnsureModelOptions, type ResolvedModel } from './ensure';
 export { installedManifest, modelFolder, modelLoadPath, removeModelFolder, type InstalledManifest } from './installed';
 export { formatBytes, renderProgressLine, terminalProgress } from './progress';
