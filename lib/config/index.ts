@@ -1,7 +1,6 @@
 // Loads the effective configuration: defaults < config file < CMDAI_* environment < flags.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { CmdaiError } from '../errors';
 import {
   BackendName,
@@ -19,6 +18,12 @@ import {
   isConfigKey,
 } from './keys';
 import { configFilePath } from './paths';
+
+// smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here.
+const { parse: parseToml, TomlError } = require('smol-toml') as {
+  parse: (text: string) => unknown;
+  TomlError: new (...args: never[]) => Error & { line: number; column: number };
+};
 
 export * from './keys';
 export { configDir, configFilePath, cacheDir, promptCacheDir } from './paths';
@@ -108,7 +113,6 @@ export function loadConfig(options: LoadConfigOptions = {}): CmdaiConfig {
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
     const names = [envVarFor(key)];
     if (key === 'safety.policy') names.push('CMDAI_SAFETY');
-    if (key === 'openai.api_key') names.push('OPENAI_API_KEY');
     const name = names.find((candidate) => env[candidate] !== undefined && env[candidate] !== '');
     if (!name) continue;
     const checked = checkText(CONFIG_KEYS[key], env[name]!);

@@ -1,0 +1,208 @@
+// The in-process llama.cpp engine as an InferenceBackend. The model loads on first use and stays
+// loaded until dispose(); the system prompt's KV state is saved to and restored from disk.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChatMessage, LoadModelOptions, Model } from '../engine/types';
+import { CmdaiError, isAbortError } from '../errors';
+import type { BackendStatus, GenerateRequest, GenerateResult, InferenceBackend } from './types';
+
+export const EMBEDDED_BACKEND_NAME = 'llama.cpp';
+
+/** Bump when the cache file layout or the engine's state format changes. */
+const PREFIX_CACHE_FORMAT = 1;
+
+type LoadModel = (modelPath: string, options?: LoadModelOptions) => Promise<Model>;
+
+export interface EmbeddedBackendOptions {
+  /** Finds (and, if allowed, downloads) the .gguf file; called once, on first use. */
+  resolveModelPath: () => Promise<string>;
+  /** Name shown in results (catalog name or file name); defaults to the file name. */
+  modelLabel?: string;
+  /** Where the system prompt's KV state is saved; omit to keep it in memory only. */
+  promptCacheDir?: string;
+  contextSize?: number;
+  threads?: number;
+  /** Called when loading starts and with progress 0..1. */
+  onLoadProgress?: (fraction: number) => void;
+  /** For status(): whether the model is present, without downloading anything. */
+  describeModel?: () => Promise<{ available: boolean; detail: string; model?: string }>;
+  /** Replaceable engine entry point (tests); defaults to `cmdai/engine`'s loadModel. */
+  loadModel?: LoadModel;
+}
+
+export interface EmbeddedBackend extends InferenceBackend {
+  /** Loads the model now (otherwise the first generate() does); resolves to the load time in ms. */
+  load(signal?: AbortSignal): Promise<number>;
+}
+
+export function createEmbeddedBackend(options: EmbeddedBackendOptions): EmbeddedBackend {
+  let loading: Promise<{ model: Model; modelPath: string; identity: string }> | undefined;
+  let loadedOnce = false;
+  let disposed = false;
+
+  const loadModel: LoadModel = options.loadModel ?? ((file, opts) => (require('../engine') as { loadModel: LoadModel }).loadModel(file, opts));
+
+  function ensureLoaded(signal?: AbortSignal) {
+    if (disposed) throw new CmdaiError('GENERATION', 'The embedded backend was already disposed.');
+    if (!loading) {
+      loading = (async () => {
+        const modelPath = await options.resolveModelPath();
+        const stat = statModel(modelPath);
+        options.onLoadProgress?.(0);
+        const model = await loadModel(modelPath, {
+          contextSize: options.contextSize,
+          threads: options.threads,
+          onProgress: options.onLoadProgress,
+          signal,
+        });
+        // The file's identity keys the prefix cache: a replaced model invalidates it.
+        const identity = `${fs.realpathSync(modelPath)}|${stat.size}|${stat.mtimeMs}`;
+        return { model, modelPath, identity };
+      })();
+      loading.catch(() => (loading = undefined));
+    }
+    return loading;
+  }
+
+  async function load(signal?: AbortSignal): Promise<number> {
+    const started = performance.now();
+    await ensureLoaded(signal);
+    return performance.now() - started;
+  }
+
+  return {
+    name: EMBEDDED_BACKEND_NAME,
+    load,
+
+    async status(): Promise<BackendStatus> {
+      const engine = engineAvailability();
+      if (!engine.available) return { backend: EMBEDDED_BACKEND_NAME, available: false, detail: engine.detail };
+      const model = options.describeModel ? await options.describeModel() : { available: true, detail: 'model resolved on first use' };
+      return {
+        backend: EMBEDDED_BACKEND_NAME,
+        available: model.available,
+        detail: `${engine.detail}; ${model.detail}`,
+        model: model.model ?? options.modelLabel,
+      };
+    },
+
+    async generate(request: GenerateRequest): Promise<GenerateResult> {
+      const started = performance.now();
+      const wasLoaded = loadedOnce;
+      const { model, modelPath, identity } = await ensureLoaded(request.signal);
+      loadedOnce = true;
+      const loadMs = wasLoaded ? 0 : performance.now() - started;
+
+      const prompt = applyTemplate(model, request.messages, true);
+      const prefix = systemPrefix(model, request.messages, prompt);
+      const prefixCacheFile = prefix && options.promptCacheDir ? prefixCachePath(options.promptCacheDir, identity, prefix) : undefined;
+      if (prefixCacheFile) fs.mkdirSync(path.dirname(prefixCacheFile), { recursive: true });
+
+      let completion;
+      try {
+        completion = await model.complete(prompt, {
+          maxTokens: request.maxTokens,
+          temperature: request.temperature ?? 0,
+          topK: request.topK,
+          topP: request.topP,
+          minP: request.minP,
+          seed: request.seed,
+          stop: request.stop,
+          jsonSchema: request.jsonSchema,
+          signal: request.signal,
+          onToken: request.onToken,
+          promptPrefix: prefix,
+          prefixCacheFile,
+        });
+      } catch (err) {
+        if (isAbortError(err) || err instanceof CmdaiError) throw err;
+        throw new CmdaiError('GENERATION', `The embedded engine failed: ${(err as Error).message}`, { cause: err });
+      }
+      const t = completion.timings;
+      return {
+        text: completion.text,
+        backend: EMBEDDED_BACKEND_NAME,
+        model: options.modelLabel ?? path.basename(modelPath),
+        stopReason: completion.stopReason,
+        timings: {
+          loadMs,
+          promptTokens: t.promptTokens,
+          cachedTokens: t.cachedTokens,
+          promptMs: t.promptMs,
+          timeToFirstTokenMs: t.timeToFirstTokenMs,
+          generatedTokens: t.generatedTokens,
+          generationMs: t.generationMs,
+          totalMs: performance.now() - started,
+        },
+      };
+    },
+
+    async dispose(): Promise<void> {
+      disposed = true;
+      const pending = loading;
+      loading = undefined;
+      if (!pending) return;
+      try {
+        const { model } = await pending;
+        await model.dispose();
+      } catch {
+        /* a model that never loaded has nothing to free */
+      }
+    },
+  };
+}
+
+function statModel(modelPath: string): fs.Stats {
+  try {
+    return fs.statSync(modelPath);
+  } catch {
+    throw new CmdaiError('MODEL_MISSING', `Model file not found: ${modelPath}`, {
+      hint: 'Check the path given with --model, or run `cmdai model list` to see installed models.',
+    });
+  }
+}
+
+function applyTemplate(model: Model, messages: ChatMessage[], addAssistant: boolean): string {
+  try {
+    return model.applyChatTemplate(messages, { addAssistant });
+  } catch (err) {
+    // A model without a usable template: ChatML is what the Qwen family (our default) uses.
+    if (model.info.chatTemplate) throw new CmdaiError('MODEL_INVALID', `The model's chat template failed: ${(err as Error).message}`);
+    return messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + (addAssistant ? '<|im_start|>assistant\n' : '');
+  }
+}
+
+/** The templated system turn when it is a leading part of the full prompt (so its KV state can be reused). */
+function systemPrefix(model: Model, messages: ChatMessage[], prompt: string): string | undefined {
+  const system = messages.filter((m) => m.role === 'system');
+  if (system.length === 0 || messages[0].role !== 'system') return undefined;
+  const prefix = applyTemplate(model, [messages[0]], false);
+  return prefix.length > 0 && prompt.startsWith(prefix) ? prefix : undefined;
+}
+
+/** ~/.cache/cmdai/prompt-cache/<hash of model identity + format + prefix>.bin */
+export function prefixCachePath(dir: string, modelIdentity: string, prefix: string): string {
+  const hash = createHash('sha256').update(`${PREFIX_CACHE_FORMAT}\0${modelIdentity}\0${prefix}`).digest('hex').slice(0, 32);
+  return path.join(dir, `${hash}.bin`);
+}
+
+/** Whether the native addon loads, and from where; never throws. */
+export function engineAvailability(): { available: boolean; detail: string; location?: string; llamaVersion?: string } {
+  try {
+    const { loadBinding, packageRoot } = require('../engine/binding') as typeof import('../engine/binding');
+    const binding = loadBinding();
+    const built = path.join(packageRoot, 'build', 'Release', 'cmdai.node');
+    const location = fs.existsSync(built) ? built : path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
+    const info = binding.systemInfo();
+    return {
+      available: true,
+      detail: `llama.cpp ${info.llamaVersion} addon loads from ${location}`,
+      location,
+      llamaVersion: info.llamaVersion,
+    };
+  } catch (err) {
+    const hint = err instanceof CmdaiError && err.hint ? ` ${err.hint}` : '';
+    return { available: false, detail: `native engine does not load: ${(err as Error).message.split('\n')[0]}${hint}` };
+  }
+}

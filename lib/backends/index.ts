@@ -1,0 +1,131 @@
+// Builds the configured backend, or the fallback chain over several (config `backend` + `fallback`).
+// Remote backends are required only when configured, so the embedded path never loads `got`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BackendName, CmdaiConfig } from '../config';
+import { promptCacheDir } from '../config/paths';
+import { BackendUnavailableError, CmdaiError } from '../errors';
+import { createEmbeddedBackend, EmbeddedBackend } from './embedded';
+import type { InferenceBackend } from './types';
+import type { FallbackEvent } from './chain';
+import type { RemoteFlags } from './remote-config';
+
+export type { InferenceBackend, GenerateRequest, GenerateResult, BackendStatus } from './types';
+export { createEmbeddedBackend } from './embedded';
+export type { EmbeddedBackend, EmbeddedBackendOptions } from './embedded';
+
+export interface CreateBackendOptions {
+  /** Flags that apply to the first backend: --model, --endpoint, --api-key, --timeout, --retries. */
+  flags?: RemoteFlags;
+  /** Consent to download a missing model without asking. */
+  yes?: boolean;
+  /** Whether questions can be asked on the terminal (first-run download consent). */
+  interactive?: boolean;
+  onLoadProgress?: (fraction: number) => void;
+  onWarning?: (message: string) => void;
+  onFallback?: (event: FallbackEvent) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createBackend(config: CmdaiConfig, options: CreateBackendOptions = {}): InferenceBackend {
+  const names = [...new Set<BackendName>([config.backend, ...config.fallback])];
+  const backends = names.map((name, index) => createNamedBackend(name, config, index === 0 ? options.flags ?? {} : {}, options));
+  if (backends.length === 1) return backends[0];
+  const { createFallbackChain } = require('./chain') as typeof import('./chain');
+  return createFallbackChain(backends, { onFallback: options.onFallback });
+}
+
+export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags: RemoteFlags, options: CreateBackendOptions): InferenceBackend {
+  const wiring = { onWarning: options.onWarning, env: options.env };
+  switch (name) {
+    case 'embedded':
+      return createConfiguredEmbeddedBackend(config, flags.model, options);
+    case 'ollama': {
+      const { createOllamaBackend } = require('./ollama') as typeof import('./ollama');
+      const { ollamaOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
+      return createOllamaBackend(ollamaOptionsFromConfig(config.ollama, flags, wiring));
+    }
+    case 'openai': {
+      const { createOpenAIBackend } = require('./openai') as typeof import('./openai');
+      const { openAIOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
+      return createOpenAIBackend(openAIOptionsFromConfig(config.openai, flags, wiring));
+    }
+  }
+}
+
+export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: string | undefined, options: CreateBackendOptions = {}): EmbeddedBackend {
+  const spec = modelFlag ?? config.model;
+  const env = options.env ?? process.env;
+  return createEmbeddedBackend({
+    resolveModelPath: () => resolveModelPath(spec, config, options),
+    modelLabel: spec && !looksLikePath(spec) ? spec : undefined,
+    promptCacheDir: promptCacheDir({ env }),
+    onLoadProgress: options.onLoadProgress,
+    describeModel: () => describeModel(spec, config),
+  });
+}
+
+/** A .gguf path (or anything with a path separator) loads directly; a name goes through the catalog. */
+export function looksLikePath(spec: string): boolean {
+  return /\.gguf$/i.test(spec) || spec.includes('/') || spec.includes('\\') || spec.startsWith('.');
+}
+
+interface ModelsModule {
+  ensureModel?: (name: string | undefined, options: Record<string, unknown>) => Promise<string | { path: string }>;
+  locateModel?: (name: string | undefined, options: Record<string, unknown>) => Promise<string | { path: string } | undefined>;
+}
+
+function modelsModule(): ModelsModule | undefined {
+  try {
+    return require('../models') as ModelsModule;
+  } catch {
+    return undefined;
+  }
+}
+
+async function resolveModelPath(spec: string | undefined, config: CmdaiConfig, options: CreateBackendOptions): Promise<string> {
+  if (spec && looksLikePath(spec)) return checkModelFile(path.resolve(spec));
+  const models = modelsModule();
+  if (!models?.ensureModel) {
+    throw new BackendUnavailableError(`Model "${spec ?? 'default'}" cannot be fetched: the model manager is not part of this build.`, {
+      hint: 'Point --model at a local .gguf file.',
+    });
+  }
+  const resolved = await models.ensureModel(spec, {
+    config,
+    yes: options.yes,
+    interactive: options.interactive,
+    env: options.env ?? process.env,
+  });
+  return checkModelFile(typeof resolved === 'string' ? resolved : resolved.path);
+}
+
+function checkModelFile(file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new CmdaiError('MODEL_MISSING', `Model file not found: ${file}`, {
+      hint: 'Check the path given with --model (or `model` in the config), or run `cmdai model list`.',
+    });
+  }
+  if (!stat.isFile()) throw new CmdaiError('MODEL_MISSING', `Not a model file: ${file}`, { hint: 'Point --model at a .gguf file.' });
+  return file;
+}
+
+async function describeModel(spec: string | undefined, config: CmdaiConfig): Promise<{ available: boolean; detail: string; model?: string }> {
+  if (spec && looksLikePath(spec)) {
+    const file = path.resolve(spec);
+    return fs.existsSync(file) ? { available: true, detail: `model file ${file}`, model: path.basename(file) } : { available: false, detail: `model file not found: ${file}` };
+  }
+  const models = modelsModule();
+  if (!models?.locateModel) return { available: false, detail: 'model manager not available; use --model <file.gguf>' };
+  try {
+    const found = await models.locateModel(spec, { config });
+    if (!found) return { available: false, detail: `model "${spec ?? 'default'}" is not downloaded yet (cmdai model pull)`, model: spec };
+    const file = typeof found === 'string' ? found : found.path;
+    return { available: true, detail: `model at ${file}`, model: spec ?? path.basename(file) };
+  } catch (err) {
+    return { available: false, detail: (err as Error).message };
+  }
+}

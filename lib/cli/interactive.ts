@@ -1,0 +1,168 @@
+// The interactive screen: the command, its explanation and risk, and a one-key menu.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { CommandResult, GenerateCommandOptions, RiskAssessment } from '../generate';
+import type { InferenceBackend } from '../backends/types';
+import { CmdaiError } from '../errors';
+import { EXIT } from './exit-codes';
+import { copyToClipboard } from './clipboard';
+import { runInShell } from './run';
+import { paint, readKey, readLine, startSpinner } from './terminal';
+
+export interface MenuSession {
+  result: CommandResult;
+  dryRun: boolean;
+  /** The backend for revise and explain, created on first need. */
+  backend: () => InferenceBackend;
+  /** Options for further generations (config, environment, safety). */
+  generateOptions: GenerateCommandOptions;
+  /** Re-assesses an edited command. */
+  assess: (command: string) => RiskAssessment;
+  input?: NodeJS.ReadStream;
+  output?: NodeJS.WriteStream;
+}
+
+const RISK_COLOURS = { safe: 'green', moderate: 'cyan', high: 'yellow', critical: 'red' } as const;
+
+export function renderResult(result: Pick<CommandResult, 'command' | 'explanation' | 'risk'>, out: NodeJS.WriteStream, showCommand = true): void {
+  const p = paint(out);
+  if (showCommand) out.write(`\n${result.command.split('\n').map((line) => `  ${p.bold(line)}`).join('\n')}\n`);
+  if (result.explanation) out.write(`\n  ${p.dim(result.explanation)}\n`);
+  out.write(`\n  ${renderRisk(result.risk, out)}\n`);
+  for (const reason of result.risk.reasons) out.write(`    - ${reason.message}\n`);
+  if (result.risk.decision === 'blocked') out.write(`  ${p.red('Blocked by the safety policy: this command will not be run.')}\n`);
+  else if (result.risk.decision === 'needsConfirmation') out.write(`  ${p.yellow('Running it needs your explicit confirmation.')}\n`);
+}
+
+function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
+  const p = paint(out);
+  const colour = p[RISK_COLOURS[risk.level]];
+  return colour(`[${risk.level.toUpperCase()}]`) + (risk.reasons.length === 0 ? ' no risky operation found' : ' risk');
+}
+
+function menuLine(risk: RiskAssessment, out: NodeJS.WriteStream): string {
+  const p = paint(out);
+  const run = risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
+  return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${p.bold('[q]')} cancel  `;
+}
+
+/** Shows the menu until the user runs or cancels; resolves to the process exit code. */
+export async function interactiveMenu(session: MenuSession): Promise<number> {
+  const input = session.input ?? process.stdin;
+  const out = session.output ?? process.stdout;
+  const p = paint(out);
+  let result = session.result;
+
+  for (;;) {
+    out.write(menuLine(result.risk, out));
+    const key = await readKey(input);
+    out.write('\n');
+    switch (key) {
+      case '\r':
+      case '\n': {
+        const outcome = await tryRun(result, session, input, out);
+        if (outcome !== undefined) return outcome;
+        break;
+      }
+      case 'e': {
+        const edited = await editCommand(result.command, input, out);
+        if (edited === undefined || edited.trim() === '') break;
+        const command = edited.trim();
+        result = { ...result, command, explanation: command === result.command ? result.explanation : '', risk: session.assess(command) };
+        renderResult(result, out);
+        break;
+      }
+      case 'r': {
+        const refinement = await readLine(p.cyan('revise> '), '', input, out);
+        if (!refinement?.trim()) break;
+        const revised = await withSpinner(out, 'Revising', async () => {
+          const { reviseCommand } = require('../generate') as typeof import('../generate');
+          return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend() });
+        });
+        if (revised) {
+          result = revised;
+          renderResult(result, out);
+        }
+        break;
+      }
+      case 'x': {
+        const explained = await withSpinner(out, 'Explaining', async () => {
+          const { explainCommand } = require('../generate') as typeof import('../generate');
+          return explainCommand(result.command, { ...session.generateOptions, backend: session.backend() });
+        });
+        if (explained) out.write(`\n  ${explained.explanation.split('\n').join('\n  ')}\n`);
+        break;
+      }
+      case 'c': {
+        const used = copyToClipboard(result.command, out);
+        out.write(used.length > 0 ? `  Copied (${used.join(', ')}).\n` : '  No clipboard available here.\n');
+        break;
+      }
+      case 'q':
+      case '\x1b':
+      case '\x03':
+      case '\x04':
+        out.write('  Cancelled.\n');
+        return EXIT.CANCELLED;
+      default:
+        break;
+    }
+  }
+}
+
+async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS.ReadStream, out: NodeJS.WriteStream): Promise<number | undefined> {
+  const p = paint(out);
+  if (result.risk.decision === 'blocked') {
+    const reasons = result.risk.reasons.map((r) => r.message).join('; ') || `rated ${result.risk.level}`;
+    out.write(`  ${p.red(`Blocked: ${reasons}.`)} Edit it, revise it, or use --safety permissive if you are sure.\n`);
+    return undefined;
+  }
+  if (result.risk.decision === 'needsConfirmation') {
+    const answer = await readLine(p.yellow(`  This command is rated ${result.risk.level}. Type yes to run it: `), '', input, out);
+    if (!answer || !/^y(es)?$/i.test(answer.trim())) {
+      out.write('  Not run.\n');
+      return undefined;
+    }
+  }
+  if (session.dryRun) {
+    out.write(`  Dry run: not running ${JSON.stringify(result.command)}.\n`);
+    return EXIT.OK;
+  }
+  out.write('\n');
+  return runInShell(result.shell, result.command);
+}
+
+async function editCommand(command: string, input: NodeJS.ReadStream, out: NodeJS.WriteStream): Promise<string | undefined> {
+  if (!command.includes('\n')) return readLine(paint(out).cyan('edit> '), command, input, out);
+  // readline edits one line; a multi-line command goes to the user's editor.
+  const editor = process.env.VISUAL || process.env.EDITOR;
+  if (!editor) {
+    out.write('  This command has several lines; set $EDITOR to edit it here, or copy it with [c].\n');
+    return undefined;
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-edit-')), 'command.sh');
+  try {
+    fs.writeFileSync(file, command + '\n');
+    const status = spawnSync(editor, [file], { stdio: 'inherit', shell: true }).status;
+    return status === 0 ? fs.readFileSync(file, 'utf8').replace(/\n$/, '') : undefined;
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+/** Runs a model call behind a spinner; errors are shown and the menu continues. */
+async function withSpinner<T>(out: NodeJS.WriteStream, label: string, work: () => Promise<T>): Promise<T | undefined> {
+  const spinner = startSpinner(process.stderr, `${label}...`);
+  try {
+    return await work();
+  } catch (err) {
+    spinner.stop();
+    const message = err instanceof CmdaiError ? err.message + (err.hint ? ` ${err.hint}` : '') : (err as Error).message;
+    out.write(`  ${paint(out).red('Failed:')} ${message}\n`);
+    return undefined;
+  } finally {
+    spinner.stop();
+  }
+}

@@ -1,0 +1,58 @@
+// Flags shared by the commands that talk to a model, and how they become configuration.
+// Kept free of heavy imports: `cmdai --help` loads this file.
+import type { Argv } from 'yargs';
+import { BACKEND_NAMES, SAFETY_POLICIES, SHELL_NAMES } from '../config/keys';
+import type { CmdaiConfig, FlagOverrides } from '../config';
+import type { RemoteFlags } from '../backends/remote-config';
+
+export interface GlobalArgs {
+  config?: string;
+  verbose?: boolean;
+}
+
+export interface ModelArgs extends GlobalArgs {
+  model?: string;
+  backend?: string;
+  endpoint?: string;
+  apiKey?: string;
+  timeout?: number;
+  retries?: number;
+  shell?: string;
+  safety?: string;
+  yes?: boolean;
+}
+
+export function withModelOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('model', { type: 'string', describe: 'model: a .gguf file path or a catalog name (see `cmdai model list`)', group: 'Model:' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], describe: 'backend to ask first', group: 'Model:' })
+    .option('endpoint', { type: 'string', describe: 'server URL for the ollama/openai backend', group: 'Model:' })
+    .option('api-key', { type: 'string', describe: 'API key for the openai backend (prefer CMDAI_OPENAI_API_KEY)', group: 'Model:' })
+    .option('timeout', { type: 'number', describe: 'response timeout for remote backends, in milliseconds', group: 'Model:' })
+    .option('retries', { type: 'number', describe: 'retries for remote backends', group: 'Model:' })
+    .option('shell', { type: 'string', choices: SHELL_NAMES as unknown as string[], describe: 'target shell (default: detected)' })
+    .option('safety', { type: 'string', choices: SAFETY_POLICIES as unknown as string[], describe: 'safety policy (default: moderate)' })
+    .option('yes', { alias: 'y', type: 'boolean', describe: 'run without asking (high risk included; blocked commands never run); allow a model download' });
+}
+
+/** Loads the configuration with this invocation's flags on top. */
+export function configFromArgs(argv: ModelArgs): CmdaiConfig {
+  const { loadConfig } = require('../config') as typeof import('../config');
+  const flags: FlagOverrides = {
+    backend: argv.backend,
+    shell: argv.shell,
+    'safety.policy': argv.safety,
+  };
+  return loadConfig({ file: argv.config, flags, flagNames: { backend: '--backend', shell: '--shell', 'safety.policy': '--safety' } });
+}
+
+/** Flags that apply to the first backend in the chain. */
+export function remoteFlagsFromArgs(argv: ModelArgs): RemoteFlags {
+  return {
+    model: argv.model,
+    endpoint: argv.endpoint,
+    apiKey: argv.apiKey,
+    timeoutMs: argv.timeout,
+    retries: argv.retries,
+  };
+}

@@ -1,0 +1,55 @@
+// The request comes from the words after `cmdai`, or from stdin when there are none.
+import { CmdaiError } from '../errors';
+import { MAX_REQUEST_CHARS } from '../prompt/system';
+
+/** Reading more than this from stdin is pointless: the request limit is far smaller. */
+const MAX_STDIN_BYTES = 1024 * 1024;
+
+export async function readRequest(words: readonly (string | number)[] | undefined, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  const fromWords = (words ?? []).map(String).join(' ').trim();
+  if (fromWords !== '') return fromWords;
+  if (stdin.isTTY) {
+    throw new CmdaiError('USAGE', 'No request given.', { hint: 'Say what you want done, e.g. cmdai "find files larger than 100MB", or pipe it on stdin.' });
+  }
+  return decodeStdinRequest(await readAll(stdin, MAX_STDIN_BYTES));
+}
+
+/** Text only: NUL bytes and invalid UTF-8 mean something other than a request was piped in. */
+export function decodeStdinRequest(bytes: Buffer): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new CmdaiError('USAGE', `The request on stdin is not text (it has a NUL byte at offset ${nul}).`, {
+      hint: 'Pipe a plain-text request, or give it as words: cmdai "..."',
+    });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CmdaiError('USAGE', 'The request on stdin is not valid UTF-8 text.', { hint: 'Pipe a plain-text request, or give it as words: cmdai "..."' });
+  }
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    throw new CmdaiError('USAGE', 'No request given: stdin was empty.', { hint: 'Say what you want done, e.g. echo "list big files" | cmdai' });
+  }
+  if (trimmed.length > MAX_REQUEST_CHARS) {
+    throw new CmdaiError('USAGE', `The request on stdin is ${trimmed.length.toLocaleString('en-US')} characters; the limit is ${MAX_REQUEST_CHARS.toLocaleString('en-US')}.`, {
+      hint: 'Shorten the request to a sentence or two.',
+    });
+  }
+  return trimmed;
+}
+
+function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      if (size >= limit) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}

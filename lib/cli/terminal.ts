@@ -1,0 +1,89 @@
+// Small terminal helpers: colour, a spinner, single keypresses and an editable line.
+import * as readline from 'node:readline';
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}
+
+export function paint(stream: NodeJS.WriteStream) {
+  const on = useColor(stream);
+  const wrap = (open: number, close: number) => (text: string) => (on ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    inverse: wrap(7, 27),
+  };
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export interface Spinner {
+  text(label: string): void;
+  stop(): void;
+}
+
+/** A spinner on a TTY stream; a no-op elsewhere so piped output stays clean. */
+export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner {
+  if (!stream.isTTY) return { text() {}, stop() {} };
+  let frame = 0;
+  let current = label;
+  let stopped = false;
+  const draw = () => stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${current}`);
+  draw();
+  const timer = setInterval(draw, 80);
+  timer.unref();
+  return {
+    text(next: string) {
+      current = next;
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Waits for one keypress in raw mode and returns it (Ctrl-C comes back as "\x03"). */
+export function readKey(input: NodeJS.ReadStream = process.stdin): Promise<string> {
+  return new Promise((resolve) => {
+    const wasRaw = input.isRaw;
+    input.setRawMode?.(true);
+    input.resume();
+    input.once('data', (data: Buffer) => {
+      input.setRawMode?.(wasRaw ?? false);
+      input.pause();
+      resolve(data.toString('utf8'));
+    });
+  });
+}
+
+/**
+ * Asks for a line, optionally prefilled with text the user can edit in place.
+ * Resolves to undefined when the user presses Ctrl-C or Ctrl-D.
+ */
+export function readLine(prompt: string, prefill = '', input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stdout): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input, output, terminal: true, historySize: 0 });
+    let settled = false;
+    const finish = (value: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      rl.close();
+      input.pause();
+      resolve(value);
+    };
+    rl.on('SIGINT', () => {
+      output.write('\n');
+      finish(undefined);
+    });
+    rl.on('close', () => finish(undefined));
+    rl.question(prompt, (answer) => finish(answer));
+    if (prefill) rl.write(prefill);
+  });
+}

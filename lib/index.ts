@@ -1,0 +1,20 @@
+// The public API of the `cmdai` package.
+export { generateCommand, reviseCommand, explainCommand, checkRequest, DEFAULT_MAX_TOKENS } from './generate';
+export type {
+  CommandResult,
+  CommandAlternative,
+  CommandTimings,
+  CommandExplanation,
+  GenerateCommandOptions,
+  RiskAssessment,
+  RiskLevel,
+} from './generate';
+export { createBackend, createEmbeddedBackend } from './backends';
+export type { CreateBackendOptions, EmbeddedBackend, EmbeddedBackendOptions } from './backends';
+export type { InferenceBackend, GenerateRequest, GenerateResult, GenerateTimings, BackendStatus, ChatMessage } from './backends/types';
+export { loadConfig, configFilePath, setConfigValue } from './config';
+export type { CmdaiConfig, BackendName, ShellName, SafetyPolicy } from './config';
+export { detectEnvironment } from './prompt';
+export type { Environment } from './prompt';
+export { CmdaiError, BackendUnavailableError } from './errors';
+export type { ErrorCode } from './errors';
