@@ -151,7 +151,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   if (endpointUrl.protocol === 'http:' && !isLoopbackHost(endpointUrl.hostname)) {
     const keyNote = options.apiKey ? ', including your API key,' : '';
-    options.onWarning?.(
+    const warn = options.onWarning ?? ((message: string) => process.stderr.write(`cmdai: warning: ${message}\n`));
+    warn(
       `${backend}: ${displayEndpoint} uses cleartext http:// on a non-loopback host; ` +
         `requests${keyNote} can be read on the network. Use https:// for a remote server.`,
     );
@@ -515,7 +516,7 @@ export interface RemoteBackendOptions {
   retries?: number;
   retryBaseDelayMs?: number;
   maxRetryAfterMs?: number;
-  /** Called with warnings a user should see, e.g. cleartext HTTP to another machine. */
+  /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
   onWarning?: (message: string) => void;
 }
 

@@ -71,14 +71,15 @@ export function createOpenAIBackend(options: OpenAIBackendOptions = {}): Inferen
 class OpenAIBackend implements InferenceBackend {
   readonly name = 'openai';
   private readonly client: HttpClient;
-  private readonly rootUrl: string;
+  // A true private field: the root URL may carry user:password and must not show up in JSON.
+  readonly #rootUrl: string;
   private readonly configuredModel?: string;
   private readonly serverKind: OpenAIServerKind;
   private serverInfo?: ServerInfo;
 
   constructor(options: OpenAIBackendOptions) {
     const endpoint = apiBaseUrl(options.endpoint ?? OPENAI_DEFAULT_ENDPOINT);
-    this.rootUrl = serverRootUrl(endpoint);
+    this.#rootUrl = serverRootUrl(endpoint);
     this.configuredModel = options.model;
     this.serverKind = options.serverKind ?? 'auto';
     this.client = createHttpClient({
@@ -258,7 +259,7 @@ class OpenAIBackend implements InferenceBackend {
     try {
       const reply = await this.client.requestJson<{ version?: string }>({
         method: 'GET',
-        path: `${this.rootUrl}/version`,
+        path: `${this.#rootUrl}/version`,
         retries: 0,
         signal: overrides.signal,
         timeoutMs: overrides.timeoutMs ?? STATUS_TIMEOUT_MS,
@@ -273,7 +274,7 @@ class OpenAIBackend implements InferenceBackend {
   /** GET /health at the server root: llama-server says 503 while loading, vLLM answers 200. */
   private async health(): Promise<{ state: 'ok' | 'loading' | 'unknown' }> {
     try {
-      await this.client.exchange({ method: 'GET', path: `${this.rootUrl}/health`, retries: 0, timeoutMs: STATUS_TIMEOUT_MS }, async () => undefined);
+      await this.client.exchange({ method: 'GET', path: `${this.#rootUrl}/health`, retries: 0, timeoutMs: STATUS_TIMEOUT_MS }, async () => undefined);
       return { state: 'ok' };
     } catch (error) {
       if (error instanceof TransientBackendError && error.httpStatus === 503) return { state: 'loading' };

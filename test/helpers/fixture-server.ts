@@ -23,7 +23,9 @@ export type Fault =
   /** Stream this many chunks of the normal reply, then cut the connection. */
   | { kind: 'die-after'; chunks: number }
   /** Stream this many chunks, then send the server's documented in-stream error. */
-  | { kind: 'stream-error'; chunks: number; message: string };
+  | { kind: 'stream-error'; chunks: number; message: string }
+  /** Stream this many chunks, then write `text` as it is and end the response. */
+  | { kind: 'raw-after'; chunks: number; text: string };
 
 export interface FixtureServer {
   url: string;
@@ -106,6 +108,10 @@ export async function writeStream(
     }
     if (options.fault?.kind === 'stream-error' && i === options.fault.chunks) {
       res.end(options.errorLine?.(options.fault.message) ?? '');
+      return;
+    }
+    if (options.fault?.kind === 'raw-after' && i === options.fault.chunks) {
+      res.end(options.fault.text);
       return;
     }
     res.write(lines[i]);
