@@ -33,7 +33,7 @@ export const TINY_MODEL = path.join(outDir, 'tiny-qwen2.gguf');
 export const PERF_MODEL = path.join(outDir, 'perf-qwen2.5-coder-1.5b-q4_k_m.gguf');
 
 /** The hyperparameters llama.cpp's qwen2 loader reads (all under the `qwen2.` prefix). */
-interface Qwen2Shape {
+export interface Qwen2Shape {
   name: string;
   blockCount: number;
   embeddingLength: number;
@@ -45,7 +45,7 @@ interface Qwen2Shape {
   rmsNormEps: number;
 }
 
-const TINY_SHAPE: Qwen2Shape = {
+export const TINY_SHAPE: Qwen2Shape = {
   name: 'cmdai tiny qwen2 (random weights)',
   blockCount: 2,
   embeddingLength: 64,
@@ -200,7 +200,7 @@ function tensor(name: string, dims: number[], type: GgmlType, init: Init, seed: 
 // ---------------------------------------------------------------------------------------------
 // The model
 
-function qwen2Tensors(shape: Qwen2Shape, vocabSize: number, matrixType: GgmlType, seed: number): TensorToWrite[] {
+export function qwen2Tensors(shape: Qwen2Shape, vocabSize: number, matrixType: GgmlType, seed: number): TensorToWrite[] {
   const normals = standardNormalTable(seed);
   const embd = shape.embeddingLength;
   const headDim = embd / shape.headCount;
@@ -293,7 +293,7 @@ function vocabularySize(vocab: Map<string, GgufValue>): number {
   return tokens && tokens.type === GgufValueType.ARRAY ? tokens.items.length : 0;
 }
 
-function makeModel(file: string, shape: Qwen2Shape, matrixType: GgmlType, seed: number): void {
+export function makeModel(file: string, shape: Qwen2Shape, matrixType: GgmlType, seed: number): void {
   const vocab = readGgufHeader(vocabFile).metadata;
   const vocabSize = vocabularySize(vocab);
   const metadata = qwen2Metadata(shape, vocab, matrixType, seed);
