@@ -18,8 +18,8 @@ const repoRoot = path.resolve(__dirname, '..');
 const buildDir = path.join(repoRoot, 'deps', 'build-tools');
 const TOOLS = ['llama-simple', 'llama-bench', 'llama-quantize', 'llama-server', 'llama-tokenize'];
 
-// Static, native-tuned Release build with only the tools: no tests, no web app, no TLS
-// (nothing here talks to the internet).
+// Static, native-tuned Release build with only the tools: no tests, no web app, no TLS, and
+// no attempt to download llama-server's prebuilt web UI (builds must not touch the network).
 const CMAKE_OPTIONS = {
   CMAKE_BUILD_TYPE: 'Release',
   BUILD_SHARED_LIBS: 'OFF',
@@ -27,6 +27,8 @@ const CMAKE_OPTIONS = {
   LLAMA_OPENSSL: 'OFF',
   LLAMA_BUILD_TESTS: 'OFF',
   LLAMA_BUILD_APP: 'OFF',
+  LLAMA_BUILD_UI: 'OFF',
+  LLAMA_USE_PREBUILT_UI: 'OFF',
 };
 
 function fail(message) {
