@@ -8,17 +8,19 @@ import { resolveModelsDir } from './cache-dir';
 import { ModelCatalog, modelTotalBytes, type ModelEntry, type ModelFormat, type ModelsConfig } from './catalog';
 import { downloadModel, type DownloadOptions } from './download';
 import { installedManifest, modelFolder, modelLoadPath } from './installed';
-import { formatBytes } from './progress';
+import { formatBytes, terminalProgress } from './progress';
 
 export interface EnsureModelOptions {
   /** `--yes`: download without asking. */
   yes?: boolean;
-  /** Whether the user can be asked (stdin and stderr are terminals). */
+  /** Whether the user can be asked; defaults to stdin and stderr both being terminals. */
   isTTY?: boolean;
-  /** Asks a yes/no question on the terminal; resolves true for yes. */
+  /** Same as isTTY (the name the backends use). */
+  interactive?: boolean;
+  /** Asks a yes/no question; defaults to a [Y/n] prompt on the terminal. */
   ask?: (question: string) => Promise<boolean>;
-  /** The `[models]` table of the config file. */
-  config?: ModelsConfig;
+  /** The `[models]` table of the config file, or the whole loaded config (its `models` is used). */
+  config?: ModelsConfig | { models?: ModelsConfig };
   env?: NodeJS.ProcessEnv;
   /** Which kind of model the engine in use loads when no name is given. */
   format?: ModelFormat;
@@ -48,10 +50,11 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   const requested = model?.trim() || undefined;
   if (requested && looksLikePath(requested)) return localModel(requested);
 
-  const catalog = options.catalog ?? ModelCatalog.load(options.config);
+  const config = modelsConfigOf(options.config);
+  const catalog = options.catalog ?? ModelCatalog.load(config);
   const format = options.format ?? 'gguf';
   const entry = catalog.get(requested ?? catalog.defaultName(format));
-  const modelsDir = resolveModelsDir({ env, configDir: options.config?.dir });
+  const modelsDir = resolveModelsDir({ env, configDir: config.dir });
 
   if (await installedManifest(modelsDir, entry)) {
     return { name: entry.name, path: modelLoadPath(modelsDir, entry), format: entry.format, source: 'cache', entry };
@@ -60,27 +63,69 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
     throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, 'CMDAI_OFFLINE is set, so nothing is downloaded.'));
   }
   if (!options.yes) {
-    if (!options.isTTY || !options.ask) {
+    const canAsk = options.isTTY ?? options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
+    if (!canAsk) {
       throw new CmdaiError('MODEL_MISSING', consentNeeded(entry, modelsDir), {
         hint: `Run \`cmdai model pull ${entry.name}\`, or rerun with --yes to download it.`,
       });
     }
-    const agreed = await options.ask(downloadQuestion(entry, modelsDir));
+    const agreed = await (options.ask ?? askOnTerminal)(downloadQuestion(entry, modelsDir));
     if (!agreed) {
       throw new CmdaiError('CANCELLED', `Download of ${entry.name} declined; nothing was downloaded.`, {
         hint: 'Pass a GGUF file you already have with --model /path/to/model.gguf, or run `cmdai model pull` later.',
       });
     }
   }
-  options.onNotice?.(`Downloading ${entry.name} (${sizeText(entry)}) to ${modelFolder(modelsDir, entry.name)}`);
+  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`${message}\n`));
+  notice(`Downloading ${entry.name} (${sizeText(entry)}) to ${modelFolder(modelsDir, entry.name)}`);
+  // Unless the caller draws progress itself: a bar on a terminal, nothing otherwise.
+  const progress = options.download?.onProgress ? undefined : terminalProgress(process.stderr);
   try {
-    const result = await downloadModel(entry, { ...options.download, env, modelsDir });
+    const result = await downloadModel(entry, { onProgress: progress?.onProgress, ...options.download, env, modelsDir });
+    progress?.done();
     return { name: entry.name, path: result.path, format: entry.format, source: result.downloaded ? 'download' : 'cache', entry };
   } catch (error) {
+    progress?.done();
     if (error instanceof CmdaiError && error.code === 'OFFLINE') {
       throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, error.message), { cause: error });
     }
     throw error;
+  }
+}
+
+/** The path of a model that is already usable, without downloading anything; undefined if absent. */
+export async function locateModel(model: string | undefined, options: Pick<EnsureModelOptions, 'config' | 'env' | 'format' | 'catalog'> = {}): Promise<ResolvedModel | undefined> {
+  const requested = model?.trim() || undefined;
+  if (requested && looksLikePath(requested)) {
+    try {
+      return localModel(requested);
+    } catch {
+      return undefined;
+    }
+  }
+  const config = modelsConfigOf(options.config);
+  const catalog = options.catalog ?? ModelCatalog.load(config);
+  const entry = catalog.get(requested ?? catalog.defaultName(options.format ?? 'gguf'));
+  const modelsDir = resolveModelsDir({ env: options.env ?? process.env, configDir: config.dir });
+  if (!(await installedManifest(modelsDir, entry))) return undefined;
+  return { name: entry.name, path: modelLoadPath(modelsDir, entry), format: entry.format, source: 'cache', entry };
+}
+
+function modelsConfigOf(config: EnsureModelOptions['config']): ModelsConfig {
+  if (!config) return {};
+  const nested = (config as { models?: ModelsConfig }).models;
+  return nested && typeof nested === 'object' ? nested : (config as ModelsConfig);
+}
+
+/** A [Y/n] question on stderr, answered on stdin; Enter means yes. */
+export async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await terminal.question(`${question} [Y/n] `)).trim().toLowerCase();
+    return answer === '' || answer === 'y' || answer === 'yes';
+  } finally {
+    terminal.close();
   }
 }
 

@@ -16,7 +16,7 @@ export {
 } from './catalog';
 export { resolveModelsDir } from './cache-dir';
 export { downloadModel, removeModel, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download';
-export { ensureModel, isOfflineMode, looksLikePath, offlineGuidance, type EnsureModelOptions, type ResolvedModel } from './ensure';
+export { askOnTerminal, ensureModel, isOfflineMode, locateModel, looksLikePath, offlineGuidance, type EnsureModelOptions, type ResolvedModel } from './ensure';
 export { installedManifest, modelFolder, modelLoadPath, removeModelFolder, type InstalledManifest } from './installed';
 export { formatBytes, renderProgressLine, terminalProgress } from './progress';
 export { verifyInstalledModel, type ModelCheck } from './verify';
