@@ -1,0 +1,113 @@
+#include "session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace cmdai::mlx_engine {
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The CPU backend computes fastest in float32; on a GPU the checkpoint's own dtype is kept.
+mx::Dtype compute_dtype(const WeightMap& weights) {
+  if (mx::default_device() == mx::Device::cpu) return mx::float32;
+  auto norm = weights.find("model.norm.weight");
+  return norm == weights.end() ? mx::float32 : norm->second.dtype();
+}
+
+Qwen2Model build_model(const LoadSpec& spec) {
+  if (spec.weight_files.empty()) throw std::runtime_error("no model*.safetensors file was given");
+  auto weights = load_weights(spec.weight_files);
+  Qwen2Model model(spec.config, weights, compute_dtype(weights));
+  // Read every tensor now, so a damaged file fails the load instead of the first prompt.
+  mx::eval(model.all_weights());
+  return model;
+}
+
+}  // namespace
+
+Session::Session(const LoadSpec& spec)
+    : model_(build_model(spec)),
+      caches_(model_.make_caches()),
+      context_size_(spec.context_size),
+      batch_size_(std::max(1, spec.batch_size)) {}
+
+void Session::set_logits(const mx::array& logits) {
+  mx::eval(logits);
+  const float* data = logits.data<float>();
+  logits_.assign(data, data + logits.size());
+}
+
+double Session::prefill(const std::vector<int32_t>& prompt) {
+  if (prompt.empty()) throw std::runtime_error("the prompt has no tokens");
+  if (static_cast<int>(prompt.size()) > context_size_) {
+    throw std::runtime_error("the prompt has " + std::to_string(prompt.size()) +
+                             " tokens but the context holds " + std::to_string(context_size_));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& c : caches_) c.reset();
+  position_ = 0;
+  // All chunks but the last only fill the cache; the last one also yields logits.
+  size_t done = 0;
+  while (prompt.size() - done > static_cast<size_t>(batch_size_)) {
+    mx::array chunk(prompt.data() + done, {1, batch_size_}, mx::int32);
+    auto logits = model_.forward_last(chunk, caches_);
+    std::vector<mx::array> state;
+    for (auto& c : caches_) { state.push_back(*c.keys); state.push_back(*c.values); }
+    mx::eval(state);
+    done += batch_size_;
+  }
+  const int rest = static_cast<int>(prompt.size() - done);
+  mx::array last_chunk(prompt.data() + done, {1, rest}, mx::int32);
+  set_logits(model_.forward_last(last_chunk, caches_));
+  position_ = static_cast<int>(prompt.size());
+  return ms_since(start);
+}
+
+void Session::feed(int32_t token) {
+  if (position_ >= context_size_) throw std::runtime_error("the context is full");
+  mx::array one(&token, {1, 1}, mx::int32);
+  set_logits(model_.forward_last(one, caches_));
+  ++position_;
+}
+
+int32_t Session::sample(Sampler& sampler, const std::vector<int32_t>& allowed) const {
+  if (logits_.empty()) throw std::runtime_error("nothing to sample from: no prompt was computed");
+  return sampler.sample(logits_.data(), static_cast<int32_t>(logits_.size()), allowed);
+}
+
+GenerateResult Session::generate(const GenerateSpec& spec, const std::atomic<bool>& abort,
+                                 const std::function<void(int32_t)>& on_token) {
+  GenerateResult result;
+  if (abort.load()) {
+    result.stop_reason = StopReason::kAbort;
+    return result;
+  }
+  result.prompt_ms = prefill(spec.prompt);
+  Sampler sampler(spec.sampling);
+  const std::vector<int32_t> unconstrained;
+  const auto start = std::chrono::steady_clock::now();
+  result.stop_reason = StopReason::kLength;
+  for (int i = 0; i < spec.max_tokens; ++i) {
+    if (abort.load()) { result.stop_reason = StopReason::kAbort; break; }
+    const int32_t token = sample(sampler, unconstrained);
+    if (i == 0) result.time_to_first_token_ms = result.prompt_ms + ms_since(start);
+    if (std::find(spec.end_tokens.begin(), spec.end_tokens.end(), token) != spec.end_tokens.end()) {
+      result.stop_reason = StopReason::kEndOfGeneration;
+      break;
+    }
+    result.tokens.push_back(token);
+    on_token(token);
+    // The last token needs no logits after it; a full context ends the answer like max_tokens.
+    if (i + 1 == spec.max_tokens || position_ >= context_size_) break;
+    feed(token);
+  }
+  result.generation_ms = ms_since(start);
+  return result;
+}
+
+}  // namespace cmdai::mlx_engine
