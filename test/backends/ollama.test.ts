@@ -82,14 +82,27 @@ describe('Ollama backend', () => {
     expect(result.timings.timeToFirstTokenMs).toBeLessThanOrEqual(result.timings.totalMs);
   }, 15_000);
 
-  test('a model Ollama does not have is a MODEL_MISSING error that says to run ollama pull', async () => {
-    const error = await backend({ model: 'qwen3:999b' })
+  test('a model Ollama does not have is a MODEL_MISSING error that says to run ollama pull, not retried', async () => {
+    const before = ollama.requests.length;
+    const error = await backend({ model: 'qwen3:999b', retries: 3 })
       .generate({ messages: MESSAGES })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CmdaiError);
     expect(error).toMatchObject({ code: 'MODEL_MISSING' });
     expect((error as CmdaiError).message).toContain('qwen3:999b');
     expect((error as CmdaiError).hint).toContain('ollama pull qwen3:999b');
+    expect(ollama.requests.length - before).toBe(1);
+  }, 15_000);
+
+  test('a 403 from a proxy in front of Ollama is an authentication error, not retried', async () => {
+    ollama.queueFault({ kind: 'status', status: 403, body: JSON.stringify({ error: 'forbidden' }) }, '/api/chat');
+    const before = ollama.requests.length;
+    const error = await backend({ retries: 3 })
+      .generate({ messages: MESSAGES })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_AUTH' });
+    expect((error as Error).message).toBe(`ollama at ${ollama.url} refused the credentials (403 Forbidden): forbidden.`);
+    expect(ollama.requests.length - before).toBe(1);
   }, 15_000);
 
   test('an error object in the middle of the stream is a GENERATION error carrying Ollama\'s message', async () => {

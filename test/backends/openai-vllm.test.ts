@@ -99,3 +99,28 @@ describe('options from config and flags', () => {
     expect(() => openAIOptionsFromConfig({}, { timeoutMs: 1.5 })).toThrow('--timeout must be a whole number (1 or more), not 1.5.');
   });
 });
+
+describe('status of an OpenAI-compatible server', () => {
+  test('a server still loading its model (503 on /health, as llama-server does) is reported as loading', async () => {
+    const server = await startOpenAIFixture();
+    try {
+      server.queueFault({ kind: 'status', status: 503, body: JSON.stringify({ error: { code: 503, message: 'Loading model' } }) }, '/health');
+      const status = await createOpenAIBackend({ endpoint: `${server.url}/v1` }).status();
+      expect(status.available).toBe(false);
+      expect(status.detail).toContain('still loading its model');
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+
+  test('a configured model the server does not serve is reported with what it does serve', async () => {
+    const server = await startOpenAIFixture({ modelId: 'Qwen/Qwen2.5-Coder-1.5B-Instruct' });
+    try {
+      const status = await createOpenAIBackend({ endpoint: `${server.url}/v1`, model: 'gpt-4o' }).status();
+      expect(status.available).toBe(false);
+      expect(status.detail).toContain('does not serve "gpt-4o" (it serves: Qwen/Qwen2.5-Coder-1.5B-Instruct)');
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+});

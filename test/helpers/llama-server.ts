@@ -36,7 +36,7 @@ export function assertLlamaServerParts(): void {
   if (!fs.existsSync(LLAMA_SERVER_BIN)) {
     throw new Error(
       `llama-server is missing at ${LLAMA_SERVER_BIN}. Build the reference tools from deps/llama.cpp ` +
-        `(see deps/build-tools.log and scripts/), or set CMDAI_LLAMA_SERVER to a llama-server binary.`,
+        `with \`npm run build:tools\`, or set CMDAI_LLAMA_SERVER to a llama-server binary.`,
     );
   }
   if (!fs.existsSync(TINY_MODEL)) {
