@@ -13,6 +13,8 @@ export interface LoadModelOptions {
   onProgress?: (fraction: number) => void;
   /** Aborts loading; the promise rejects with an AbortError. */
   signal?: AbortSignal;
+  /** Load only the vocabulary (tokenize/detokenize/applyChatTemplate work; complete() does not). */
+  vocabOnly?: boolean;
 }
 
 export interface ChatMessage {
@@ -66,6 +68,11 @@ export interface Completion {
   tokens: number[];
   stopReason: StopReason;
   timings: Timings;
+  /**
+   * Where the `promptPrefix` state came from: the KV cache or a snapshot in memory, the
+   * `prefixCacheFile`, or computed now (and saved). 'none' without a `promptPrefix`.
+   */
+  prefixSource?: 'none' | 'memory' | 'file' | 'computed';
 }
 
 export interface ModelInfo {

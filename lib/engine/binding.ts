@@ -1,0 +1,126 @@
+// The raw native addon (native/llama/*.cpp), typed. Nothing outside lib/engine should need this
+// file; the public API is lib/engine/index.ts.
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { BackendUnavailableError } from '../errors';
+
+export interface NativeModelInfo {
+  architecture: string;
+  name: string;
+  description: string;
+  parameters: number;
+  sizeBytes: number;
+  trainContextSize: number;
+  vocabSize: number;
+  chatTemplate: string | null;
+}
+
+export interface NativeLoadOptions {
+  useMmap?: boolean;
+  vocabOnly?: boolean;
+}
+
+export interface NativeLlamaModel {
+  /** Loads the weights off the JS thread; `onProgress` gets fractions 0..1. */
+  load(path: string, options: NativeLoadOptions, onProgress?: (fraction: number) => void): Promise<{ loadMs: number }>;
+  /** Makes a running load() reject with code ABORTED. */
+  abortLoad(): void;
+  info(): NativeModelInfo;
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  detokenize(tokens: Int32Array | number[], renderSpecial: boolean): string;
+  applyChatTemplate(messages: { role: string; content: string }[], addAssistant: boolean): string;
+  /** Throws while loading. Contexts created from the model keep the weights until they go. */
+  dispose(): void;
+}
+
+export interface NativeContextOptions {
+  contextSize: number;
+  batchSize: number;
+  threads: number;
+}
+
+export interface NativeCompleteOptions {
+  maxTokens: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  seed?: number;
+  repeatPenalty?: number;
+  repeatLastN?: number;
+  /** GBNF with a `root` rule. */
+  grammar?: string;
+  stop?: string[];
+  /** Number of leading prompt tokens forming the reusable prefix. */
+  prefixLength?: number;
+  prefixCacheFile?: string;
+}
+
+export interface NativeCompletion {
+  text: string;
+  tokens: Int32Array;
+  stopReason: 'eos' | 'stop' | 'length' | 'abort';
+  prefixSource: 'none' | 'memory' | 'file' | 'computed';
+  timings: {
+    promptTokens: number;
+    cachedTokens: number;
+    promptMs: number;
+    timeToFirstTokenMs: number;
+    generatedTokens: number;
+    generationMs: number;
+  };
+}
+
+export interface NativeLlamaContext {
+  init(options: NativeContextOptions): Promise<{ contextSize: number; batchSize: number; threads: number }>;
+  /** One at a time per context; a concurrent call is rejected (code USAGE). */
+  complete(tokens: Int32Array, options: NativeCompleteOptions, onText?: (text: string) => void): Promise<NativeCompletion>;
+  /** Stops the running complete(): it resolves with stopReason 'abort'. */
+  abort(): void;
+  dispose(): void;
+}
+
+export interface NativeBinding {
+  LlamaModel: new () => NativeLlamaModel;
+  LlamaContext: new (model: NativeLlamaModel) => NativeLlamaContext;
+  /** JSON Schema (as JSON text) to a GBNF grammar; throws (code USAGE) on schemas it cannot convert. */
+  jsonSchemaToGrammar(schemaJson: string): string;
+  systemInfo(): { llamaVersion: string; system: string; supportsMmap: boolean; supportsGpuOffload: boolean };
+}
+
+/** Errors thrown by the addon carry one of these codes. */
+export interface NativeError extends Error {
+  code?: string;
+}
+
+// dist/engine/binding.js and lib/engine/binding.ts are both two levels below the package root.
+export const packageRoot = path.resolve(__dirname, '..', '..');
+
+let cached: NativeBinding | undefined;
+
+/** Loads build/Release/cmdai.node or prebuilds/<platform>-<arch>/ (first use only). */
+export function loadBinding(): NativeBinding {
+  if (cached) return cached;
+  const platformTag = `${process.platform}-${process.arch}`;
+  const hasBuild = fs.existsSync(path.join(packageRoot, 'build', 'Release', 'cmdai.node'));
+  const hasPrebuild = fs.existsSync(path.join(packageRoot, 'prebuilds', platformTag));
+  if (!hasBuild && !hasPrebuild) {
+    throw new BackendUnavailableError(
+      `The embedded engine is not built for ${platformTag}: there is no build/Release/cmdai.node and no prebuilds/${platformTag}/.`,
+      { hint: `Run \`npm run build:native\` in ${packageRoot} (needs CMake and a C++ compiler).` },
+    );
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    cached = nodeGypBuild(packageRoot) as NativeBinding;
+  } catch (err) {
+    throw new BackendUnavailableError(
+      `The embedded engine's native addon failed to load: ${(err as Error).message}`,
+      { hint: `Rebuild it with \`npm run build:native\` in ${packageRoot}.`, cause: err },
+    );
+  }
+  return cached;
+}

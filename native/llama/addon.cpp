@@ -1,0 +1,90 @@
+// Entry point of cmdai.node: registers the classes and functions of the llama.cpp binding.
+#include <napi.h>
+
+#include <mutex>
+#include <string>
+
+#include "context.h"
+#include "env-state.h"
+#include "json-schema-to-grammar.h"
+#include "llama-log.h"
+#include "llama.h"
+#include "model.h"
+
+#ifdef CMDAI_BACKEND_DL
+#    include <dlfcn.h>
+
+#    include "ggml-backend.h"
+#endif
+
+namespace cmdai {
+
+namespace {
+
+void InitLlamaOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        InstallLlamaLogger();
+        llama_backend_init();
+#ifdef CMDAI_BACKEND_DL
+        // CPU variants (and GPU backends) are libraries next to cmdai.node; ggml picks the best
+        // one this machine supports.
+        Dl_info self{};
+        if (dladdr(reinterpret_cast<void *>(&InitLlamaOnce), &self) != 0 && self.dli_fname != nullptr) {
+            std::string dir(self.dli_fname);
+            dir = dir.substr(0, dir.find_last_of('/'));
+            ggml_backend_load_all_from_path(dir.c_str());
+        } else {
+            ggml_backend_load_all();
+        }
+#endif
+    });
+}
+
+// jsonSchemaToGrammar(schemaJson: string): string (GBNF with a "root" rule)
+Napi::Value JsonSchemaToGrammar(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) {
+        throw Napi::TypeError::New(env, "jsonSchemaToGrammar(schemaJson): schemaJson must be a string");
+    }
+    try {
+        common_json schema = common_json::parse(info[0].As<Napi::String>().Utf8Value());
+        return Napi::String::New(env, json_schema_to_grammar(schema, true));
+    } catch (const Napi::Error &) {
+        throw;
+    } catch (const std::exception & err) {
+        throw MakeError(env, "USAGE", std::string("cannot convert the JSON Schema to a grammar: ") + err.what());
+    }
+}
+
+Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("llamaVersion", llama_version());
+    result.Set("system", llama_print_system_info());
+    result.Set("supportsMmap", llama_supports_mmap());
+    result.Set("supportsGpuOffload", llama_supports_gpu_offload());
+    return result;
+}
+
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+    InitLlamaOnce();
+    std::shared_ptr<EnvState> state = EnvState::Create(env);
+    Napi::Function modelClass = LlamaModel::DefineClass(env);
+    Napi::Function contextClass = LlamaContext::DefineClass(env);
+    state->modelClass = Napi::Persistent(modelClass);
+    state->contextClass = Napi::Persistent(contextClass);
+    exports.Set("LlamaModel", modelClass);
+    exports.Set("LlamaContext", contextClass);
+    exports.Set("jsonSchemaToGrammar", Napi::Function::New(env, JsonSchemaToGrammar, "jsonSchemaToGrammar"));
+    exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
+    return exports;
+}
+
+}  // namespace
+
+}  // namespace cmdai
+
+static Napi::Object InitCmdaiAddon(Napi::Env env, Napi::Object exports) { return cmdai::InitAddon(env, exports); }
+
+NODE_API_MODULE(cmdai_addon, InitCmdaiAddon)

@@ -1,0 +1,311 @@
+#include "context.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "llama-log.h"
+#include "streaming-worker.h"
+
+namespace cmdai {
+
+namespace {
+
+uint32_t OptionalUint(Napi::Object options, const char * key, uint32_t fallback) {
+    Napi::Value value = options.Get(key);
+    return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
+}
+
+int32_t OptionalInt(Napi::Object options, const char * key, int32_t fallback) {
+    Napi::Value value = options.Get(key);
+    return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
+}
+
+float OptionalFloat(Napi::Object options, const char * key, float fallback) {
+    Napi::Value value = options.Get(key);
+    return value.IsNumber() ? value.As<Napi::Number>().FloatValue() : fallback;
+}
+
+std::string OptionalString(Napi::Object options, const char * key) {
+    Napi::Value value = options.Get(key);
+    return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+}
+
+}  // namespace
+
+// Creates the llama_context (allocates the KV cache) on a libuv thread.
+class CreateContextWorker : public StreamingWorker<int> {
+  public:
+    CreateContextWorker(Napi::Env env, Napi::Object self, LlamaContext * context, llama_context_params params) :
+        StreamingWorker(env, "cmdai.createContext", env.Undefined()),
+        self_(Napi::Persistent(self)),
+        context_(context),
+        params_(params) {}
+
+  protected:
+    void Execute() override {
+        std::string reason;
+        llama_context * created = nullptr;
+        try {
+            LogCapture capture;
+            created = llama_init_from_model(context_->model_->get(), params_);
+            reason = capture.Reason();
+        } catch (const std::exception & err) {
+            reason = err.what();
+        }
+        context_->ctx_ = created;
+        context_->EndWork();
+        if (created == nullptr) {
+            Fail("MODEL_INVALID", "cannot create an inference context: " + (reason.empty() ? "llama.cpp refused" : reason));
+        }
+    }
+
+    void Deliver(Napi::Env, Napi::Function, int &) override {}
+
+    Napi::Value Result(Napi::Env env) override {
+        Napi::Object result = Napi::Object::New(env);
+        if (context_->ctx_ != nullptr) {
+            result.Set("contextSize", Napi::Number::New(env, llama_n_ctx(context_->ctx_)));
+            result.Set("batchSize", Napi::Number::New(env, llama_n_batch(context_->ctx_)));
+            result.Set("threads", Napi::Number::New(env, llama_n_threads(context_->ctx_)));
+        }
+        return result;
+    }
+
+    void Finish(Napi::Env env) override {
+        context_->ReportMemory(env);
+        self_.Reset();
+    }
+
+  private:
+    Napi::ObjectReference self_;
+    LlamaContext * context_;
+    llama_context_params params_;
+};
+
+// Runs one whole completion (prompt, token loop, stop handling) on a libuv thread and streams
+// each shown piece of text to JS.
+class CompleteWorker : public StreamingWorker<std::string> {
+  public:
+    CompleteWorker(Napi::Env env, Napi::Object self, LlamaContext * context, GenerationRequest request,
+                   Napi::Value onText) :
+        StreamingWorker(env, "cmdai.complete", onText),
+        self_(Napi::Persistent(self)),
+        context_(context),
+        request_(std::move(request)) {}
+
+  protected:
+    void Execute() override {
+        try {
+            GenerationTarget target{context_->ctx_, context_->model_->vocab(), context_->model_->Fingerprint()};
+            Generate(target, context_->cache_, request_, context_->abortRequested_,
+                     [this](const std::string & text) { Emit(text); }, result_);
+        } catch (const GenerationError & err) {
+            Fail(err.code, err.what());
+        } catch (const std::exception & err) {
+            Fail("GENERATION", std::string("generation failed: ") + err.what());
+        }
+        context_->EndWork();
+    }
+
+    void Deliver(Napi::Env env, Napi::Function listener, std::string & text) override {
+        try {
+            listener.Call({Napi::String::New(env, text)});
+        } catch (const Napi::Error &) {
+            // The TypeScript layer catches listener errors itself; never let one escape here.
+        }
+    }
+
+    Napi::Value Result(Napi::Env env) override {
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("text", Napi::String::New(env, result_.text));
+        Napi::Int32Array tokens = Napi::Int32Array::New(env, result_.tokens.size());
+        std::copy(result_.tokens.begin(), result_.tokens.end(), tokens.Data());
+        result.Set("tokens", tokens);
+        result.Set("stopReason", result_.stopReason);
+        result.Set("prefixSource", result_.prefixSource);
+        Napi::Object timings = Napi::Object::New(env);
+        timings.Set("promptTokens", result_.promptTokens);
+        timings.Set("cachedTokens", result_.cachedTokens);
+        timings.Set("promptMs", result_.promptMs);
+        timings.Set("timeToFirstTokenMs", result_.timeToFirstTokenMs);
+        timings.Set("generatedTokens", result_.generatedTokens);
+        timings.Set("generationMs", result_.generationMs);
+        result.Set("timings", timings);
+        return result;
+    }
+
+    void Finish(Napi::Env env) override {
+        context_->ReportMemory(env);
+        self_.Reset();
+    }
+
+  private:
+    Napi::ObjectReference self_;
+    LlamaContext * context_;
+    GenerationRequest request_;
+    GenerationResult result_;
+};
+
+Napi::Function LlamaContext::DefineClass(Napi::Env env) {
+    return ObjectWrap<LlamaContext>::DefineClass(env, "LlamaContext",
+                                                 {
+                                                     InstanceMethod<&LlamaContext::Init>("init"),
+                                                     InstanceMethod<&LlamaContext::Complete>("complete"),
+                                                     InstanceMethod<&LlamaContext::Abort>("abort"),
+                                                     InstanceMethod<&LlamaContext::Dispose>("dispose"),
+                                                 });
+}
+
+LlamaContext::LlamaContext(const Napi::CallbackInfo & info) :
+    Napi::ObjectWrap<LlamaContext>(info),
+    envState_(EnvState::Get(info.Env())) {
+    Napi::Env env = info.Env();
+    Napi::Function modelClass = envState_->modelClass.Value();
+    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(modelClass)) {
+        throw Napi::TypeError::New(env, "new LlamaContext(model): model must be a LlamaModel");
+    }
+    model_ = LlamaModel::Unwrap(info[0].As<Napi::Object>())->Require(env);
+    envState_->Register(this);
+}
+
+LlamaContext::~LlamaContext() { envState_->Unregister(this); }
+
+void LlamaContext::BeginWork(Napi::Env env, bool needsContext) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!model_) {
+        throw MakeError(env, "USAGE", "the context was disposed");
+    }
+    if (busy_) {
+        throw MakeError(env, "USAGE", "the context is busy with another call; wait for it to finish");
+    }
+    if (needsContext != (ctx_ != nullptr)) {
+        throw MakeError(env, "USAGE", needsContext ? "the context is not initialized" : "the context is already initialized");
+    }
+    busy_ = true;
+}
+
+void LlamaContext::EndWork() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_ = false;
+    idle_.notify_all();
+}
+
+Napi::Value LlamaContext::Init(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object options = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+    llama_context_params params = llama_context_default_params();
+    params.n_ctx = OptionalUint(options, "contextSize", 4096);
+    params.n_batch = std::max<uint32_t>(1, OptionalUint(options, "batchSize", 512));
+    params.n_ubatch = std::min<uint32_t>(params.n_batch, 512);
+    const int32_t threads = OptionalInt(options, "threads", static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
+    params.n_threads = threads;
+    params.n_threads_batch = threads;
+    params.n_seq_max = 1;
+    params.abort_callback = &LlamaContext::ShouldAbortDecode;
+    params.abort_callback_data = this;
+    BeginWork(env, false);
+    auto * worker = new CreateContextWorker(env, info.This().As<Napi::Object>(), this, params);
+    return worker->Start();
+}
+
+Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+        throw Napi::TypeError::New(env, "complete(tokens, options, onText): tokens must be an Int32Array");
+    }
+    Napi::Int32Array tokens = info[0].As<Napi::Int32Array>();
+    Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+
+    GenerationRequest request;
+    request.prompt.assign(tokens.Data(), tokens.Data() + tokens.ElementLength());
+    request.maxTokens = OptionalInt(options, "maxTokens", 256);
+    request.prefixLength = OptionalUint(options, "prefixLength", 0);
+    request.prefixCacheFile = OptionalString(options, "prefixCacheFile");
+    SamplingOptions & sampling = request.sampling;
+    sampling.temperature = OptionalFloat(options, "temperature", sampling.temperature);
+    sampling.topK = OptionalInt(options, "topK", sampling.topK);
+    sampling.topP = OptionalFloat(options, "topP", sampling.topP);
+    sampling.minP = OptionalFloat(options, "minP", sampling.minP);
+    sampling.seed = OptionalUint(options, "seed", sampling.seed);
+    sampling.repeatPenalty = OptionalFloat(options, "repeatPenalty", sampling.repeatPenalty);
+    sampling.repeatLastN = OptionalInt(options, "repeatLastN", sampling.repeatLastN);
+    sampling.grammar = OptionalString(options, "grammar");
+    Napi::Value stops = options.Get("stop");
+    if (stops.IsArray()) {
+        Napi::Array array = stops.As<Napi::Array>();
+        for (uint32_t i = 0; i < array.Length(); i++) {
+            std::string stop = array.Get(i).ToString().Utf8Value();
+            if (!stop.empty()) {
+                request.stops.push_back(stop);
+            }
+        }
+    }
+    if (request.maxTokens < 1) {
+        throw MakeError(env, "USAGE", "maxTokens must be at least 1");
+    }
+
+    BeginWork(env, true);
+    abortRequested_ = false;
+    auto * worker = new CompleteWorker(env, info.This().As<Napi::Object>(), this, std::move(request), info[2]);
+    return worker->Start();
+}
+
+void LlamaContext::Abort(const Napi::CallbackInfo &) { abortRequested_ = true; }
+
+bool LlamaContext::ShouldAbortDecode(void * data) {
+    return static_cast<LlamaContext *>(data)->abortRequested_.load();
+}
+
+void LlamaContext::ReportMemory(Napi::Env env) {
+    int64_t bytes = 0;
+    if (ctx_ != nullptr) {
+        const llama_model * model = model_->get();
+        // KV cache: K and V, f16, per layer and position.
+        const int64_t headDim = llama_model_n_embd(model) / std::max(1, llama_model_n_head(model));
+        bytes += static_cast<int64_t>(llama_n_ctx(ctx_)) * llama_model_n_layer(model) * headDim *
+                 llama_model_n_head_kv(model) * 2 * 2;
+        bytes += static_cast<int64_t>(cache_.prefix.state.size());
+    }
+    if (bytes != reportedBytes_) {
+        Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reportedBytes_);
+        reportedBytes_ = bytes;
+    }
+}
+
+void LlamaContext::Dispose(const Napi::CallbackInfo & info) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (busy_) {
+            throw MakeError(info.Env(), "USAGE", "the context is busy; abort the running call and wait for it first");
+        }
+    }
+    Free(info.Env());
+}
+
+void LlamaContext::Free(Napi::Env env) {
+    if (ctx_ != nullptr) {
+        llama_free(ctx_);
+        ctx_ = nullptr;
+    }
+    cache_ = SequenceCache();
+    model_.reset();
+    ReportMemory(env);
+}
+
+void LlamaContext::Finalize(Napi::Env env) { Free(env); }
+
+void LlamaContext::ReleaseAtTeardown() {
+    abortRequested_ = true;
+    std::unique_lock<std::mutex> lock(mutex_);
+    idle_.wait(lock, [this] { return !busy_; });
+    released_ = true;
+    if (ctx_ != nullptr) {
+        llama_free(ctx_);
+        ctx_ = nullptr;
+    }
+    cache_ = SequenceCache();
+    model_.reset();
+    reportedBytes_ = 0;
+}
+
+}  // namespace cmdai

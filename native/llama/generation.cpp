@@ -1,0 +1,362 @@
+#include "generation.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include "llama-log.h"
+#include "text-stream.h"
+
+namespace cmdai {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+struct SamplerDeleter {
+    void operator()(llama_sampler * sampler) const { llama_sampler_free(sampler); }
+};
+using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+
+struct BatchDeleter {
+    void operator()(llama_batch * batch) const {
+        llama_batch_free(*batch);
+        delete batch;
+    }
+};
+using BatchPtr = std::unique_ptr<llama_batch, BatchDeleter>;
+
+llama_sampler * NewGrammarSampler(const llama_vocab * vocab, const std::string & grammar) {
+    LogCapture capture;
+    llama_sampler * sampler = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
+    if (sampler == nullptr) {
+        std::string reason = capture.Reason();
+        throw GenerationError("USAGE", "invalid grammar: " + (reason.empty() ? "llama.cpp could not parse it" : reason));
+    }
+    return sampler;
+}
+
+// The usual llama.cpp order: penalties, constraint, then truncation, temperature and the draw.
+SamplerPtr BuildSampler(const llama_vocab * vocab, const SamplingOptions & options) {
+    SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+    if (options.repeatPenalty != 1.0f) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), options.repeatLastN,
+                                                                          options.repeatPenalty, 0.0f, 0.0f));
+    }
+    if (!options.grammar.empty()) {
+        llama_sampler_chain_add(chain.get(), NewGrammarSampler(vocab, options.grammar));
+    }
+    if (options.temperature <= 0.0f) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+        return chain;
+    }
+    if (options.topK > 0) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(options.topK));
+    }
+    if (options.topP < 1.0f) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(options.topP, 1));
+    }
+    if (options.minP > 0.0f) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(options.minP, 1));
+    }
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(options.temperature));
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(options.seed));
+    return chain;
+}
+
+std::string TokenPiece(const llama_vocab * vocab, llama_token token) {
+    std::string piece(64, '\0');
+    int32_t n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    if (n < 0) {
+        piece.resize(static_cast<size_t>(-n));
+        n = llama_token_to_piece(vocab, token, piece.data(), static_cast<int32_t>(piece.size()), 0, true);
+    }
+    piece.resize(n < 0 ? 0 : static_cast<size_t>(n));
+    return piece;
+}
+
+size_t CommonPrefixLength(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) {
+        n++;
+    }
+    return n;
+}
+
+// Decodes `count` tokens at positions kvTokens.size()..; only the last one gets logits, and
+// only if asked. kvTokens grows by exactly what landed in the KV cache.
+int32_t DecodeTokens(llama_context * ctx, llama_batch & batch, const llama_token * tokens, size_t count,
+                     bool logitsForLast, std::vector<llama_token> & kvTokens) {
+    const size_t capacity = llama_n_batch(ctx);
+    for (size_t start = 0; start < count; start += capacity) {
+        const size_t end = std::min(count, start + capacity);
+        const llama_pos firstPos = static_cast<llama_pos>(kvTokens.size());
+        batch.n_tokens = 0;
+        for (size_t i = start; i < end; i++) {
+            const int32_t j = batch.n_tokens++;
+            batch.token[j] = tokens[i];
+            batch.pos[j] = firstPos + static_cast<llama_pos>(i - start);
+            batch.n_seq_id[j] = 1;
+            batch.seq_id[j][0] = 0;
+            batch.logits[j] = logitsForLast && i == count - 1;
+        }
+        const int32_t status = llama_decode(ctx, batch);
+        if (status != 0) {
+            // An abort or failure may leave part of this batch behind; drop it so kvTokens
+            // stays an exact description of the cache.
+            llama_memory_seq_rm(llama_get_memory(ctx), 0, firstPos, -1);
+            return status;
+        }
+        kvTokens.insert(kvTokens.end(), tokens + start, tokens + end);
+    }
+    return 0;
+}
+
+std::string DecodeFailure(int32_t status) {
+    switch (status) {
+        case 1:
+            return "the context has no room left for these tokens (llama_decode returned 1)";
+        case -1:
+            return "llama.cpp rejected the batch as invalid (llama_decode returned -1)";
+        default:
+            return "llama.cpp failed to evaluate the model (llama_decode returned " + std::to_string(status) + ")";
+    }
+}
+
+// --- Prefix state: memory snapshot and file ------------------------------------------------
+
+constexpr char kPrefixFileMagic[8] = {'C', 'M', 'D', 'A', 'I', 'K', 'V', '\1'};
+
+PrefixSnapshot CaptureSequence(llama_context * ctx, const std::vector<llama_token> & tokens) {
+    PrefixSnapshot snapshot;
+    snapshot.tokens = tokens;
+    snapshot.state.resize(llama_state_seq_get_size(ctx, 0));
+    const size_t written = llama_state_seq_get_data(ctx, snapshot.state.data(), snapshot.state.size(), 0);
+    snapshot.state.resize(written);
+    return snapshot;
+}
+
+bool RestoreSequence(llama_context * ctx, const PrefixSnapshot & snapshot, std::vector<llama_token> & kvTokens) {
+    llama_memory_t memory = llama_get_memory(ctx);
+    llama_memory_seq_rm(memory, 0, -1, -1);
+    kvTokens.clear();
+    if (snapshot.state.empty() || llama_state_seq_set_data(ctx, snapshot.state.data(), snapshot.state.size(), 0) == 0) {
+        llama_memory_seq_rm(memory, 0, -1, -1);
+        return false;
+    }
+    kvTokens = snapshot.tokens;
+    return true;
+}
+
+bool ReadExact(FILE * file, void * data, size_t size) { return std::fread(data, 1, size, file) == size; }
+
+// Reads a prefix file written for this model and exactly these tokens; anything else (missing,
+// another model, another prefix, truncated) is "not cached" and gets recomputed and rewritten.
+bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::vector<llama_token> & expectedTokens,
+                    PrefixSnapshot & snapshot) {
+    std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) {
+        return false;
+    }
+    char magic[sizeof(kPrefixFileMagic)];
+    uint64_t fileFingerprint = 0;
+    uint32_t tokenCount = 0;
+    if (!ReadExact(file.get(), magic, sizeof(magic)) || std::memcmp(magic, kPrefixFileMagic, sizeof(magic)) != 0 ||
+        !ReadExact(file.get(), &fileFingerprint, sizeof(fileFingerprint)) || fileFingerprint != fingerprint ||
+        !ReadExact(file.get(), &tokenCount, sizeof(tokenCount)) || tokenCount != expectedTokens.size()) {
+        return false;
+    }
+    std::vector<llama_token> tokens(tokenCount);
+    uint64_t stateSize = 0;
+    if (!ReadExact(file.get(), tokens.data(), tokens.size() * sizeof(llama_token)) || tokens != expectedTokens ||
+        !ReadExact(file.get(), &stateSize, sizeof(stateSize))) {
+        return false;
+    }
+    // Guard the allocation against a corrupt size field.
+    const long here = std::ftell(file.get());
+    std::fseek(file.get(), 0, SEEK_END);
+    const long fileSize = std::ftell(file.get());
+    std::fseek(file.get(), here, SEEK_SET);
+    if (here < 0 || fileSize < 0 || stateSize != static_cast<uint64_t>(fileSize - here)) {
+        return false;
+    }
+    snapshot.tokens = std::move(tokens);
+    snapshot.state.resize(stateSize);
+    return ReadExact(file.get(), snapshot.state.data(), snapshot.state.size());
+}
+
+void WritePrefixFile(const std::string & path, uint64_t fingerprint, const PrefixSnapshot & snapshot) {
+    // Write beside the target and rename, so readers never see a half-written file.
+    std::random_device random;
+    const std::string partial = path + ".partial-" + std::to_string(random());
+    FILE * file = std::fopen(partial.c_str(), "wb");
+    if (file == nullptr) {
+        throw GenerationError("USAGE", "cannot write the prefix cache file " + path + ": " + std::strerror(errno));
+    }
+    const uint32_t tokenCount = static_cast<uint32_t>(snapshot.tokens.size());
+    const uint64_t stateSize = snapshot.state.size();
+    bool ok = std::fwrite(kPrefixFileMagic, 1, sizeof(kPrefixFileMagic), file) == sizeof(kPrefixFileMagic) &&
+              std::fwrite(&fingerprint, sizeof(fingerprint), 1, file) == 1 &&
+              std::fwrite(&tokenCount, sizeof(tokenCount), 1, file) == 1 &&
+              std::fwrite(snapshot.tokens.data(), sizeof(llama_token), tokenCount, file) == tokenCount &&
+              std::fwrite(&stateSize, sizeof(stateSize), 1, file) == 1 &&
+              std::fwrite(snapshot.state.data(), 1, stateSize, file) == stateSize;
+    const int writeErrno = errno;
+    ok = (std::fclose(file) == 0) && ok;
+    if (ok) {
+#ifdef _WIN32
+        std::remove(path.c_str());
+#endif
+        ok = std::rename(partial.c_str(), path.c_str()) == 0;
+    }
+    if (!ok) {
+        const int err = errno != 0 ? errno : writeErrno;
+        std::remove(partial.c_str());
+        throw GenerationError("USAGE", "cannot write the prefix cache file " + path + ": " + std::strerror(err));
+    }
+}
+
+}  // namespace
+
+void ValidateGrammar(const llama_vocab * vocab, const std::string & grammar) {
+    llama_sampler_free(NewGrammarSampler(vocab, grammar));
+}
+
+void Generate(const GenerationTarget & target, SequenceCache & cache, const GenerationRequest & request,
+              const std::atomic<bool> & abortRequested, const std::function<void(const std::string &)> & onText,
+              GenerationResult & result) {
+    const auto started = Clock::now();
+    llama_context * ctx = target.ctx;
+    const std::vector<llama_token> & prompt = request.prompt;
+    const size_t contextSize = llama_n_ctx(ctx);
+
+    if (prompt.empty()) {
+        throw GenerationError("USAGE", "the prompt is empty");
+    }
+    if (prompt.size() >= contextSize) {
+        throw GenerationError("USAGE", "the prompt is " + std::to_string(prompt.size()) + " tokens but the context holds " +
+                                           std::to_string(contextSize) +
+                                           " including the reply; shorten the prompt or load the model with a larger contextSize");
+    }
+    // Built first so that a bad grammar fails before any work is done.
+    SamplerPtr sampler = BuildSampler(target.vocab, request.sampling);
+    BatchPtr batch(new llama_batch(llama_batch_init(static_cast<int32_t>(llama_n_batch(ctx)), 0, 1)));
+
+    // 1. Reuse as much of the KV cache as the new prompt shares with what is in it.
+    const size_t prefixLength = std::min(request.prefixLength, prompt.size());
+    const std::vector<llama_token> prefixTokens(prompt.begin(), prompt.begin() + prefixLength);
+    size_t reused = CommonPrefixLength(cache.kvTokens, prompt);
+    bool mustSavePrefix = false;
+    result.prefixSource = "none";
+    if (prefixLength > 0) {
+        PrefixSnapshot fromFile;
+        if (reused >= prefixLength) {
+            result.prefixSource = "memory";
+        } else if (cache.prefix.tokens == prefixTokens && RestoreSequence(ctx, cache.prefix, cache.kvTokens)) {
+            result.prefixSource = "memory";
+            reused = prefixLength;
+        } else if (!request.prefixCacheFile.empty() &&
+                   ReadPrefixFile(request.prefixCacheFile, target.modelFingerprint, prefixTokens, fromFile) &&
+                   RestoreSequence(ctx, fromFile, cache.kvTokens)) {
+            result.prefixSource = "file";
+            reused = prefixLength;
+            cache.prefix = std::move(fromFile);
+        } else {
+            result.prefixSource = "computed";
+            reused = CommonPrefixLength(cache.kvTokens, prompt);
+            mustSavePrefix = true;
+        }
+    }
+    // The last prompt token is always evaluated again: its logits drive the first sample.
+    reused = std::min(reused, prompt.size() - 1);
+    if (!llama_memory_seq_rm(llama_get_memory(ctx), 0, static_cast<llama_pos>(reused), -1)) {
+        llama_memory_clear(llama_get_memory(ctx), true);
+        reused = 0;
+    }
+    cache.kvTokens.resize(reused);
+    result.promptTokens = static_cast<int32_t>(prompt.size());
+    result.cachedTokens = static_cast<int32_t>(reused);
+
+    // 2. Evaluate the rest of the prompt, stopping at the prefix boundary to snapshot it.
+    int32_t status = 0;
+    if (mustSavePrefix && reused < prefixLength) {
+        status = DecodeTokens(ctx, *batch, prompt.data() + reused, prefixLength - reused, prefixLength == prompt.size(),
+                              cache.kvTokens);
+        if (status == 0) {
+            cache.prefix = CaptureSequence(ctx, prefixTokens);
+            if (!request.prefixCacheFile.empty()) {
+                WritePrefixFile(request.prefixCacheFile, target.modelFingerprint, cache.prefix);
+            }
+        }
+    }
+    if (status == 0 && cache.kvTokens.size() < prompt.size()) {
+        status = DecodeTokens(ctx, *batch, prompt.data() + cache.kvTokens.size(), prompt.size() - cache.kvTokens.size(), true,
+                              cache.kvTokens);
+    }
+    result.promptMs = MsSince(started);
+    if (status == 2) {
+        result.stopReason = "abort";
+        return;
+    }
+    if (status != 0) {
+        throw GenerationError("GENERATION", DecodeFailure(status));
+    }
+
+    // 3. Sample, stream, evaluate the sampled token, repeat.
+    const auto generationStarted = Clock::now();
+    TextStream stream(request.stops);
+    auto show = [&](const std::string & text) {
+        if (!text.empty()) {
+            result.text += text;
+            onText(text);
+        }
+    };
+    const size_t maxTokens = static_cast<size_t>(request.maxTokens);
+    std::string stopReason = "length";
+    while (true) {
+        if (abortRequested) {
+            stopReason = "abort";
+            break;
+        }
+        llama_token token = llama_sampler_sample(sampler.get(), ctx, -1);
+        if (result.tokens.empty()) {
+            result.timeToFirstTokenMs = MsSince(started);
+        }
+        if (llama_vocab_is_eog(target.vocab, token)) {
+            stopReason = "eos";
+            break;
+        }
+        result.tokens.push_back(token);
+        show(stream.Push(TokenPiece(target.vocab, token)));
+        if (stream.stopped()) {
+            stopReason = "stop";
+            break;
+        }
+        if (result.tokens.size() >= maxTokens || cache.kvTokens.size() >= contextSize) {
+            stopReason = "length";
+            break;
+        }
+        status = DecodeTokens(ctx, *batch, &token, 1, true, cache.kvTokens);
+        if (status == 2) {
+            stopReason = "abort";
+            break;
+        }
+        if (status != 0) {
+            throw GenerationError("GENERATION", DecodeFailure(status));
+        }
+    }
+    show(stream.Flush());
+    result.stopReason = stopReason;
+    result.generatedTokens = static_cast<int32_t>(result.tokens.size());
+    result.generationMs = MsSince(generationStarted);
+}
+
+}  // namespace cmdai

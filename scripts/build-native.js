@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds build/Release/cmdai.node from source: fetches llama.cpp if needed, then runs cmake-js.
+// Extra arguments go to cmake-js, e.g. `npm run build:native -- --CDCMDAI_DIST=ON`.
+// CMDAI_BUILD_JOBS limits parallel compile jobs (default: all CPUs).
+'use strict';
+
+const { execFileSync, spawnSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+
+function fail(message) {
+  process.stderr.write(`build-native: ${message}\n`);
+  process.exit(1);
+}
+
+function findCmakeJs() {
+  try {
+    return require.resolve('cmake-js/bin/cmake-js', { paths: [repoRoot] });
+  } catch {
+    fail('cmake-js is not installed. Run `npm install` in the cmdai folder (it is a dev dependency), then try again.');
+  }
+}
+
+function checkTool(cmd, what) {
+  const probe = spawnSync(cmd, ['--version'], { stdio: 'ignore', shell: process.platform === 'win32' });
+  if (probe.error || probe.status !== 0) fail(`${cmd} was not found; building the native engine needs ${what}.`);
+}
+
+checkTool('cmake', 'CMake (>= 3.19)');
+checkTool('git', 'git (to unpack the llama.cpp source)');
+
+const llamaDir = execFileSync(process.execPath, [path.join(__dirname, 'fetch-llama.js')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+  .toString()
+  .trim();
+
+const jobs = Number(process.env.CMDAI_BUILD_JOBS) || os.availableParallelism();
+const args = [findCmakeJs(), 'build', '--parallel', String(jobs), `--CDLLAMA_CPP_DIR=${llamaDir}`, ...process.argv.slice(2)];
+const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
+if (result.status !== 0) fail('the native build failed (see the compiler output above).');
