@@ -101,22 +101,24 @@ export async function downloadModel(entry: ModelEntry, options: DownloadOptions)
 
     await checkDiskSpace(entry, folder, options);
     const previous = await readManifest(options.modelsDir, entry.name);
-    const files: InstalledFile[] = [];
-    for (const [index, spec] of entry.files.entries()) {
-      throwIfAborted(options.signal, entry, spec, folder);
-      const reusable = previous?.files.find((file) => file.path === spec.path);
-      const kept = reusable && (await alreadyInPlace(folder, spec, reusable, previous, entry));
-      files.push(kept ? reusable : await downloadFile(entry, spec, index, options));
-    }
     const manifest: InstalledManifest = {
       name: entry.name,
       format: entry.format,
       repo: entry.repo,
       revision: entry.revision,
       url: entry.files[0]?.url,
-      files,
-      completedAt: new Date().toISOString(),
+      files: [],
     };
+    for (const [index, spec] of entry.files.entries()) {
+      throwIfAborted(options.signal, entry, spec, folder);
+      const reusable = previous?.files.find((file) => file.path === spec.path);
+      const kept = reusable && (await alreadyInPlace(folder, spec, reusable, previous, entry));
+      manifest.files.push(kept ? reusable : await downloadFile(entry, spec, index, options));
+      // Recorded file by file, so an interrupted multi-file pull keeps its finished files. The
+      // manifest lists fewer files than the entry until the end, so it does not count as installed.
+      await writeManifest(options.modelsDir, manifest);
+    }
+    manifest.completedAt = new Date().toISOString();
     await writeManifest(options.modelsDir, manifest);
     return { path: modelLoadPath(options.modelsDir, entry), manifest, downloaded: true };
   } finally {
@@ -313,7 +315,8 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
     await rm(partial, { force: true });
     offset = 0;
   }
-  if (knownSize !== null && offset === knownSize) return; // Complete from an earlier run; verified next.
+  // Complete from an earlier run. Without a known sha256 the request is still made, to learn the hub's hash.
+  if (knownSize !== null && offset === knownSize && context.spec.sha256 !== null) return;
 
   const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'cmdai', 'accept-encoding': 'identity' };
   if (token) headers.authorization = `Bearer ${token}`;

@@ -48,10 +48,10 @@ export interface ResolvedModel {
 export async function ensureModel(model: string | undefined, options: EnsureModelOptions = {}): Promise<ResolvedModel> {
   const env = options.env ?? process.env;
   const requested = model?.trim() || undefined;
-  if (requested && looksLikePath(requested)) return localModel(requested);
-
   const config = modelsConfigOf(options.config);
   const catalog = options.catalog ?? ModelCatalog.load(config);
+  if (requested && isLocalPath(requested, catalog)) return localModel(requested);
+
   const format = options.format ?? 'gguf';
   const entry = catalog.get(requested ?? catalog.defaultName(format));
   const modelsDir = resolveModelsDir({ env, configDir: config.dir });
@@ -96,15 +96,15 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
 /** The path of a model that is already usable, without downloading anything; undefined if absent. */
 export async function locateModel(model: string | undefined, options: Pick<EnsureModelOptions, 'config' | 'env' | 'format' | 'catalog'> = {}): Promise<ResolvedModel | undefined> {
   const requested = model?.trim() || undefined;
-  if (requested && looksLikePath(requested)) {
+  const config = modelsConfigOf(options.config);
+  const catalog = options.catalog ?? ModelCatalog.load(config);
+  if (requested && isLocalPath(requested, catalog)) {
     try {
       return localModel(requested);
     } catch {
       return undefined;
     }
   }
-  const config = modelsConfigOf(options.config);
-  const catalog = options.catalog ?? ModelCatalog.load(config);
   const entry = catalog.get(requested ?? catalog.defaultName(options.format ?? 'gguf'));
   const modelsDir = resolveModelsDir({ env: options.env ?? process.env, configDir: config.dir });
   if (!(await installedManifest(modelsDir, entry))) return undefined;
@@ -165,9 +165,14 @@ function sizeText(entry: ModelEntry): string {
   return `${exact ? '' : 'about '}${formatBytes(bytes)}`;
 }
 
-/** A --model value naming a file or folder rather than a catalog entry. */
+/** A --model value that is written like a path (a separator, a .gguf ending, or a leading ~). */
 export function looksLikePath(value: string): boolean {
-  return value.includes('/') || value.includes('\\') || /\.gguf$/i.test(value) || value.startsWith('~') || existsSync(value);
+  return value.includes('/') || value.includes('\\') || /\.gguf$/i.test(value) || value.startsWith('~');
+}
+
+/** Path-like values are paths; a bare word is a model name unless only a file of that name exists. */
+function isLocalPath(value: string, catalog: ModelCatalog): boolean {
+  return looksLikePath(value) || (catalog.find(value) === undefined && existsSync(value));
 }
 
 function localModel(value: string): ResolvedModel {

@@ -34,7 +34,8 @@ export interface InstalledManifest {
   revision?: string;
   url?: string;
   files: InstalledFile[];
-  completedAt: string;
+  /** Set once every file is in place; until then the manifest records the files finished so far. */
+  completedAt?: string;
 }
 
 export function modelFolder(modelsDir: string, name: string): string {
@@ -68,7 +69,7 @@ export async function writeManifest(modelsDir: string, manifest: InstalledManife
 /** The manifest matches this entry (same revision / URL, same files) and every file is there at its size. */
 export async function installedManifest(modelsDir: string, entry: ModelEntry): Promise<InstalledManifest | undefined> {
   const manifest = await readManifest(modelsDir, entry.name);
-  if (!manifest || !manifestMatches(manifest, entry)) return undefined;
+  if (!manifest || !manifest.completedAt || !manifestMatches(manifest, entry)) return undefined;
   for (const file of manifest.files) {
     try {
       const info = await stat(join(modelFolder(modelsDir, entry.name), file.path));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CmdaiError } from '../../lib/errors';
 import type { ModelEntry } from '../../lib/models/catalog';
 import { downloadModel, type DownloadOptions, type DownloadProgress } from '../../lib/models/download';
-import { readManifest } from '../../lib/models/installed';
+import { installedManifest, readManifest } from '../../lib/models/installed';
 import { FakeHub, fixtureContent, sha256 } from './helpers/fake-hub';
 
 const REPO = 'test-org/tiny-model-GGUF';
@@ -108,6 +108,29 @@ describe('resuming', () => {
 
     expect(hub.requests[0].range).toBe(`bytes=${content.length}-`);
     expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
+  });
+
+  test('an interrupted multi-file pull keeps its finished files and is not installed until all are there', async () => {
+    const config = Buffer.from('{"model_type": "qwen2"}');
+    hub.addFile(REPO, REVISION, 'config.json', { content: config });
+    const folderEntry = entry({}, { format: 'mlx' });
+    folderEntry.files = [
+      { path: 'config.json', sizeBytes: config.length, sha256: null },
+      { path: 'weights/model.safetensors', sizeBytes: content.length, sha256: sha256(content) },
+    ];
+    const missing = await failure(downloadModel(folderEntry, options()));
+    expect(missing.message).toContain('Not found');
+    expect(await readManifest(modelsDir, 'tiny')).toMatchObject({ files: [{ path: 'config.json', verifiedBy: 'hub-git-sha1' }] });
+    expect(await installedManifest(modelsDir, folderEntry)).toBeUndefined();
+
+    hub.addFile(REPO, REVISION, 'weights/model.safetensors', { content });
+    hub.requests.length = 0;
+    const result = await downloadModel(folderEntry, options());
+
+    expect(hub.requests.map((r) => r.path)).toEqual([`/${REPO}/resolve/${REVISION}/weights/model.safetensors`]);
+    expect(result.path).toBe(join(modelsDir, 'tiny'));
+    expect(result.manifest.files.map((f) => f.path)).toEqual(['config.json', 'weights/model.safetensors']);
+    expect(sha256(readFileSync(join(modelsDir, 'tiny', 'weights', 'model.safetensors')))).toBe(sha256(content));
   });
 
   test('an installed model is not downloaded again', async () => {
