@@ -145,7 +145,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const backend = options.backend;
   const retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  const secrets = [options.apiKey, endpointUrl.password, endpointUrl.username].filter(
+  // Redacted wherever a server's words are shown. Short strings would garble ordinary text.
+  const secrets = [options.apiKey, decodeURIComponent(endpointUrl.password)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
 
