@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const LLAMA_SERVER_BIN = process.env.CMDAI_LLAMA_SERVER ?? path.join(REPO_ROOT, 'deps', 'build-tools', 'bin', 'llama-server');
+export const LLAMA_SERVER_BIN = process.env.LLAMA_SERVER_BIN ?? path.join(REPO_ROOT, 'deps', 'build-tools', 'bin', 'llama-server');
 export const TINY_MODEL = path.join(REPO_ROOT, 'models', 'test', 'tiny-qwen2.gguf');
 /** The model id the server reports (its --alias). */
 export const TINY_MODEL_ALIAS = 'tiny-qwen2';
@@ -36,7 +36,7 @@ export function assertLlamaServerParts(): void {
   if (!fs.existsSync(LLAMA_SERVER_BIN)) {
     throw new Error(
       `llama-server is missing at ${LLAMA_SERVER_BIN}. Build the reference tools from deps/llama.cpp ` +
-        `with \`npm run build:tools\`, or set CMDAI_LLAMA_SERVER to a llama-server binary.`,
+        `with \`npm run build:tools\`, or set LLAMA_SERVER_BIN to a llama-server binary.`,
     );
   }
   if (!fs.existsSync(TINY_MODEL)) {
