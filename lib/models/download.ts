@@ -338,7 +338,7 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
       beforeRedirect: [
         (redirectOptions, response) => {
           recordHubHashes(hub, response.headers);
-          // The CDN behind the hub must not see the token.
+          // The CDN behind the hub must not see the token (got@11 drops it as well; kept explicit).
           const next = redirectOptions.url as URL;
           if (next.origin !== originOf(url)) delete redirectOptions.headers.authorization;
         },

@@ -243,6 +243,24 @@ describe('errors a user can act on', () => {
     expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
   });
 
+  test('the token goes to the hub but not to a CDN on another origin that the hub redirects to', async () => {
+    const cdn = await new FakeHub().start();
+    try {
+      cdn.addFile(REPO, REVISION, FILE, { content });
+      hub.addFile(REPO, REVISION, FILE, { content, lfs: true });
+      hub.cdnUrl = cdn.url;
+      hub.requiredToken = 'secret';
+      await downloadModel(entry(), options({ env: { HF_TOKEN: 'secret' } }));
+
+      expect(hub.requests[0].authorization).toBe('Bearer secret');
+      expect(cdn.requests).toHaveLength(1);
+      expect(cdn.requests[0].authorization).toBeUndefined();
+      expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
+    } finally {
+      await cdn.stop();
+    }
+  });
+
   test('5xx answers are retried with backoff and a later success completes the download', async () => {
     hub.plan = [
       { kind: 'status', status: 503 },

@@ -38,6 +38,8 @@ export class FakeHub {
   plan: Step[] = [];
   /** When set, requests without `Bearer <token>` get 401 and with another token 403. */
   requiredToken?: string;
+  /** Where LFS redirects point (another server plays the CDN); this server by default. */
+  cdnUrl?: string;
   /** Bytes per write and pause between writes, to make a download slow on purpose. */
   throttle?: { chunkBytes: number; delayMs: number };
   private server?: Server;
@@ -99,7 +101,7 @@ export class FakeHub {
     if (file.lfs) {
       // The hub answers LFS files with a redirect to its CDN, naming the LFS sha256.
       res.writeHead(302, {
-        location: `/cdn${path}`,
+        location: `${this.cdnUrl ?? ''}/cdn${path}`,
         'x-linked-etag': `"${sha256}"`,
         'x-linked-size': String(file.content.length),
         'x-repo-commit': path.split('/')[4] ?? '',
