@@ -77,7 +77,8 @@ afterEach(async () => {
 });
 
 test('two processes pulling the same model at once produce one correct file, downloaded once', async () => {
-  hub.throttle = { chunkBytes: 128 * 1024, delayMs: 10 };
+  // Slow enough (about 2 s) that both processes are running before the first one finishes.
+  hub.throttle = { chunkBytes: 64 * 1024, delayMs: 30 };
   const first = startWorker();
   const second = startWorker();
   const codes = await Promise.all([first.exited, second.exited]);
