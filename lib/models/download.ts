@@ -1,7 +1,7 @@
 // Downloading a model into the cache: resumable (HTTP Range from a `.partial` file), verified
 // (sha256 before an atomic rename), locked across processes, and with errors a user can act on.
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -309,10 +309,11 @@ async function downloadFile(entry: ModelEntry, spec: ModelFileSpec, index: numbe
 async function requestOnce(context: FileContext, token: string | undefined, hub: HubHashes, meter: ProgressMeter): Promise<void> {
   const { options, partial, url } = context;
   throwIfAborted(options.signal, context.entry, context.spec, dirname(partial));
+  await discardPartialOfAnotherSource(partial, url);
   let offset = await fileSize(partial);
   const knownSize = context.spec.sizeBytes;
   if (knownSize !== null && offset > knownSize) {
-    await rm(partial, { force: true });
+    await removePartial(partial);
     offset = 0;
   }
   // Complete from an earlier run. Without a known sha256 the request is still made, to learn the hub's hash.
@@ -359,7 +360,7 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
       request.destroy();
       const total = contentRangeTotal(response.headers['content-range']);
       if (total !== undefined && total === offset) return; // The partial file already holds everything.
-      await rm(partial, { force: true });
+      await removePartial(partial);
       throw new RestartError(`the server refused the resume range (HTTP 416) for ${context.spec.path}`);
     }
     if (status !== 200 && status !== 206) {
@@ -373,7 +374,7 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
       const range = parseContentRange(response.headers['content-range']);
       if (!range || range.start !== offset) {
         request.destroy();
-        await rm(partial, { force: true });
+        await removePartial(partial);
         throw new RestartError(`the server answered a different range than asked for ${context.spec.path}`);
       }
       start = offset;
@@ -392,6 +393,7 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
     }
     if (total !== undefined) await requireFreeSpace(total - start, dirname(partial), context.entry.name, options);
 
+    await writeFile(partialSourcePath(partial), JSON.stringify({ url }));
     meter.begin(start, total ?? null);
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -416,7 +418,7 @@ async function finishFile(context: FileContext, hub: HubHashes): Promise<Install
   await syncFile(partial);
   const size = await fileSize(partial);
   if (spec.sizeBytes !== null && size !== spec.sizeBytes) {
-    await rm(partial, { force: true });
+    await removePartial(partial);
     throw new CmdaiError('DOWNLOAD', `${spec.path} has ${size} bytes, expected ${spec.sizeBytes}. The download was discarded; nothing was installed.`, {
       hint: 'Run the command again. If it happens again, the server is not serving the pinned file.',
     });
@@ -438,7 +440,7 @@ async function finishFile(context: FileContext, hub: HubHashes): Promise<Install
     const actualSha1 = await gitBlobSha1File(partial);
     if (actualSha1 !== hub.gitSha1) await rejectChecksum(context, 'git blob sha1', hub.gitSha1, actualSha1);
   } else {
-    await rm(partial, { force: true });
+    await removePartial(partial);
     throw new CmdaiError('DOWNLOAD', `Cannot verify ${spec.path} of ${entry.name}: no sha256 is known for it and ${hostOf(context.url)} reported no content hash. It was discarded.`, {
       hint: 'Add sha256 = "<64 hex digits>" for this model in the config file, or download from the Hugging Face hub, which reports one.',
     });
@@ -446,12 +448,36 @@ async function finishFile(context: FileContext, hub: HubHashes): Promise<Install
   if (expected !== undefined && expected !== sha256) await rejectChecksum(context, 'sha256', expected, sha256);
 
   await rename(partial, destination);
+  await rm(partialSourcePath(partial), { force: true });
   await syncDirectory(dirname(destination));
   return { path: spec.path, sizeBytes: size, sha256, verifiedBy, hubHash, verifiedAt: new Date().toISOString() };
 }
 
+/** Beside each `.partial` file: the URL its bytes came from. */
+function partialSourcePath(partial: string): string {
+  return `${partial}.json`;
+}
+
+async function removePartial(partial: string): Promise<void> {
+  await rm(partial, { force: true });
+  await rm(partialSourcePath(partial), { force: true });
+}
+
+/** Bytes fetched from another URL (another revision, after a cmdai upgrade) cannot be resumed. */
+async function discardPartialOfAnotherSource(partial: string, url: string): Promise<void> {
+  let source: { url?: unknown } | undefined;
+  try {
+    source = JSON.parse(await readFile(partialSourcePath(partial), 'utf8')) as { url?: unknown };
+  } catch {
+    return; // No record (older partial, or none at all): keep what is there.
+  }
+  if (source?.url !== url) {
+    await removePartial(partial);
+  }
+}
+
 async function rejectChecksum(context: FileContext, kind: string, expected: string, actual: string): Promise<never> {
-  await rm(context.partial, { force: true });
+  await removePartial(context.partial);
   throw new CmdaiError('DOWNLOAD', `Checksum mismatch for ${context.spec.path} of ${context.entry.name}: expected ${kind} ${expected}, got ${actual}. The download was discarded; nothing was installed.`, {
     hint: 'Run the command again. If it keeps failing, the server (or the mirror in HF_ENDPOINT) is serving a different file than the pinned one.',
   });

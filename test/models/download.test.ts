@@ -88,6 +88,18 @@ describe('resuming', () => {
     expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
   });
 
+  test('a partial file fetched from another URL (an older pinned revision) is discarded, not resumed', async () => {
+    mkdirSync(join(modelsDir, 'tiny'), { recursive: true });
+    writeFileSync(partialPath(), Buffer.alloc(600_000, 7));
+    writeFileSync(`${partialPath()}.json`, JSON.stringify({ url: `${hub.url}/${REPO}/resolve/${'9'.repeat(40)}/${FILE}` }));
+
+    await downloadModel(entry(), options());
+
+    expect(hub.requests[0].range).toBeUndefined();
+    expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
+    expect(existsSync(`${partialPath()}.json`)).toBe(false);
+  });
+
   test('a server that ignores Range (200 instead of 206) makes the download start over correctly', async () => {
     mkdirSync(join(modelsDir, 'tiny'), { recursive: true });
     writeFileSync(partialPath(), content.subarray(0, 500_000));

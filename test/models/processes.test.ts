@@ -55,6 +55,10 @@ beforeAll(() => {
   libDir = compileModelsLib();
 });
 
+afterAll(() => {
+  rmSync(join(libDir, '..'), { recursive: true, force: true });
+});
+
 beforeEach(async () => {
   content = fixtureContent(4 * 1024 * 1024);
   hub = await new FakeHub().start();
