@@ -91,7 +91,7 @@ export interface GenerateCommandOptions {
   alternatives?: number;
   /** Detected machine facts; detected when omitted. */
   environment?: Environment;
-  /** Token budget for one answer (default 256). */
+  /** Token budget for one answer (default 768: room for a ~200-character command). */
   maxTokens?: number;
   /** Sampling temperature for the main answer (default 0: the most likely command). */
   temperature?: number;
@@ -105,7 +105,7 @@ export interface GenerateCommandOptions {
   conversation?: ChatMessage[];
 }
 
-export const DEFAULT_MAX_TOKENS = 256;
+export const DEFAULT_MAX_TOKENS = 768;
 
 /** Turns a plain-English request into one command for the user's shell, assessed for risk. */
 export async function generateCommand(request: string, options: GenerateCommandOptions = {}): Promise<CommandResult> {

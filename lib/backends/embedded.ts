@@ -109,7 +109,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
           minP: request.minP,
           seed: request.seed,
           stop: request.stop,
-          jsonSchema: request.jsonSchema,
+          ...constraint(request.jsonSchema, options.loadModel === undefined),
           signal: request.signal,
           onToken: request.onToken,
           promptPrefix: prefix,
@@ -179,6 +179,27 @@ function systemPrefix(model: Model, messages: ChatMessage[], prompt: string): st
   if (system.length === 0 || messages[0].role !== 'system') return undefined;
   const prefix = applyTemplate(model, [messages[0]], false);
   return prefix.length > 0 && prompt.startsWith(prefix) ? prefix : undefined;
+}
+
+/**
+ * The JSON Schema as a grammar, tightened: at most one space between JSON tokens (the generic
+ * converter allows newlines and 20 tabs per gap) and no \uXXXX escapes (raw Unicode is allowed),
+ * so every generated token goes into the values and the answer closes within its budget.
+ */
+export function compactJsonGrammar(grammar: string): string {
+  return grammar
+    .replace(/^space ::= .*$/m, 'space ::= | " "')
+    .split('\n')
+    .map((line) => (line.startsWith('char ::= ') ? line.replace(' | "u" [0-9a-fA-F]{4}', '') : line))
+    .join('\n');
+}
+
+// With an injected loadModel (tests) the schema is passed through as is.
+function constraint(jsonSchema: object | undefined, useEngine: boolean): { grammar?: string; jsonSchema?: object } {
+  if (!jsonSchema) return {};
+  if (!useEngine) return { jsonSchema };
+  const { jsonSchemaToGrammar } = require('../engine') as { jsonSchemaToGrammar: (schema: object) => string };
+  return { grammar: compactJsonGrammar(jsonSchemaToGrammar(jsonSchema)) };
 }
 
 /** ~/.cache/cmdai/prompt-cache/<hash of model identity + format + prefix>.bin */

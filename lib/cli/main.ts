@@ -23,7 +23,7 @@ const COMMANDS: LazyCommand[] = [
 ];
 
 /** Flags that take a value, so the word after them is not mistaken for a subcommand. */
-const VALUE_FLAGS = new Set(['--model', '--backend', '--endpoint', '--api-key', '--timeout', '--retries', '--shell', '--safety', '-n', '--alternatives', '--config', '--command']);
+const VALUE_FLAGS = new Set(['--model', '--backend', '--endpoint', '--api-key', '--timeout', '--retries', '--shell', '--safety', '-n', '--alternatives', '--config', '--command', '--max-tokens']);
 
 /** A module another part of the project provides; until it exists the command says so. */
 function optionalModule(name: string, load: () => { default: CommandModule }): CommandModule {

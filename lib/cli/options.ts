@@ -20,6 +20,7 @@ export interface ModelArgs extends GlobalArgs {
   shell?: string;
   safety?: string;
   yes?: boolean;
+  maxTokens?: number;
 }
 
 export function withModelOptions<T>(yargs: Argv<T>) {
@@ -30,6 +31,7 @@ export function withModelOptions<T>(yargs: Argv<T>) {
     .option('api-key', { type: 'string', describe: 'API key for the openai backend (prefer CMDAI_OPENAI_API_KEY)', group: 'Model:' })
     .option('timeout', { type: 'number', describe: 'response timeout for remote backends, in milliseconds', group: 'Model:' })
     .option('retries', { type: 'number', describe: 'retries for remote backends', group: 'Model:' })
+    .option('max-tokens', { type: 'number', describe: 'token budget for one answer (default 768)', group: 'Model:' })
     .option('shell', { type: 'string', choices: SHELL_NAMES as unknown as string[], describe: 'target shell (default: detected)' })
     .option('safety', { type: 'string', choices: SAFETY_POLICIES as unknown as string[], describe: 'safety policy (default: moderate)' })
     .option('yes', { alias: 'y', type: 'boolean', describe: 'run without asking (high risk included; blocked commands never run); allow a model download' });

@@ -12,9 +12,12 @@ export interface AnswerLimits {
   maxExplanationChars: number;
 }
 
-/** Splits a token budget between the two fields; every token yields at least one character. */
+/**
+ * Splits a token budget between the two fields. A token yields at least one character and an
+ * escape takes two, so the caps are half the budget left after the keys and punctuation.
+ */
 export function limitsForTokenBudget(maxTokens: number): AnswerLimits {
-  const forStrings = Math.max(16, maxTokens - 24); // braces, keys, quotes
+  const forStrings = Math.max(16, Math.floor((maxTokens - 40) / 2));
   const maxCommandChars = Math.max(8, Math.floor(forStrings * 0.55));
   return { maxCommandChars, maxExplanationChars: Math.max(8, forStrings - maxCommandChars) };
 }

@@ -27,7 +27,7 @@ const benchCommandModule: CommandModule<object, BenchArgs> = {
     const runs: { load: number; timeToFirstToken: number; generation: number; total: number; backend: string; model: string }[] = [];
     try {
       for (let i = 0; i <= Math.max(1, argv.runs ?? 3); i++) {
-        const result = await generateCommand(REQUEST, { backend, config, shell: config.shell });
+        const result = await generateCommand(REQUEST, { backend, config, shell: config.shell, maxTokens: argv.maxTokens });
         runs.push({ ...result.timings, backend: result.backend, model: result.model });
         if (!argv.json) {
           const t = result.timings;

@@ -21,7 +21,7 @@ const explainCommandModule: CommandModule<object, ExplainArgs> = {
     const { explainCommand } = require('../../generate') as typeof import('../../generate');
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv), yes: argv.yes, interactive: Boolean(process.stdin.isTTY) });
     try {
-      const result = await explainCommand((argv.command ?? []).join(' '), { backend, config, shell: config.shell });
+      const result = await explainCommand((argv.command ?? []).join(' '), { backend, config, shell: config.shell, maxTokens: argv.maxTokens });
       if (argv.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;

@@ -82,6 +82,7 @@ function checkNumbers(argv: GenerateArgs): void {
   check('--timeout', argv.timeout, 1);
   check('--retries', argv.retries, 0);
   check('--alternatives', argv.alternatives, 0);
+  check('--max-tokens', argv.maxTokens, 48);
 }
 
 /** Creates the backend on first need and disposes it at the end. */
@@ -124,7 +125,7 @@ class BackendSession {
 }
 
 function generateOptions(config: CmdaiConfig, environment: Environment, argv: GenerateArgs): GenerateCommandOptions {
-  return { config, environment, safety: config.safety.policy, yes: argv.yes };
+  return { config, environment, safety: config.safety.policy, yes: argv.yes, maxTokens: argv.maxTokens };
 }
 
 async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: Environment, session: BackendSession, interactive: boolean): Promise<CommandResult> {

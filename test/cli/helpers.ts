@@ -1,0 +1,154 @@
+// Runs the real `bin/cmdai.js` (compiled dist/) as a user would, in an isolated home.
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const cliPath = path.join(repoRoot, 'bin', 'cmdai.js');
+export const tinyModel = path.join(repoRoot, 'models', 'test', 'tiny-qwen2.gguf');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles lib/ to dist/ when a source file is newer than the CLI entry point. */
+export function ensureBuilt(): void {
+  const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
+  const fresh = () => fs.existsSync(entry) && fs.statSync(entry).mtimeMs >= newestMtime(path.join(repoRoot, 'lib'));
+  if (fresh()) return;
+  // Other parts of the tree may have type errors in progress; tsc still emits, and the lock
+  // keeps parallel test runs from writing dist/ at the same time.
+  spawnSync('flock', ['/tmp/cmdai-dist.lock', 'npx', 'tsc', '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!fs.existsSync(entry)) throw new Error('dist/cli/main.js is missing after `tsc -p tsconfig.json`');
+}
+
+export function requireTinyModel(): string {
+  if (!fs.existsSync(tinyModel)) {
+    throw new Error(`The tiny test model is missing: ${tinyModel}. Run \`npm run fixtures\` first.`);
+  }
+  return tinyModel;
+}
+
+/** A fresh home, config and cache directory per test file, so the user's settings never leak in. */
+export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-home-'));
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    SHELL: '/bin/bash',
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+    CMDAI_OFFLINE: '1',
+    ...extra,
+  };
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string; timeoutMs?: number }): CliRun {
+  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [cliPath, ...args], {
+    env: options.env,
+    input: options.input ?? '',
+    cwd: options.cwd ?? repoRoot,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** What a user should never see: a JavaScript stack trace. */
+export function expectNoStackTrace(text: string): void {
+  expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
+  expect(text).not.toContain('node:internal');
+}
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g;
+
+/**
+ * The CLI in a real pseudo-terminal (util-linux `script`), driven key by key.
+ * `script -e` exits with the CLI's exit code.
+ */
+export class PtySession {
+  private raw = '';
+  private exited: Promise<number>;
+  private readonly child;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
+    const quoted = [process.execPath, cliPath, ...args].map(shellQuote).join(' ');
+    this.child = spawn('script', ['-qfec', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));
+    this.child.stderr.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
+  }
+
+  /** Everything shown on the terminal so far, without colours and carriage returns. */
+  get screen(): string {
+    return this.raw.replace(ANSI, '');
+  }
+
+  async waitFor(expected: string | RegExp, timeoutMs = 30_000, after = 0): Promise<void> {
+    const started = Date.now();
+    const seen = () => {
+      const text = this.screen.slice(after);
+      return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+    };
+    while (!seen()) {
+      if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${String(expected)}; the screen shows:\n${this.screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Number of times text appears on the screen (to wait for the next menu). */
+  count(text: string): number {
+    return this.screen.split(text).length - 1;
+  }
+
+  async waitForCount(text: string, count: number, timeoutMs = 30_000): Promise<void> {
+    const started = Date.now();
+    while (this.count(text) < count) {
+      if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${count}x ${text}; the screen shows:\n${this.screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  press(keys: string): void {
+    this.child.stdin.write(keys);
+  }
+
+  async exitCode(timeoutMs = 30_000): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`The CLI did not exit; the screen shows:\n${this.screen}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_\/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
