@@ -291,12 +291,16 @@ async function downloadFile(entry: ModelEntry, spec: ModelFileSpec, index: numbe
   const meter = new ProgressMeter(entry.name, spec, index, entry.files.length, options.onProgress);
   const hub: HubHashes = {};
   for (let attempt = 0; ; attempt++) {
+    const sizeBefore = await fileSize(context.partial);
     try {
       await requestOnce(context, sendToken ? token : undefined, hub, meter);
       break;
     } catch (error) {
       const failure = classify(error, context, attempt + 1);
-      if (!failure.retryable || attempt >= retries || options.signal?.aborted) throw failure.error;
+      if (!failure.retryable || options.signal?.aborted) throw failure.error;
+      // Retries count failures in a row: an attempt that added bytes before failing starts the count afresh.
+      if ((await fileSize(context.partial)) > sizeBefore) attempt = 0;
+      else if (attempt >= retries) throw failure.error;
       await sleep(backoffMs(attempt, options.retryDelayMs ?? DEFAULTS.retryDelayMs), options.signal).catch(() => {
         throw classify(abortError(), context, attempt + 1).error;
       });
