@@ -102,8 +102,10 @@ std::pair<mx::array, mx::array> KVCache::update_and_fetch(const mx::array& k, co
     }
   }
   offset += L;
-  keys = mx::slice_update(*keys, k, {0, 0, prev, 0}, {B, kv_heads, offset, head_dim});
-  values = mx::slice_update(*values, v, {0, 0, prev, 0}, {B, kv_heads, offset, head_dim});
+  const mx::Shape start = {0, 0, prev, 0};
+  const mx::Shape stop = {B, kv_heads, offset, head_dim};
+  keys = mx::slice_update(*keys, k, start, stop);
+  values = mx::slice_update(*values, v, start, stop);
   return {mx::slice(*keys, {0, 0, 0, 0}, {B, kv_heads, offset, head_dim}),
           mx::slice(*values, {0, 0, 0, 0}, {B, kv_heads, offset, head_dim})};
 }

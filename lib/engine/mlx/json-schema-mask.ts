@@ -127,14 +127,15 @@ function compileSchema(root: unknown): SchemaNode {
 
 const MAX_INT_DIGITS = 15;
 const MAX_FRACTION_DIGITS = 15;
-const MAX_EXPONENT_DIGITS = 3;
+// Two exponent digits keep every number finite as a double (no 1e999 reading as Infinity).
+const MAX_EXPONENT_DIGITS = 2;
 
 export type NumberPhase = 'start' | 'sign' | 'zero' | 'int' | 'dot' | 'frac' | 'exp0' | 'expSign' | 'exp';
 
 export type Frame =
   | { t: 'value'; node: SchemaNode }
   | { t: 'lit'; text: Uint8Array; i: number; id: number }
-  | { t: 'str'; min: number; max: number; len: number; escape: number; cont: number }
+  | { t: 'str'; min: number; max: number; len: number; escape: number; cont: number; low: number; high: number }
   | { t: 'num'; integer: boolean; phase: NumberPhase; digits: number }
   | { t: 'obj'; node: Extract<SchemaNode, { kind: 'object' }>; idx: number; first: boolean; id: number }
   | { t: 'freeObj'; count: number }
@@ -239,7 +240,7 @@ class Recognizer {
         this.expand({ frame: this.lit('['), next: { frame: { t: 'arr', node, count: 0, id: this.nodeId(node) }, next: rest } }, out);
         return;
       case 'string':
-        this.expand({ frame: this.lit('"'), next: { frame: { t: 'str', min: node.min, max: node.max, len: 0, escape: 0, cont: 0 }, next: rest } }, out);
+        this.expand({ frame: this.lit('"'), next: { frame: { t: 'str', min: node.min, max: node.max, len: 0, escape: 0, cont: 0, low: 0x80, high: 0xbf }, next: rest } }, out);
         return;
       case 'number':
         out.push({ frame: { t: 'num', integer: node.integer, phase: 'start', digits: 0 }, next: rest });
@@ -289,20 +290,16 @@ function advance(s: Stack, b: number): Stack | null | typeof DEAD {
         return { frame: { ...f, escape: f.escape === 3 ? 0 : f.escape - 1 }, next: rest };
       }
       if (f.cont > 0) {
-        if (b < 0x80 || b > 0xbf) return DEAD;
-        return { frame: { ...f, cont: f.cont - 1 }, next: rest };
+        if (b < f.low || b > f.high) return DEAD;
+        return { frame: { ...f, cont: f.cont - 1, low: 0x80, high: 0xbf }, next: rest };
       }
       if (b === QUOTE) return f.len >= f.min ? rest : DEAD;
       if (f.len + 1 > f.max) return DEAD;
       if (b === BACKSLASH) return { frame: { ...f, len: f.len + 1, escape: 1 }, next: rest };
       if (b < 0x20) return DEAD;
-      let cont: number;
-      if (b < 0x80) cont = 0;
-      else if (b >= 0xc2 && b <= 0xdf) cont = 1;
-      else if (b >= 0xe0 && b <= 0xef) cont = 2;
-      else if (b >= 0xf0 && b <= 0xf4) cont = 3;
-      else return DEAD;
-      return { frame: { ...f, len: f.len + 1, cont }, next: rest };
+      const lead = utf8Lead(b);
+      if (!lead) return DEAD;
+      return { frame: { ...f, len: f.len + 1, ...lead }, next: rest };
     }
     case 'num': {
       const to = (phase: NumberPhase, digits: number): Stack => ({ frame: { ...f, phase, digits }, next: rest });
@@ -343,10 +340,26 @@ function advance(s: Stack, b: number): Stack | null | typeof DEAD {
   }
 }
 
+/**
+ * What a UTF-8 lead byte needs next: how many continuation bytes, and the range the first of
+ * them must fall in (which rules out overlong forms, surrogates and code points past U+10FFFF).
+ */
+function utf8Lead(b: number): { cont: number; low: number; high: number } | null {
+  if (b < 0x80) return { cont: 0, low: 0x80, high: 0xbf };
+  if (b >= 0xc2 && b <= 0xdf) return { cont: 1, low: 0x80, high: 0xbf };
+  if (b === 0xe0) return { cont: 2, low: 0xa0, high: 0xbf };
+  if (b === 0xed) return { cont: 2, low: 0x80, high: 0x9f };
+  if (b >= 0xe1 && b <= 0xef) return { cont: 2, low: 0x80, high: 0xbf };
+  if (b === 0xf0) return { cont: 3, low: 0x90, high: 0xbf };
+  if (b >= 0xf1 && b <= 0xf3) return { cont: 3, low: 0x80, high: 0xbf };
+  if (b === 0xf4) return { cont: 3, low: 0x80, high: 0x8f };
+  return null;
+}
+
 function frameKey(f: Frame): string {
   switch (f.t) {
     case 'lit': return `L${f.id}.${f.i}`;
-    case 'str': return `S${f.min}.${f.max}.${f.len}.${f.escape}.${f.cont}`;
+    case 'str': return `S${f.min}.${f.max}.${f.len}.${f.escape}.${f.cont}.${f.low}`;
     case 'num': return `N${f.integer ? 1 : 0}${f.phase}${f.digits}`;
     case 'obj': return `O${f.id}.${f.idx}.${f.first ? 1 : 0}`;
     case 'freeObj': return `F${f.count}`;
@@ -391,18 +404,20 @@ function sortTokens(ids: number[], tokenBytes: Uint8Array[]): SortedTokens {
 function plainStringChars(bytes: Uint8Array): number {
   let chars = 0;
   let cont = 0;
+  let low = 0x80;
+  let high = 0xbf;
   for (const b of bytes) {
     if (cont > 0) {
-      if (b < 0x80 || b > 0xbf) return -1;
+      if (b < low || b > high) return -1;
       cont--;
+      low = 0x80;
+      high = 0xbf;
       continue;
     }
     if (b === QUOTE || b === BACKSLASH || b < 0x20) return -1;
-    if (b < 0x80) cont = 0;
-    else if (b >= 0xc2 && b <= 0xdf) cont = 1;
-    else if (b >= 0xe0 && b <= 0xef) cont = 2;
-    else if (b >= 0xf0 && b <= 0xf4) cont = 3;
-    else return -1;
+    const lead = utf8Lead(b);
+    if (!lead) return -1;
+    ({ cont, low, high } = lead);
     chars++;
   }
   return chars;

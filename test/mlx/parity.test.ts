@@ -1,0 +1,61 @@
+// Must show 2: on the same float32 random weights, the MLX engine (MLX folder) and the llama.cpp
+// engine (GGUF twin) pick the same 16 greedy tokens for the same prompt.
+import { loadModel } from '../../lib/engine';
+import { loadMlxModel } from '../../lib/engine/mlx';
+import type { Model } from '../../lib/engine/types';
+import { describeWithMlx, mlxFixtures } from './mlx-fixtures';
+
+const STEPS = 16;
+
+const PROMPTS: Record<string, string> = {
+  'a single word': 'hello',
+  'an English request': 'find all files larger than 100MB in my home directory',
+  'non-ASCII text and an emoji': 'Grüße aus Köln — 東京 🦙',
+  'a shell one-liner': 'for f in *.log; do gzip "$f"; done',
+  'a ChatML conversation with special tokens':
+    '<|im_start|>system\nYou translate requests into shell commands.<|im_end|>\n' +
+    '<|im_start|>user\nshow disk usage<|im_end|>\n<|im_start|>assistant\n',
+};
+
+describeWithMlx('MLX and llama.cpp on the same weights', () => {
+  let mlx: Model;
+  let llama: Model;
+
+  beforeAll(async () => {
+    const fixtures = mlxFixtures();
+    mlx = await loadMlxModel(fixtures.dir, { contextSize: 512 });
+    llama = await loadModel(fixtures.gguf, { contextSize: 512, threads: 2 });
+  });
+
+  afterAll(async () => {
+    await mlx?.dispose();
+    await llama?.dispose();
+  });
+
+  test('report the same architecture and vocabulary size', () => {
+    expect(mlx.info.architecture).toBe(llama.info.architecture);
+    expect(mlx.info.vocabSize).toBe(llama.info.vocabSize);
+  });
+
+  test('render the same chat template text', () => {
+    const messages = [
+      { role: 'system' as const, content: 'You are terse.' },
+      { role: 'user' as const, content: 'list files' },
+    ];
+    expect(mlx.applyChatTemplate(messages)).toBe(llama.applyChatTemplate(messages));
+  });
+
+  describe.each(Object.entries(PROMPTS))('for %s', (_name, prompt) => {
+    test('both tokenize the prompt to the same ids', () => {
+      expect(mlx.tokenize(prompt)).toEqual(llama.tokenize(prompt));
+    });
+
+    test(`both pick the same ${STEPS} greedy tokens`, async () => {
+      const fromMlx = await mlx.complete(prompt, { maxTokens: STEPS, temperature: 0 });
+      const fromLlama = await llama.complete(prompt, { maxTokens: STEPS, temperature: 0 });
+      expect(fromLlama.tokens).toHaveLength(STEPS);
+      expect(fromMlx.tokens).toEqual(fromLlama.tokens);
+      expect(fromMlx.text).toBe(fromLlama.text);
+    });
+  });
+});
