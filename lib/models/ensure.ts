@@ -81,7 +81,13 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   // Unless the caller draws progress itself: a bar on a terminal, nothing otherwise.
   const progress = options.download?.onProgress ? undefined : terminalProgress(process.stderr);
   try {
-    const result = await downloadModel(entry, { onProgress: progress?.onProgress, ...options.download, env, modelsDir });
+    const result = await downloadModel(entry, {
+      onProgress: progress?.onProgress,
+      onWaitForLock: () => notice(`Another cmdai process is downloading ${entry.name}; waiting for it to finish...`),
+      ...options.download,
+      env,
+      modelsDir,
+    });
     progress?.done();
     return { name: entry.name, path: result.path, format: entry.format, source: result.downloaded ? 'download' : 'cache', entry };
   } catch (error) {
