@@ -1,0 +1,263 @@
+// One assessment in progress: collects reasons, unwraps wrappers, dispatches each simple command
+// to the judges for its program, and re-enters the parsers for code nested inside commands.
+import type { RiskLevel, RiskReason, SafetyRules, Span } from './types';
+import type { DataSource, Dialect, SimpleCommand, Word } from './command';
+import { commandBaseName, foldLookalikes } from './command';
+import { displayText, isDynamic, unknownValue } from './markers';
+import { firstPositional, optionValue } from './options';
+import { judgeCommand } from './rules';
+import { analyseBashText } from './bash/walk';
+import { analyseWindowsText } from './windows/tokenize';
+
+const MAX_NESTING = 8;
+
+interface CompiledRule {
+  pattern: string;
+  regex: RegExp;
+}
+
+export class Analysis {
+  readonly reasons: RiskReason[] = [];
+  private carrier: Span | null = null;
+  private depth = 0;
+  private suppressed = 0;
+  private readonly allow: CompiledRule[];
+  private readonly deny: CompiledRule[];
+
+  constructor(rules: SafetyRules | undefined) {
+    this.allow = compileRules(rules?.allow);
+    this.deny = compileRules(rules?.deny);
+  }
+
+  report(rule: string, level: RiskLevel, message: string, span: Span): void {
+    if (this.suppressed > 0 && rule !== 'user.deny') return;
+    const at = this.carrier ?? span;
+    if (this.reasons.some((r) => r.rule === rule && r.message === message && r.span.start === at.start && r.span.end === at.end)) return;
+    this.reasons.push({ rule, message, span: { start: at.start, end: at.end }, level });
+  }
+
+  /** Assess code found inside a command (bash -c '...', eval, a heredoc fed to a shell). Its reasons
+   *  point at `carrier`, the word of the outer command that holds the code. */
+  analyseNested(text: string, dialect: Dialect, carrier: Span): void {
+    if (this.depth >= MAX_NESTING) {
+      this.report('parse.too-deep', 'high', `Code is nested more than ${MAX_NESTING} levels deep; it was not inspected fully. Read it yourself before running it.`, carrier);
+      return;
+    }
+    const savedCarrier = this.carrier;
+    this.carrier = savedCarrier ?? carrier;
+    this.depth++;
+    try {
+      this.analyseText(text, dialect);
+    } finally {
+      this.depth--;
+      this.carrier = savedCarrier;
+    }
+  }
+
+  analyseText(text: string, dialect: Dialect): void {
+    if (dialect === 'posix') analyseBashText(text, this);
+    else analyseWindowsText(text, dialect, this);
+  }
+
+  /** Judge one simple command as the parser found it; returns it after unwrapping (for pipelines). */
+  judge(raw: SimpleCommand): SimpleCommand {
+    const cmd = this.unwrap(raw);
+    if (!cmd) return raw;
+    const line = normalisedLine(cmd);
+    const denied = this.deny.find((r) => r.regex.test(line));
+    if (denied) {
+      this.report('user.deny', 'high', `Matches your deny rule "${denied.pattern}".`, cmd.span);
+    }
+    const allowed = denied ? undefined : this.allow.find((r) => r.regex.test(line));
+    if (allowed) {
+      this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings are not counted.`, cmd.span);
+      this.suppressed++;
+    }
+    try {
+      judgeCommand(cmd, this);
+    } finally {
+      if (allowed) this.suppressed--;
+    }
+    return cmd;
+  }
+
+  get deniedByUser(): boolean {
+    return this.reasons.some((r) => r.rule === 'user.deny');
+  }
+
+  /** Strip wrappers (sudo, env, nice, xargs, ...) down to the command that does the work.
+   *  Returns undefined when nothing is left to judge (e.g. `command -v git`). */
+  private unwrap(cmd: SimpleCommand): SimpleCommand | undefined {
+    let current = cmd;
+    for (let guard = 0; guard < 16; guard++) {
+      if (isDynamic(current.nameWord.value)) {
+        this.report('cmd.dynamic-name', 'moderate', `The program name "${displayText(current.nameWord.value)}" is only known when the command runs.`, current.nameWord.span);
+        return current;
+      }
+      const spec = WRAPPERS[current.name];
+      if (!spec) return current;
+      const next = spec(current, this);
+      if (next === 'stop') return undefined;
+      if (next === 'self') return current;
+      current = next;
+    }
+    return current;
+  }
+}
+
+type Unwrapper = (cmd: SimpleCommand, analysis: Analysis) => SimpleCommand | 'stop' | 'self';
+
+function rest(cmd: SimpleCommand, from: number, wrapper: string): SimpleCommand | 'self' {
+  if (from >= cmd.args.length) return 'self';
+  const nameWord = cmd.args[from];
+  return {
+    ...cmd,
+    name: commandBaseName(foldLookalikes(nameWord.value)),
+    nameWord,
+    args: cmd.args.slice(from + 1),
+    wrappers: [...cmd.wrappers, wrapper],
+  };
+}
+
+function simple(spec: Parameters<typeof firstPositional>[1], skipPositionals = 0): Unwrapper {
+  return (cmd) => {
+    let i = firstPositional(cmd.args, spec);
+    for (let k = 0; k < skipPositionals; k++) i = firstPositional(cmd.args, spec, i + 1);
+    return rest(cmd, i, cmd.name);
+  };
+}
+
+const sudoLike = simple({ short: 'ugpChDrtTUa', long: ['--user', '--group', '--host', '--prompt', '--close-from', '--chdir', '--role', '--type', '--command-timeout', '--other-user'], assignments: true });
+
+const WRAPPERS: Record<string, Unwrapper> = {
+  sudo: (cmd, analysis) => {
+    const i = firstPositional(cmd.args, { short: 'ugpChDrtTUa', long: ['--user', '--group', '--host', '--prompt', '--close-from', '--chdir', '--role', '--type', '--command-timeout', '--other-user'], assignments: true });
+    if (i >= cmd.args.length && cmd.args.some((w) => /^-[a-zA-Z]*[is]/.test(w.value) || w.value === '--login' || w.value === '--shell')) {
+      analysis.report('priv.root-shell', 'moderate', 'Opens a shell running as root.', cmd.span);
+    }
+    return sudoLike(cmd, analysis);
+  },
+  doas: simple({ short: 'uC' }),
+  dzdo: sudoLike,
+  run0: simple({ long: ['--user', '--group', '--description', '--setenv', '--chdir'] }),
+  pkexec: simple({ long: ['--user'] }),
+  env: (cmd, analysis) => {
+    const split = optionValue(cmd.args, 'S', ['--split-string']);
+    if (split && !isDynamic(split.value)) {
+      analysis.analyseNested(split.value, 'posix', split.span);
+      return 'stop';
+    }
+    return rest(cmd, firstPositional(cmd.args, { short: 'uCS', long: ['--unset', '--chdir', '--split-string'], assignments: true }), 'env');
+  },
+  command: (cmd) => {
+    if (cmd.args.some((w) => /^-[pvV]*[vV]/.test(w.value))) return 'stop'; // `command -v git` only looks it up
+    return rest(cmd, firstPositional(cmd.args, {}), 'command');
+  },
+  builtin: (cmd) => rest(cmd, 0, 'builtin'),
+  exec: simple({ short: 'a' }),
+  nohup: simple({}),
+  setsid: simple({}),
+  unbuffer: simple({}),
+  chronic: simple({}),
+  busybox: (cmd) => rest(cmd, 0, 'busybox'),
+  nice: (cmd) => rest(cmd, firstPositional(cmd.args, { short: 'n', long: ['--adjustment'] }), 'nice'),
+  ionice: simple({ short: 'cnpt' }),
+  stdbuf: simple({ short: 'ioe' }),
+  timeout: simple({ short: 'sk', long: ['--signal', '--kill-after'] }, 1),
+  time: simple({ short: 'fo', long: ['--format', '--output'] }),
+  taskset: (cmd) => {
+    const spec = { short: '' };
+    let i = firstPositional(cmd.args, spec);
+    i = firstPositional(cmd.args, spec, i + 1); // the CPU mask or list
+    return rest(cmd, i, 'taskset');
+  },
+  caffeinate: simple({ short: 'tw' }),
+  strace: simple({ short: 'oepsSEIbaPuU', long: ['--output', '--expr', '--attach', '--user', '--string-limit'] }),
+  ltrace: simple({ short: 'oepsSEIaun' }),
+  valgrind: simple({}),
+  proxychains: simple({ short: 'f' }),
+  proxychains4: simple({ short: 'f' }),
+  torsocks: simple({ short: 'uaP' }),
+  firejail: simple({}),
+  chroot: simple({ long: ['--userspec', '--groups'] }, 1),
+  gosu: simple({}, 1),
+  'su-exec': simple({}, 1),
+  runuser: (cmd, analysis) => shellStringWrapper(cmd, analysis) ?? simple({ short: 'ugG', long: ['--user', '--group', '--supp-group'] })(cmd, analysis),
+  su: (cmd, analysis) => {
+    const nested = shellStringWrapper(cmd, analysis);
+    if (nested) return nested;
+    analysis.report('priv.root-shell', 'moderate', 'Opens a shell as another user (root by default).', cmd.span);
+    return 'stop';
+  },
+  flock: (cmd, analysis) => shellStringWrapper(cmd, analysis) ?? simple({ short: 'wEc', long: ['--timeout', '--conflict-exit-code'] }, 1)(cmd, analysis),
+  watch: (cmd, analysis) => {
+    const i = firstPositional(cmd.args, { short: 'nq', long: ['--interval', '--equexit'] });
+    const words = cmd.args.slice(i);
+    if (!words.length) return 'stop';
+    // watch hands its words to `sh -c`.
+    analysis.analyseNested(words.map((w) => w.value).join(' '), 'posix', { start: words[0].span.start, end: words[words.length - 1].span.end });
+    return 'stop';
+  },
+  xargs: (cmd) => {
+    const spec = { short: 'InPLdEsa', long: ['--replace', '--max-args', '--max-procs', '--max-lines', '--delimiter', '--eof', '--max-chars', '--arg-file', '--process-slot-var'] };
+    const i = firstPositional(cmd.args, spec);
+    const replace = optionValue(cmd.args.slice(0, i), 'I', ['--replace'])?.value ?? (cmd.args.slice(0, i).some((w) => w.value === '-i') ? '{}' : undefined);
+    const input = xargsInput(cmd.stdin);
+    if (i >= cmd.args.length) {
+      // Bare `xargs` runs echo.
+      return 'stop';
+    }
+    const target = rest(cmd, i, 'xargs');
+    if (target === 'self') return 'self';
+    const inputWords: Word[] = input.map((value) => ({ value, span: cmd.span, glob: false }));
+    if (replace) {
+      const joined = input.join(' ');
+      target.args = target.args.map((w) => (w.value.includes(replace) ? { ...w, value: w.value.split(replace).join(joined) } : w));
+    } else {
+      target.args = [...target.args, ...inputWords];
+    }
+    return target;
+  },
+  npx: simple({ short: 'pc', long: ['--package', '--call'] }),
+  bunx: simple({}),
+};
+
+/** `su -c 'cmd'`, `runuser -c`, `flock -c`: the command is a shell string. */
+function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {
+  const code = optionValue(cmd.args, 'c', ['--command']);
+  if (!code) return undefined;
+  if (isDynamic(code.value)) analysis.report('shell.dynamic-code', 'moderate', 'Runs shell code that is only known when the command runs.', code.span);
+  else analysis.analyseNested(code.value, 'posix', code.span);
+  return 'stop';
+}
+
+function xargsInput(stdin: DataSource | undefined): string[] {
+  if (stdin?.kind === 'text') {
+    const words = stdin.text.split(/\s+/).filter(Boolean);
+    if (words.length && words.length <= 64) return words;
+  }
+  return [unknownValue('(xargs input)')];
+}
+
+function normalisedLine(cmd: SimpleCommand): string {
+  return [cmd.name, ...cmd.args.map((w) => displayText(foldLookalikes(w.value)))].join(' ');
+}
+
+function compileRules(patterns: readonly string[] | undefined): CompiledRule[] {
+  const out: CompiledRule[] = [];
+  for (const raw of patterns ?? []) {
+    if (typeof raw !== 'string') continue;
+    const pattern = raw.trim().replace(/\s+/g, ' ');
+    if (!pattern) continue;
+    const words = pattern.split(' ');
+    words[0] = commandBaseName(words[0]);
+    const body = words
+      .join(' ')
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    // A pattern names a command and its leading words; anything may follow (`git push` covers `git push -f`).
+    out.push({ pattern: raw, regex: new RegExp('^' + body + '(?: .*)?$', 's') });
+  }
+  return out;
+}

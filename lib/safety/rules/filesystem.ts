@@ -1,0 +1,311 @@
+// Deleting, overwriting, wiping and re-permissioning files, judged by what the targets are.
+import type { SimpleCommand, Word } from '../command';
+import { foldLookalikes } from '../command';
+import type { Analysis } from '../analysis';
+import type { RiskLevel } from '../types';
+import { classifyPath, ClassifiedPath, describePathClass, PathClass } from '../paths';
+import { displayText } from '../markers';
+import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
+
+function show(word: Word): string {
+  const text = displayText(word.value);
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}
+
+export function judgeRm(cmd: SimpleCommand, analysis: Analysis): void {
+  const flags = shortFlags(cmd.args);
+  const long = longOptions(cmd.args);
+  if (long.has('--help') || long.has('--version')) return;
+  const recursive = flags.has('r') || flags.has('R') || long.has('--recursive');
+  const force = flags.has('f') || long.has('--force');
+  const targets = positionals(cmd.args, {});
+  if (long.has('--no-preserve-root')) {
+    analysis.report('fs.rm-no-preserve-root', 'critical', 'Turns off rm\'s protection against deleting the root directory.', cmd.span);
+  }
+  if (targets.length === 0 && recursive && force) {
+    // Does nothing as written, but it is one word away from a mass deletion: the target was most
+    // likely lost (an empty variable, a glob that matched nothing, a truncated command).
+    analysis.report('fs.rm-recursive-force-no-target', 'high', 'rm -rf with no file names: the intended target is missing, so check what this was meant to delete before running it.', cmd.span);
+  }
+  for (const target of targets) {
+    const where = classifyPath(target.value);
+    judgeDeletion(cmd, analysis, target, where, recursive, force);
+  }
+}
+
+function judgeDeletion(cmd: SimpleCommand, analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
+  const what = `"${show(target)}" (${describePathClass(where.cls)})`;
+  if (recursive) {
+    switch (where.cls) {
+      case 'root':
+      case 'home':
+      case 'system-top':
+      case 'system-file-critical':
+      case 'device-disk':
+        analysis.report('fs.rm-recursive-critical', 'critical', `Recursively deletes ${what}; this destroys the system or all of a user's files and cannot be undone.`, target.span);
+        return;
+      case 'system':
+      case 'kernel-param':
+      case 'auth-file':
+        analysis.report('fs.rm-recursive-system', 'high', `Recursively deletes ${what}.`, target.span);
+        return;
+      case 'temp':
+        analysis.report('fs.rm-recursive-temp', 'moderate', `Recursively deletes ${what}.`, target.span);
+        return;
+      case 'dynamic':
+        analysis.report('fs.rm-recursive-dynamic', force ? 'high' : 'moderate', `Recursively deletes ${what}; if it expands to an empty or unexpected value this deletes far more than intended.`, target.span);
+        return;
+      default:
+        if (force) analysis.report('fs.rm-recursive-force', 'high', `Recursively deletes ${what} without asking; deleted files cannot be recovered.`, target.span);
+        else analysis.report('fs.rm-recursive', 'moderate', `Recursively deletes ${what}.`, target.span);
+        return;
+    }
+  }
+  switch (where.cls) {
+    case 'system-file-critical':
+    case 'device-disk':
+      analysis.report('fs.rm-critical-file', 'critical', `Deletes ${what}; the system may not boot or let anyone log in afterwards.`, target.span);
+      return;
+    case 'root':
+    case 'system-top':
+    case 'system':
+    case 'kernel-param':
+    case 'auth-file':
+    case 'home':
+      analysis.report('fs.rm-system', 'high', `Deletes ${what}.`, target.span);
+      return;
+    default:
+      analysis.report('fs.rm', 'moderate', `Deletes ${what}; deleted files cannot be recovered.`, target.span);
+  }
+}
+
+export function judgeRmdir(cmd: SimpleCommand, analysis: Analysis): void {
+  for (const target of positionals(cmd.args, {})) {
+    const where = classifyPath(target.value);
+    if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'home') {
+      analysis.report('fs.rmdir-system', 'high', `Removes the directory "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
+    }
+  }
+}
+
+export function judgeShred(cmd: SimpleCommand, analysis: Analysis): void {
+  for (const target of positionals(cmd.args, { short: 'nsx', long: ['--iterations', '--size', '--random-source'] })) {
+    const where = classifyPath(target.value);
+    if (where.cls === 'device-disk' || where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
+      analysis.report('disk.shred-device', 'critical', `Overwrites "${show(target)}" (${describePathClass(where.cls)}) with random data; nothing on it can be recovered.`, target.span);
+    } else {
+      analysis.report('fs.shred', 'high', `Overwrites "${show(target)}" so it can never be recovered.`, target.span);
+    }
+  }
+}
+
+export function judgeFormat(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => /^--?(help|version|V)$/.test(w.value))) return;
+  const target = positionals(cmd.args, { short: 'tLbcCEgGiIjJlmMNoOrsSTUzFnpf', long: ['--type', '--label'] })[0];
+  analysis.report('disk.format', 'critical', `Creates a new filesystem${target ? ` on "${show(target)}"` : ''}, erasing everything on it.`, target?.span ?? cmd.span);
+}
+
+export function judgeWipe(cmd: SimpleCommand, analysis: Analysis): void {
+  const flags = shortFlags(cmd.args);
+  const long = longOptions(cmd.args);
+  if (cmd.name === 'wipefs' && !flags.has('a') && !long.has('--all') && !optionValue(cmd.args, 'o', ['--offset'])) return; // lists signatures only
+  if (long.has('--help') || long.has('--version')) return;
+  analysis.report('disk.wipe', 'critical', `${cmd.name} erases disk signatures or data; the disk's contents become unreachable.`, cmd.span);
+}
+
+export function judgeDd(cmd: SimpleCommand, analysis: Analysis): void {
+  for (const arg of cmd.args) {
+    const m = /^of=(.*)$/s.exec(arg.value);
+    if (!m) continue;
+    const where = classifyPath(m[1]);
+    judgeWriteTarget(analysis, where, m[1], arg, 'dd writes raw data over', 'overwrite');
+  }
+}
+
+const PARTITION_WRITE_VERBS = /^(mklabel|mkpart|mkpartfs|rm|resizepart|rescue|name|set|toggle|resize|move|unit)$/i;
+
+export function judgePartitioner(cmd: SimpleCommand, analysis: Analysis): void {
+  const flags = shortFlags(cmd.args);
+  if (flags.has('l') || cmd.args.some((w) => w.value === '--list' || w.value === 'print' || w.value === '--help' || w.value === '--version')) return;
+  if (cmd.name === 'parted' && !cmd.args.some((w) => PARTITION_WRITE_VERBS.test(w.value))) {
+    analysis.report('disk.partition', 'high', 'Opens a disk partition editor; a wrong step loses the partitions on the disk.', cmd.span);
+    return;
+  }
+  const level: RiskLevel = cmd.name === 'parted' || cmd.name === 'sgdisk' || cmd.name === 'sfdisk' || cmd.name === 'blkdiscard' || cmd.name === 'cryptsetup' || cmd.name === 'mdadm' ? 'critical' : 'high';
+  analysis.report('disk.partition', level, `${cmd.name} changes a disk's partition table or contents; data on the disk can be lost.`, cmd.span);
+}
+
+export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
+  const flags = shortFlags(cmd.args);
+  const long = longOptions(cmd.args);
+  if (long.has('--help') || long.has('--version')) return;
+  const recursive = flags.has('R') || long.has('--recursive') || (cmd.name !== 'chmod' && flags.has('r'));
+  const words = positionals(cmd.args, { long: ['--reference', '--from'] });
+  const [spec, ...targets] = cmd.name === 'chmod' && cmd.args.some((w) => /^-[rwxXst]+$/.test(w.value)) ? [cmd.args.find((w) => /^-[rwxXst]+$/.test(w.value))!, ...words] : words;
+  if (!spec) return;
+  const mode = spec.value;
+  const worldWritable = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo)?\+[rwxX]*w/.test(mode));
+  const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) || /[ug]*\+[rwxX]*s/.test(mode));
+  const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
+  for (const target of targets) {
+    const where = classifyPath(target.value);
+    const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'home' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
+    if (recursive && systemWide) {
+      analysis.report('perm.recursive-system', 'critical', `Recursively changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}); the system or its security checks (sudo, ssh) can stop working and this is hard to undo.`, target.span);
+    } else if (systemWide || where.cls === 'system' || where.cls === 'auth-file') {
+      analysis.report('perm.system', 'high', `Changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
+    } else if (recursive && worldWritable) {
+      analysis.report('perm.recursive-world-writable', 'high', `Makes everything under "${show(target)}" writable by every user.`, target.span);
+    } else if (recursive && where.cls === 'dynamic') {
+      analysis.report('perm.recursive-dynamic', 'moderate', `Recursively changes ${verb} of "${show(target)}", which is only known when the command runs.`, target.span);
+    }
+    if (setuid) {
+      analysis.report('priv.setuid', 'high', `Sets the set-user-ID/group-ID bit on "${show(target)}": it will run with its owner's privileges (often root).`, spec.span);
+    }
+  }
+}
+
+/** Writes onto a path by a command or redirection: overwriting devices and system files. */
+export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, doing: string, mode: 'overwrite' | 'append' | 'replace'): void {
+  const name = `"${displayText(raw)}" (${describePathClass(where.cls)})`;
+  switch (where.cls) {
+    case 'device-disk':
+      analysis.report('disk.overwrite-device', 'critical', `${doing} ${name}, destroying the data on it.`, at.span);
+      return;
+    case 'kernel-trigger':
+      analysis.report('sys.sysrq', 'critical', `${doing} ${name}: this can crash, reboot or power off the machine at once.`, at.span);
+      return;
+    case 'system-file-critical':
+      analysis.report('fs.write-critical-file', 'critical', `${doing} ${name}; a mistake here can lock everyone out or stop the system from booting.`, at.span);
+      return;
+    case 'root':
+    case 'system-top':
+    case 'system':
+      analysis.report('fs.write-system', mode === 'append' ? 'high' : 'high', `${doing} ${name}.`, at.span);
+      return;
+    case 'kernel-param':
+      analysis.report('sys.kernel-param', 'high', `${doing} ${name}, changing how the running kernel behaves.`, at.span);
+      return;
+    case 'auth-file':
+      analysis.report('priv.authorized-keys', 'high', `${doing} ${name}: whoever holds the matching key can log in.`, at.span);
+      return;
+    case 'device-other':
+      analysis.report('fs.write-device', 'high', `${doing} ${name}.`, at.span);
+      return;
+    default:
+      return;
+  }
+}
+
+const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>']);
+
+export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
+  for (const r of cmd.redirects) {
+    const target = r.target.value;
+    const where = classifyPath(target);
+    if (where.cls === 'device-network') {
+      if (runsShell || cmd.name === 'exec' || cmd.name === '') {
+        analysis.report('net.reverse-shell', 'critical', `Connects a shell's input/output to the network ("${displayText(target)}"): a reverse shell that hands control of this machine to a remote host.`, r.span);
+      } else {
+        analysis.report('net.dev-tcp', 'high', `Sends data to or reads data from the network through "${displayText(target)}".`, r.span);
+      }
+      continue;
+    }
+    if (!OUTPUT_OPS.has(r.op) || /^\d+$/.test(target) || target === '-') continue;
+    judgeWriteTarget(analysis, where, target, r.target, r.op.includes('>>') ? 'Appends to' : 'Overwrites', r.op.includes('>>') ? 'append' : 'overwrite');
+  }
+}
+
+/** cp, mv, install, tee, truncate, ln, sed -i...: the last (or named) path argument is written. */
+export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
+  const name = cmd.name;
+  const long = longOptions(cmd.args);
+  if (long.has('--help') || long.has('--version')) return;
+  if (name === 'tee') {
+    for (const t of positionals(cmd.args, {})) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, cmd.args.some((w) => w.value === '-a' || w.value === '--append') ? 'Appends to' : 'Overwrites', 'overwrite');
+    return;
+  }
+  if (name === 'truncate') {
+    for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, 'Truncates', 'overwrite');
+    return;
+  }
+  if (name === 'sed' || name === 'perl' || name === 'ruby') {
+    const inPlace = cmd.args.some((w) => /^-[a-zA-Z]*i/.test(foldLookalikes(w.value)) || w.value.startsWith('--in-place'));
+    if (!inPlace) return;
+    const files = positionals(cmd.args, { short: 'efl', long: ['--expression', '--file', '--line-length'] }).slice(1);
+    for (const t of files) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, 'Edits in place', 'replace');
+    return;
+  }
+  const spec = { short: name === 'install' ? 'gmoSt' : 'tS', long: ['--target-directory', '--suffix', '--backup', '--mode', '--owner', '--group'] };
+  const files = positionals(cmd.args, spec);
+  const explicitTarget = optionValue(cmd.args, 't', ['--target-directory']);
+  const dest = explicitTarget ?? (files.length >= 2 ? files[files.length - 1] : undefined);
+  if (dest) {
+    const where = classifyPath(dest.value);
+    if (where.cls === 'device-harmless' && name === 'mv') {
+      analysis.report('fs.mv-to-null', 'high', `Moves files onto "${show(dest)}", which destroys them (and breaks ${show(dest)} when run as root).`, dest.span);
+    } else {
+      judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : 'Overwrites', 'replace');
+    }
+  }
+  if (name === 'mv') {
+    // Moving a system directory or file away is as bad as deleting it.
+    for (const src of explicitTarget ? files : files.slice(0, -1)) {
+      const where = classifyPath(src.value);
+      if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
+        analysis.report('fs.mv-system', 'critical', `Moves "${show(src)}" (${describePathClass(where.cls)}) away; the system or the user's files stop working where they are expected.`, src.span);
+      } else if (where.cls === 'system') {
+        analysis.report('fs.mv-system', 'high', `Moves "${show(src)}" (${describePathClass(where.cls)}).`, src.span);
+      }
+    }
+  }
+}
+
+export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
+  const start = firstPositional(cmd.args, {});
+  // Starting points come before the first expression word (which starts with -, ( or !).
+  const roots: Word[] = [];
+  let i = start;
+  while (i < cmd.args.length && !/^[-(!]/.test(cmd.args[i].value)) roots.push(cmd.args[i++]);
+  const expr = cmd.args.slice(i);
+  const rootPaths = roots.length ? roots : [{ value: '.', span: cmd.span, glob: false }];
+  const filtered = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|mtime|mmin|atime|amin|ctime|cmin|size|type|user|group|perm|empty|inum|links|uid|gid)$/.test(w.value));
+  const classes = rootPaths.map((r) => classifyPath(r.value));
+  const widest = classes.find((c) => c.cls === 'root' || c.cls === 'home' || c.cls === 'system-top') ?? classes.find((c) => c.cls === 'system') ?? classes[0];
+  for (const w of expr) {
+    if (w.value === '-delete') {
+      const cls = widest.cls;
+      let level: RiskLevel;
+      if (cls === 'root' || cls === 'home' || cls === 'system-top') level = filtered ? 'high' : 'critical';
+      else if (cls === 'system' || cls === 'dynamic') level = 'high';
+      else if (cls === 'temp') level = 'moderate';
+      else level = filtered ? 'moderate' : 'high';
+      analysis.report('fs.find-delete', level, `Deletes every file find matches under "${displayText(widest.normalised)}" (${describePathClass(cls)})${filtered ? '' : ', with nothing narrowing the match'}.`, w.span);
+    }
+  }
+  // -exec/-execdir/-ok: judge the command with {} standing for the files found.
+  for (let k = 0; k < expr.length; k++) {
+    if (!/^-(exec|execdir|ok|okdir)$/.test(expr[k].value)) continue;
+    const words: Word[] = [];
+    let j = k + 1;
+    while (j < expr.length && expr[j].value !== ';' && expr[j].value !== '+') words.push(expr[j++]);
+    k = j;
+    if (!words.length) continue;
+    const placeholder = widest.normalised.replace(/\/$/, '') + '/*';
+    const args = words.slice(1).map((w) => (w.value.includes('{}') ? { ...w, value: w.value.split('{}').join(placeholder) } : w));
+    const nested: SimpleCommand = {
+      ...cmd,
+      name: words[0].value.split('/').pop()!.toLowerCase(),
+      nameWord: words[0],
+      args,
+      redirects: [],
+      stdin: undefined,
+      wrappers: [...cmd.wrappers, 'find'],
+    };
+    analysis.judge(nested);
+  }
+}
+
+export function isDestructivePathClass(cls: PathClass): boolean {
+  return cls === 'root' || cls === 'home' || cls === 'system-top' || cls === 'system-file-critical';
+}

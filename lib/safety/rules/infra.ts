@@ -1,0 +1,259 @@
+// Containers, clusters, infrastructure-as-code, cloud and service CLIs. Most of these tools share a
+// grammar: `tool [group...] verb [args]`, so a verb table covers tools we have never heard of too.
+import type { SimpleCommand, Word } from '../command';
+import { foldLookalikes } from '../command';
+import type { Analysis } from '../analysis';
+import type { RiskLevel } from '../types';
+import { displayText } from '../markers';
+import { classifyPath } from '../paths';
+
+/** Verbs that destroy or revoke something, as a whole word or the first part of a compound
+ *  (`delete-bucket`, `delete_user`, `apps:destroy`, `doDelete`). */
+const DESTRUCTIVE_VERBS = new Set([
+  'delete', 'del', 'destroy', 'remove', 'rm', 'rmi', 'rb', 'rmdir', 'purge', 'prune', 'drop', 'truncate', 'wipe', 'erase',
+  'terminate', 'disable', 'revoke', 'unregister', 'deregister', 'uninstall', 'forget', 'flush', 'flushall', 'flushdb',
+  'nuke', 'obliterate', 'unsubscribe', 'deletefile', 'deletebyquery', 'reset', 'clear', 'evict', 'expunge', 'discard',
+  'abandon', 'decommission', 'retire', 'deactivate', 'shred', 'zap', 'unpublish', 'yank',
+]);
+/** Verbs that change state but are normally recoverable. */
+const MUTATING_VERBS = new Set([
+  'create', 'update', 'put', 'set', 'modify', 'apply', 'patch', 'replace', 'write', 'edit', 'import', 'restore', 'rollback',
+  'start', 'stop', 'restart', 'reboot', 'scale', 'deploy', 'upgrade', 'install', 'attach', 'add', 'move', 'mv', 'rename',
+  'sync', 'run', 'exec', 'push', 'publish', 'enable', 'rotate', 'tag', 'untag', 'copy', 'cp', 'upload', 'send', 'invoke',
+  'execute', 'rerun', 'promote', 'failover', 'cordon', 'uncordon', 'drain', 'taint', 'untaint', 'label', 'annotate',
+  'autoscale', 'expose', 'configure', 'login', 'logout', 'grant', 'assign', 'unassign', 'suspend', 'resume', 'lock', 'unlock',
+  'cancel', 'kill', 'detach', 'unlink',
+]);
+/** Tools that manage secrets: overwriting a secret breaks whatever uses it and the old value is gone. */
+const SECRET_STORES = /^(secretsmanager|secrets?|keyvault|kv|vault|ssm|kms|key|keys|credential|credentials|item|document)$/;
+
+export function verbOf(word: string): string | undefined {
+  const v = foldLookalikes(word);
+  if (!/^[A-Za-z][A-Za-z0-9_:.-]*$/.test(v)) return undefined;
+  const parts = v
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[-_:. ]+/)
+    .filter(Boolean);
+  // `apps:destroy`, `firestore:delete`: the verb is the last colon part; otherwise the first part.
+  if (v.includes(':')) return parts[parts.length - 1];
+  if (parts[0] === 'do' && parts.length > 1) return parts[1]; // Jenkins' doDelete
+  return parts[0];
+}
+
+function isDestructive(word: string): boolean {
+  const v = foldLookalikes(word).toLowerCase();
+  if (DESTRUCTIVE_VERBS.has(v.replace(/[-_]/g, ''))) return true;
+  const verb = verbOf(word);
+  return verb !== undefined && DESTRUCTIVE_VERBS.has(verb);
+}
+
+function isMutating(word: string): boolean {
+  const verb = verbOf(word);
+  return verb !== undefined && MUTATING_VERBS.has(verb);
+}
+
+const DRY_RUN = /^--?(dry-?run|dryrun|n|plan|what-?if|check|noop|simulate|preview)(=.*)?$/i;
+
+/** The leading words of a service CLI that are not options: `aws s3api delete-bucket`. */
+function subcommandWords(args: readonly Word[], limit = 4): Word[] {
+  const out: Word[] = [];
+  for (let i = 0; i < args.length && out.length < limit; i++) {
+    const v = foldLookalikes(args[i].value);
+    if (v === '--') break;
+    if (v.startsWith('-')) {
+      // An option value often follows (`-s http://host/`, `--profile prod`): skip it unless it looks like a verb.
+      if (!v.includes('=') && i + 1 < args.length && !args[i + 1].value.startsWith('-') && !isDestructive(args[i + 1].value) && !isMutating(args[i + 1].value) && !/^[a-z][a-z0-9]*$/.test(args[i + 1].value)) i++;
+      continue;
+    }
+    if (/[/=@\s]/.test(v) && !/^[a-z]/.test(v)) continue;
+    out.push(args[i]);
+  }
+  return out;
+}
+
+/** The generic service-CLI rule: a destructive verb among the subcommand words, or a destructive flag. */
+export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = cmd.name, unknownTool = false): void {
+  const args = cmd.args;
+  if (args.some((w) => DRY_RUN.test(foldLookalikes(w.value)))) return;
+  if (args.length === 1 && /^(-h|--help|help|-v|--version|version)$/.test(args[0].value)) return;
+  const level: RiskLevel = unknownTool ? 'moderate' : 'high';
+  if (destructiveToolName(cmd.name)) {
+    analysis.report('service.destructive-tool', 'high', `${cmd.name}: the program's name says it deletes or destroys data.`, cmd.nameWord.span);
+    return;
+  }
+  const words = subcommandWords(args);
+  const destructive = words.find((w) => isDestructive(w.value));
+  if (destructive) {
+    analysis.report('service.destructive-verb', level, `${tool} ${displayText(destructive.value)}: permanently deletes, purges or disables something it manages.`, destructive.span);
+    return;
+  }
+  const flag = args.find((w) => /^--(delete|remove|purge|prune|drop|destroy|force-delete|delete-[a-z-]+|remove-[a-z-]+|del)$/.test(foldLookalikes(w.value).toLowerCase().split('=')[0]));
+  if (flag) {
+    analysis.report('service.destructive-flag', level, `${tool} ${flag.value}: deletes data it manages.`, flag.span);
+    return;
+  }
+  const mutating = words.find((w) => isMutating(w.value));
+  if (mutating && !unknownTool) {
+    const secret = words.some((w) => SECRET_STORES.test(w.value.toLowerCase())) || /secret|vault|keychain|password|credential/.test(tool);
+    if (secret && /^(update|put|set|write|rotate|replace|patch|import|restore)/.test(verbOf(mutating.value) ?? '')) {
+      analysis.report('service.secret-overwrite', 'high', `${tool} ${displayText(mutating.value)} overwrites a stored secret; the old value is lost and everything using it may break.`, mutating.span);
+    } else {
+      analysis.report('service.mutating-verb', 'moderate', `${tool} ${displayText(mutating.value)} changes state in a service.`, mutating.span);
+    }
+  }
+}
+
+export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
+  const words = subcommandWords(cmd.args, 3).map((w) => w.value.toLowerCase());
+  const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
+  const [first, second] = words;
+  const pruneAll = has(/^(-a|--all|--volumes|-[a-z]*a[a-z]*)$/);
+  if ((first === 'system' && second === 'prune') || (first === 'image' && second === 'prune') || first === 'prune') {
+    if (pruneAll && (first === 'system' || has(/^--volumes$/))) analysis.report('docker.prune-all', 'high', `${cmd.name} ${first} prune ${has(/^--volumes$/) ? '--volumes deletes unused volumes (their data is gone)' : '-a deletes every image not used by a running container'}.`, cmd.span);
+    else analysis.report('docker.prune', 'moderate', `${cmd.name} ${words.join(' ')} deletes stopped containers, unused networks or dangling images.`, cmd.span);
+    return;
+  }
+  if ((first === 'volume' && (second === 'rm' || second === 'prune' || second === 'remove')) || (first === 'compose' && second === 'down' && has(/^(-v|--volumes)$/))) {
+    analysis.report('docker.volume-delete', 'high', 'Deletes container volumes and the data in them.', cmd.span);
+    return;
+  }
+  if ((first === 'swarm' && second === 'leave' && has(/^(-f|--force)$/)) || (first === 'stack' && (second === 'rm' || second === 'remove' || second === 'down'))) {
+    analysis.report('docker.cluster-delete', 'high', `${cmd.name} ${first} ${second} removes services from the cluster.`, cmd.span);
+    return;
+  }
+  if (first === 'run' || first === 'create' || (first === 'container' && (second === 'run' || second === 'create'))) {
+    if (has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i)) {
+      analysis.report('docker.privileged', 'high', 'Runs a container with full access to the host (privileged); anything in it can take over this machine.', cmd.span);
+    }
+    for (let i = 0; i < cmd.args.length; i++) {
+      const v = cmd.args[i].value;
+      const mount = /^(-v|--volume|--mount)$/.test(v) ? cmd.args[i + 1]?.value : /^(-v|--volume=|--mount=)(.+)$/.exec(v)?.[2];
+      if (!mount) continue;
+      const source = mount.startsWith('type=') ? /source=([^,]+)/.exec(mount)?.[1] : mount.split(':')[0];
+      if (!source) continue;
+      const where = classifyPath(source);
+      if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
+        analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
+      }
+    }
+    return;
+  }
+  if (first === 'rm' || first === 'rmi' || (first === 'container' && second === 'rm') || (first === 'image' && second === 'rm') || first === 'kill' || first === 'stop') {
+    analysis.report('docker.remove', 'moderate', `${cmd.name} ${words.join(' ')} stops or removes containers or images.`, cmd.span);
+    return;
+  }
+  if (first === 'compose' && second === 'down') {
+    analysis.report('docker.compose-down', 'moderate', 'Stops and removes the compose project\'s containers and networks.', cmd.span);
+  }
+}
+
+export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {
+  const words = subcommandWords(cmd.args, 3).map((w) => w.value.toLowerCase());
+  const verb = words[0];
+  const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
+  if (has(/^--dry-run(=(client|server))?$/) && !has(/^--dry-run=none$/)) return;
+  switch (verb) {
+    case 'delete':
+      analysis.report('k8s.delete', 'high', `${cmd.name} delete removes cluster resources${has(/^(--all|-A|--all-namespaces)$/) || words[1] === 'namespace' || words[1] === 'ns' ? ' (and everything they contain)' : ''}; pods, volumes and data can be lost.`, cmd.span);
+      return;
+    case 'drain':
+      analysis.report('k8s.drain', 'high', 'Evicts every pod from the node.', cmd.span);
+      return;
+    case 'replace':
+      if (has(/^--force$/)) analysis.report('k8s.replace-force', 'high', 'Deletes and re-creates resources.', cmd.span);
+      else analysis.report('k8s.mutate', 'moderate', `${cmd.name} replace changes cluster resources.`, cmd.span);
+      return;
+    case 'create':
+      if (/clusterrolebinding|rolebinding/.test(words[1] ?? '') && has(/cluster-admin|=admin$/)) {
+        analysis.report('priv.k8s-admin', 'high', 'Grants cluster-admin rights.', cmd.span);
+        return;
+      }
+      analysis.report('k8s.mutate', 'moderate', `${cmd.name} create changes cluster resources.`, cmd.span);
+      return;
+    case 'scale':
+      analysis.report('k8s.scale', 'moderate', 'Changes the number of running replicas' + (has(/^--replicas=0$/) ? ' to zero (stops the workload)' : '') + '.', cmd.span);
+      return;
+    case 'apply': case 'patch': case 'edit': case 'set': case 'label': case 'annotate': case 'rollout': case 'cordon':
+    case 'uncordon': case 'taint': case 'expose': case 'run': case 'autoscale': case 'exec': case 'cp': case 'debug': case 'attach':
+      analysis.report('k8s.mutate', 'moderate', `${cmd.name} ${verb} changes cluster state.`, cmd.span);
+      return;
+  }
+  if (words.some((w) => isDestructive(w))) judgeServiceCli(cmd, analysis);
+}
+
+export function judgeHelm(cmd: SimpleCommand, analysis: Analysis): void {
+  const verb = subcommandWords(cmd.args, 1)[0]?.value.toLowerCase();
+  if (cmd.args.some((w) => w.value === '--dry-run')) return;
+  if (verb === 'uninstall' || verb === 'delete' || verb === 'del' || verb === 'un') analysis.report('helm.uninstall', 'high', 'Uninstalls a release and deletes its cluster resources.', cmd.span);
+  else if (verb === 'rollback' || verb === 'install' || verb === 'upgrade') analysis.report('helm.mutate', 'moderate', `helm ${verb} changes what runs in the cluster.`, cmd.span);
+}
+
+export function judgeTerraform(cmd: SimpleCommand, analysis: Analysis): void {
+  const words = subcommandWords(cmd.args, 2).map((w) => w.value.toLowerCase());
+  const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
+  const [verb, second] = words;
+  const tool = cmd.name;
+  if (verb === 'destroy' || has(/^-?-destroy$/) && verb === 'apply') {
+    analysis.report('iac.destroy', 'high', `${tool} destroy deletes all the infrastructure it manages.`, cmd.span);
+  } else if ((verb === 'apply' || verb === 'up' || verb === 'deploy') && has(/^-?-(auto-approve|yes|y|require-approval=never|skip-preview|f)$/)) {
+    analysis.report('iac.apply-unreviewed', 'high', `${tool} ${verb} changes real infrastructure without showing the plan for approval.`, cmd.span);
+  } else if (verb === 'state' && (second === 'rm' || second === 'replace-provider' || second === 'push')) {
+    analysis.report('iac.state-edit', 'high', `${tool} state ${second} edits the state file; resources can be orphaned or destroyed later.`, cmd.span);
+  } else if (verb === 'force-unlock' || (verb === 'workspace' && second === 'delete') || (verb === 'stack' && (second === 'rm' || second === 'remove'))) {
+    analysis.report('iac.state-edit', 'high', `${tool} ${words.join(' ')} can lose track of or corrupt managed infrastructure.`, cmd.span);
+  } else if (['apply', 'up', 'deploy', 'import', 'taint', 'untaint', 'refresh', 'state'].includes(verb ?? '')) {
+    analysis.report('iac.apply', 'moderate', `${tool} ${verb} changes real infrastructure (you will be asked to approve the plan).`, cmd.span);
+  }
+}
+
+/** rsync and rclone: mirroring deletes whatever the destination has that the source lacks. */
+export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
+  const values = cmd.args.map((w) => foldLookalikes(w.value));
+  if (values.some((v) => /^(--dry-run|-n|--dryrun|--list-only)$/.test(v) || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(v) && cmd.name === 'rsync')) return;
+  const deleting = cmd.args.find((w) => /^--(del|delete|delete-[a-z]+|remove-source-files|remove-sent-files)$/.test(foldLookalikes(w.value)));
+  if (deleting) {
+    analysis.report('sync.delete', 'high', `${cmd.name} ${deleting.value} deletes files (at the destination, or the source after copying).`, deleting.span);
+    return;
+  }
+  if (cmd.name === 'rclone') judgeServiceCli(cmd, analysis);
+  const verb = subcommandWords(cmd.args, 1)[0]?.value.toLowerCase();
+  if (cmd.name === 'rclone' && (verb === 'sync' || verb === 'move' || verb === 'moveto' || verb === 'bisync')) {
+    analysis.report('sync.mirror', 'high', `rclone ${verb} makes the destination match the source, deleting (or moving away) files that differ.`, cmd.span);
+  }
+}
+
+/** Tools whose own vocabulary adds destructive verbs the generic table does not know. */
+const EXTRA_VERBS: Record<string, RegExp> = {
+  restic: /^(forget|prune)$/,
+  borg: /^(delete|prune|compact|recreate|repo-delete|rdelete)$/,
+  gh: /^(delete|archive)$/,
+  glab: /^(delete|archive)$/,
+  'gitlab-runner': /^(unregister)$/,
+};
+
+export function judgeToolVerbs(cmd: SimpleCommand, analysis: Analysis): void {
+  const extra = EXTRA_VERBS[cmd.name];
+  if (extra) {
+    const hit = subcommandWords(cmd.args, 3).find((w) => extra.test(w.value.toLowerCase()));
+    if (hit && !cmd.args.some((w) => DRY_RUN.test(w.value))) {
+      analysis.report('service.destructive-verb', 'high', `${cmd.name} ${hit.value} permanently removes data it manages.`, hit.span);
+      return;
+    }
+  }
+  judgeServiceCli(cmd, analysis);
+}
+
+/** `java -jar some-cli.jar verb ...` behaves like the CLI inside the jar. */
+export function judgeJava(cmd: SimpleCommand, analysis: Analysis): void {
+  const jar = cmd.args.findIndex((w) => w.value === '-jar');
+  if (jar < 0 || !cmd.args[jar + 1]) return;
+  const name = cmd.args[jar + 1].value.split('/').pop()!.replace(/\.jar$/i, '');
+  judgeServiceCli({ ...cmd, args: cmd.args.slice(jar + 2) }, analysis, name);
+}
+
+/** A program whose own name says it destroys something: `kafka-delete-records`, `aws-nuke`. */
+export function destructiveToolName(name: string): boolean {
+  const parts = name.replace(/\.[a-z]+$/, '').split(/[-_]/);
+  return parts.length >= 2 && parts.slice(1).some((p) => DESTRUCTIVE_VERBS.has(p));
+}

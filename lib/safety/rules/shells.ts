@@ -1,0 +1,264 @@
+// Commands that run other code: shells, eval, source, interpreters, ssh. The code is assessed
+// as if it had been typed; code that cannot be seen before running is rated by where it comes from.
+import type { DataSource, Dialect, SimpleCommand, Word } from '../command';
+import { foldLookalikes } from '../command';
+import type { Analysis } from '../analysis';
+import { displayText, isDynamic } from '../markers';
+import { firstPositional, optionValue } from '../options';
+import { assessInlineCode, InlineLanguage } from './inline-code';
+import { judgeRedirects } from './filesystem';
+
+export const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'fish', 'csh', 'tcsh', 'rbash', 'busybox-sh', 'pdksh', 'oksh', 'loksh', 'elvish', 'nu', 'xonsh']);
+
+/** Judge code delivered through a word, stdin, or a file, for a given language. */
+export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: Dialect | InlineLanguage, runner: string, at: SimpleCommand): void {
+  const word = source.word;
+  if (word) {
+    if (word.producedBy && word.producedBy.kind !== 'text') {
+      judgeUnseenCode(analysis, word.producedBy, runner, word);
+      return;
+    }
+    if (isDynamic(word.value)) {
+      analysis.report('code.dynamic', 'moderate', `${runner} runs code that is only known when the command runs ("${displayText(word.value).slice(0, 60)}").`, word.span);
+      return;
+    }
+    runCode(analysis, word.value, language, word.span, word.producedBy?.kind === 'text' && word.producedBy.decoded === true);
+    return;
+  }
+  const stdin = source.stdin;
+  if (!stdin) return;
+  if (stdin.kind === 'text') {
+    runCode(analysis, stdin.text, language, stdin.span, stdin.decoded === true);
+    return;
+  }
+  judgeUnseenCode(analysis, stdin, runner, at);
+}
+
+function runCode(analysis: Analysis, code: string, language: Dialect | InlineLanguage, carrier: Word['span'], decoded: boolean): void {
+  if (decoded) analysis.report('code.decoded', 'moderate', 'Runs code that was encoded to hide it; the decoded code was inspected.', carrier);
+  if (language === 'posix' || language === 'pwsh' || language === 'cmd') analysis.analyseNested(code, language, carrier);
+  else assessInlineCode(code, language, analysis, carrier);
+}
+
+function judgeUnseenCode(analysis: Analysis, from: DataSource, runner: string, at: { span: Word['span'] }): void {
+  switch (from.kind) {
+    case 'network':
+      analysis.report('net.pipe-to-interpreter', 'high', `${runner} runs code downloaded by ${from.tool} without showing it first; whoever controls that server (or the connection) controls this machine. Download it, read it, then run it.`, at.span);
+      return;
+    case 'obfuscated':
+      analysis.report('code.obfuscated', 'high', `${runner} runs code decoded by ${from.tool}; encoded code hides what it does.`, at.span);
+      return;
+    case 'file':
+      analysis.report('code.local-script', 'moderate', `${runner} runs a script from a file; its contents were not inspected.`, at.span);
+      return;
+    case 'unknown':
+      analysis.report('code.piped', 'moderate', `${runner} runs code produced by another command, which cannot be inspected before running.`, at.span);
+      return;
+    case 'text':
+      return;
+  }
+}
+
+export function judgeShell(cmd: SimpleCommand, analysis: Analysis): void {
+  judgeRedirects(cmd, analysis, true);
+  const args = cmd.args;
+  let i = 0;
+  let code: Word | undefined;
+  let readsStdin = false;
+  let interactive = false;
+  while (i < args.length) {
+    const v = foldLookalikes(args[i].value);
+    if (v === '--' || v === '-') {
+      i++;
+      if (v === '-') readsStdin = true;
+      break;
+    }
+    if (/^[-+]o$/.test(v) || v === '--rcfile' || v === '--init-file' || v === '-O' || v === '+O') {
+      i += 2;
+      continue;
+    }
+    if (/^-[a-zA-Z]+$/.test(v)) {
+      if (v.includes('c')) code = args[i + 1];
+      if (v.includes('s')) readsStdin = true;
+      if (v.includes('i')) interactive = true;
+      i += v.includes('c') ? 2 : 1;
+      if (code) break;
+      continue;
+    }
+    if (v.startsWith('--') || v.startsWith('+')) {
+      if (v === '--command') code = args[i + 1];
+      i++;
+      continue;
+    }
+    break;
+  }
+  const runner = cmd.name;
+  if (code) {
+    judgeCodeSource(analysis, { word: code }, 'posix', runner, cmd);
+    return;
+  }
+  const script = !readsStdin ? args[i] : undefined;
+  if (script) {
+    if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
+    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+    return;
+  }
+  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+  else if (interactive && cmd.wrappers.includes('sudo')) analysis.report('priv.root-shell', 'moderate', 'Opens an interactive shell as root.', cmd.span);
+}
+
+export function judgeEval(cmd: SimpleCommand, analysis: Analysis): void {
+  if (!cmd.args.length) return;
+  const joined: Word = {
+    value: cmd.args.map((w) => w.value).join(' '),
+    span: { start: cmd.args[0].span.start, end: cmd.args[cmd.args.length - 1].span.end },
+    glob: false,
+  };
+  const produced = cmd.args.find((w) => w.producedBy && w.producedBy.kind !== 'text')?.producedBy;
+  if (produced) {
+    joined.producedBy = produced;
+    if (produced.kind === 'unknown') {
+      analysis.report('code.eval-output', 'moderate', 'eval runs the output of another command as shell code.', joined.span);
+      return;
+    }
+  }
+  judgeCodeSource(analysis, { word: joined }, 'posix', 'eval', cmd);
+}
+
+export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
+  const file = cmd.args[0];
+  if (!file) return;
+  if (file.producedBy) judgeCodeSource(analysis, { word: file }, 'posix', cmd.name, cmd);
+  else if (/^\/dev\/(stdin|fd\/0)$/.test(file.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', cmd.name, cmd);
+}
+
+interface InterpreterSpec {
+  language: InlineLanguage;
+  /** Options whose next word is code. */
+  code: readonly string[];
+  /** Options that take a (non-code) value. */
+  short: string;
+  long: readonly string[];
+}
+
+const INTERPRETERS: Record<string, InterpreterSpec> = {
+  python: { language: 'python', code: ['-c'], short: 'mWXQ', long: ['--check-hash-based-pycs'] },
+  perl: { language: 'perl', code: ['-e', '-E'], short: 'IMmdDx', long: [] },
+  ruby: { language: 'ruby', code: ['-e'], short: 'IrCEFKTUWx', long: [] },
+  node: { language: 'node', code: ['-e', '--eval', '-p', '--print'], short: 'r', long: ['--require', '--import', '--loader', '--input-type'] },
+  php: { language: 'php', code: ['-r'], short: 'cdz', long: [] },
+  deno: { language: 'node', code: ['eval'], short: '', long: [] },
+  bun: { language: 'node', code: ['-e', '--eval', '-p', '--print'], short: '', long: [] },
+};
+
+export function interpreterFor(name: string): InterpreterSpec | undefined {
+  if (/^python(\d+(\.\d+)?)?$/.test(name) || name === 'pypy' || name === 'pypy3') return INTERPRETERS.python;
+  if (/^perl(\d+(\.\d+)*)?$/.test(name)) return INTERPRETERS.perl;
+  if (/^ruby(\d+(\.\d+)*)?$/.test(name) || name === 'jruby') return INTERPRETERS.ruby;
+  if (name === 'node' || name === 'nodejs') return INTERPRETERS.node;
+  if (/^php(\d+(\.\d+)*)?$/.test(name)) return INTERPRETERS.php;
+  if (name === 'deno' || name === 'bun') return INTERPRETERS[name];
+  return undefined;
+}
+
+export function judgeInterpreter(cmd: SimpleCommand, analysis: Analysis): void {
+  const spec = interpreterFor(cmd.name)!;
+  judgeRedirects(cmd, analysis, true);
+  const args = cmd.args;
+  for (let i = 0; i < args.length; i++) {
+    const v = foldLookalikes(args[i].value);
+    const codeOpt = spec.code.find((c) => v === c || (c.length === 2 && v.startsWith(c) && v.length > 2 && !v.startsWith('--')) || (c.startsWith('--') && v.startsWith(c + '=')));
+    if (codeOpt) {
+      const inline = v === codeOpt ? args[i + 1] : { ...args[i], value: v.startsWith(codeOpt + '=') ? v.slice(codeOpt.length + 1) : v.slice(codeOpt.length) };
+      if (inline) judgeCodeSource(analysis, { word: inline }, spec.language, cmd.name, cmd);
+      return;
+    }
+    // Perl/ruby switch clusters such as -pe, -ne, -lne end with the code switch.
+    if ((spec.language === 'perl' || spec.language === 'ruby') && /^-[a-zA-Z0-9]*[eE]$/.test(v)) {
+      const inline = args[i + 1];
+      if (inline) judgeCodeSource(analysis, { word: inline }, spec.language, cmd.name, cmd);
+      return;
+    }
+  }
+  const first = firstPositional(args, { short: spec.short, long: spec.long });
+  if (spec.language === 'python' && args.slice(0, first).some((w) => w.value === '-m')) return; // python -m module
+  const script = args[first];
+  if (script && script.value !== '-') {
+    if (script.producedBy) judgeCodeSource(analysis, { word: script }, spec.language, cmd.name, cmd);
+    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, spec.language, cmd.name, cmd);
+    return;
+  }
+  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, spec.language, cmd.name, cmd);
+}
+
+/** `ssh host 'cmd'` runs the command on another machine; its damage is just as real there. */
+export function judgeSsh(cmd: SimpleCommand, analysis: Analysis): void {
+  const i = firstPositional(cmd.args, { short: 'BbcDEeFIiJLlmOoPpQRSWw' });
+  const remote = cmd.args.slice(i + 1);
+  if (!remote.length) return;
+  const text = remote.map((w) => w.value).join(' ');
+  const carrier = { start: remote[0].span.start, end: remote[remote.length - 1].span.end };
+  if (isDynamic(text)) {
+    analysis.report('code.dynamic', 'moderate', 'Runs a remote command that is only known when the command runs.', carrier);
+    return;
+  }
+  analysis.analyseNested(text, 'posix', carrier);
+}
+
+/** `powershell -Command ...`, `cmd /c ...` launched from any shell. */
+export function judgeWindowsShellLauncher(cmd: SimpleCommand, analysis: Analysis): void {
+  const isCmd = cmd.name === 'cmd';
+  const args = cmd.args;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i].value.toLowerCase();
+    if (isCmd && /^\/[ck]$/.test(v)) {
+      const rest = args.slice(i + 1);
+      if (rest.length) runJoined(analysis, rest, 'cmd');
+      return;
+    }
+    if (!isCmd && /^[-/](e|ec|enc|encodedcommand|encoded)$/.test(v) && args[i + 1]) {
+      const decoded = decodeUtf16Base64(args[i + 1].value);
+      if (decoded === undefined) analysis.report('code.obfuscated', 'high', 'PowerShell runs an encoded command that could not be decoded for inspection.', args[i + 1].span);
+      else {
+        analysis.report('code.decoded', 'moderate', 'PowerShell runs a base64-encoded command; the decoded code was inspected.', args[i + 1].span);
+        analysis.analyseNested(decoded, 'pwsh', args[i + 1].span);
+      }
+      return;
+    }
+    if (!isCmd && /^[-/](c|command)$/.test(v)) {
+      const rest = args.slice(i + 1);
+      if (rest.length) runJoined(analysis, rest, 'pwsh');
+      return;
+    }
+    if (!isCmd && /^[-/](f|file)$/.test(v)) return;
+  }
+  if (!isCmd) {
+    // powershell with bare words runs them as a command.
+    const first = args.findIndex((w) => !w.value.startsWith('-') && !w.value.startsWith('/'));
+    if (first >= 0 && !/\.ps1$/i.test(args[first].value)) runJoined(analysis, args.slice(first), 'pwsh');
+    else if (first < 0 && cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'pwsh', cmd.name, cmd);
+  }
+}
+
+function runJoined(analysis: Analysis, words: Word[], dialect: Dialect): void {
+  const text = words.map((w) => w.value).join(' ');
+  const carrier = { start: words[0].span.start, end: words[words.length - 1].span.end };
+  if (isDynamic(text)) {
+    analysis.report('code.dynamic', 'moderate', 'Runs code that is only known when the command runs.', carrier);
+    return;
+  }
+  analysis.analyseNested(text, dialect, carrier);
+}
+
+export function decodeUtf16Base64(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  const bytes = Buffer.from(compact, 'base64');
+  if (bytes.length < 2 || bytes.length % 2) return undefined;
+  const text = bytes.toString('utf16le');
+  return /[\uFFFD\u0000]/.test(text) ? undefined : text;
+}
+
+export function optionCode(cmd: SimpleCommand, short: string | null, long: string[]): Word | undefined {
+  return optionValue(cmd.args, short, long);
+}

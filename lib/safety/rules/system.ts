@@ -1,0 +1,169 @@
+// Whole-machine operations: power, kernel, users and privileges, firewalls, scheduled jobs, processes.
+import type { SimpleCommand } from '../command';
+import { foldLookalikes } from '../command';
+import type { Analysis } from '../analysis';
+import { positionals, shortFlags } from '../options';
+
+const PRIVILEGED_GROUPS = /^(sudo|wheel|admin|root|adm|docker|lxd|disk|shadow|kmem|libvirt|staff|administrators)$/i;
+
+export function judgePower(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => /^(--help|-h|--version)$/.test(w.value))) return;
+  if (cmd.name === 'shutdown' && cmd.args.some((w) => w.value === '-c')) return;
+  analysis.report('sys.power', 'high', `${cmd.name} stops or restarts the machine; unsaved work and running services are interrupted.`, cmd.span);
+}
+
+export function judgeInit(cmd: SimpleCommand, analysis: Analysis): void {
+  const level = cmd.args[0]?.value;
+  if (level !== undefined && /^[016sS]$/.test(level)) analysis.report('sys.power', 'high', `${cmd.name} ${level} changes the run level (halts, reboots or drops to single-user mode).`, cmd.span);
+}
+
+export function judgeSystemctl(cmd: SimpleCommand, analysis: Analysis): void {
+  const words = positionals(cmd.args, { short: 'tpPHMsno', long: ['--type', '--property', '--host', '--machine', '--signal', '--lines', '--output', '--root'] }).map((w) => w.value.toLowerCase());
+  const verb = words[0];
+  if (!verb) return;
+  if (/^(poweroff|reboot|halt|kexec|rescue|emergency|suspend|hibernate|soft-reboot)$/.test(verb) || (verb === 'isolate' && /rescue|emergency|poweroff|reboot|halt/.test(words[1] ?? ''))) {
+    analysis.report('sys.power', 'high', `systemctl ${verb} stops, restarts or suspends the machine.`, cmd.span);
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|auditd|apparmor|selinux|getty|gdm|lightdm)/.test(u))) {
+    analysis.report('sys.critical-service', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: stopping this service can cut off access to the machine or its protections.`, cmd.span);
+  } else if (/^(stop|disable|mask|kill|restart|enable|start|daemon-reload|reload|edit|set-default|isolate)$/.test(verb)) {
+    analysis.report('sys.service', 'moderate', `systemctl ${verb} changes which services run.`, cmd.span);
+  }
+}
+
+export function judgeKernel(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.name === 'sysctl') {
+    const writes = cmd.args.some((w) => w.value === '-w' || /^-[a-z]*p/.test(w.value) || w.value === '--system' || (/=/.test(w.value) && !w.value.startsWith('-')));
+    if (writes) analysis.report('sys.kernel-param', 'high', 'Changes kernel parameters of the running system.', cmd.span);
+    return;
+  }
+  if (cmd.name === 'modprobe' && !cmd.args.some((w) => /^(-r|--remove|-[a-z]*r)$/.test(w.value))) {
+    if (cmd.args.some((w) => /^(-n|--dry-run|-c|--showconfig|--show-depends|-D)$/.test(w.value))) return;
+  }
+  if (cmd.name === 'kexec' && !cmd.args.some((w) => /^(-e|--exec|-f|--force)$/.test(w.value))) {
+    analysis.report('sys.kernel-module', 'high', 'Loads a new kernel to boot into.', cmd.span);
+    return;
+  }
+  if (cmd.name === 'kexec') {
+    analysis.report('sys.power', 'critical', 'Boots straight into another kernel right now, killing everything running.', cmd.span);
+    return;
+  }
+  if (cmd.args.some((w) => /^(--help|-h|--version|-V)$/.test(w.value))) return;
+  analysis.report('sys.kernel-module', 'high', `${cmd.name} loads or removes kernel code in the running kernel.`, cmd.span);
+}
+
+export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
+  const values = cmd.args.map((w) => foldLookalikes(w.value));
+  const flags = shortFlags(cmd.args);
+  const groupsArg = (() => {
+    for (let i = 0; i < values.length; i++) {
+      if (/^-[a-zA-Z]*G$/.test(values[i]) || values[i] === '--groups' || values[i] === '-g' || values[i] === '--gid') return values[i + 1];
+      if (values[i].startsWith('--groups=')) return values[i].slice(9);
+    }
+    return undefined;
+  })();
+  const uidZero = values.some((v, i) => ((v === '-u' || v === '--uid') && values[i + 1] === '0') || v === '--uid=0');
+  if (uidZero) {
+    analysis.report('priv.uid-zero', 'critical', 'Gives an account user ID 0: a second root account.', cmd.span);
+    return;
+  }
+  if (groupsArg && groupsArg.split(',').some((g) => PRIVILEGED_GROUPS.test(g))) {
+    analysis.report('priv.group-grant', 'high', `Adds an account to a privileged group (${groupsArg}), granting administrator-level access.`, cmd.span);
+    return;
+  }
+  switch (cmd.name) {
+    case 'userdel':
+    case 'deluser':
+      analysis.report('user.delete', flags.has('r') || values.includes('--remove-home') || values.includes('--remove-all-files') ? 'high' : 'moderate', 'Deletes a user account' + (flags.has('r') || values.includes('--remove-home') ? ' and its home directory' : '') + '.', cmd.span);
+      return;
+    case 'gpasswd':
+      if (values.some((v) => v === '-a' || v === '-M' || v === '--add' || v === '--members') && values.some((v) => PRIVILEGED_GROUPS.test(v))) {
+        analysis.report('priv.group-grant', 'high', 'Adds an account to a privileged group, granting administrator-level access.', cmd.span);
+      }
+      return;
+    case 'adduser':
+    case 'addgroup':
+      if (values.length >= 2 && PRIVILEGED_GROUPS.test(values[values.length - 1]) && !values[values.length - 1].startsWith('-')) {
+        analysis.report('priv.group-grant', 'high', `Adds an account to the privileged group "${values[values.length - 1]}".`, cmd.span);
+        return;
+      }
+      analysis.report('user.add', 'moderate', 'Creates an account.', cmd.span);
+      return;
+    case 'useradd':
+    case 'usermod':
+    case 'groupmod':
+    case 'groupdel':
+      analysis.report('user.modify', 'moderate', `${cmd.name} changes user accounts or groups.`, cmd.span);
+      return;
+    case 'passwd':
+      if (values.some((v) => /^(-d|--delete)$/.test(v))) analysis.report('priv.empty-password', 'high', 'Removes the password: the account can be used without one.', cmd.span);
+      else if (values.some((v) => /^(-S|--status)$/.test(v))) return;
+      else analysis.report('user.password', 'moderate', 'Changes a password.', cmd.span);
+      return;
+    case 'chpasswd':
+      analysis.report('user.password', 'high', 'Sets passwords for accounts in bulk.', cmd.span);
+      return;
+    case 'visudo':
+      analysis.report('priv.sudoers', 'moderate', 'Edits who may use sudo.', cmd.span);
+      return;
+    case 'setcap':
+      analysis.report('priv.capabilities', 'high', 'Gives a program kernel capabilities (root powers) when it runs.', cmd.span);
+      return;
+    case 'dseditgroup':
+      if (values.some((v) => /^(admin|wheel)$/.test(v)) && values.includes('-a')) analysis.report('priv.group-grant', 'high', 'Adds an account to the macOS admin group.', cmd.span);
+      return;
+  }
+}
+
+export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
+  const values = cmd.args.map((w) => w.value);
+  if (cmd.name === 'ufw') {
+    if (values[0] === 'disable' || values[0] === 'reset') analysis.report('sys.firewall-off', 'high', `ufw ${values[0]} turns the firewall off.`, cmd.span);
+    return;
+  }
+  if (cmd.name === 'setenforce') {
+    if (values[0] === '0' || /^permissive$/i.test(values[0] ?? '')) analysis.report('sys.security-off', 'high', 'Switches SELinux enforcement off.', cmd.span);
+    return;
+  }
+  if (values.some((v) => /^(-F|--flush|-X|--delete-chain|-P)$/.test(v) || v === 'flush')) {
+    analysis.report('sys.firewall-flush', 'high', `${cmd.name} removes firewall rules or changes default policies; the machine can be exposed or cut off.`, cmd.span);
+  } else if (values.some((v) => /^(-A|-I|-D|-R|--append|--insert|--delete|add|delete|insert)$/.test(v))) {
+    analysis.report('sys.firewall-change', 'moderate', `${cmd.name} changes firewall rules.`, cmd.span);
+  }
+}
+
+export function judgeCrontab(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => /^-[a-zA-Z]*r/.test(w.value))) analysis.report('sys.crontab-remove', 'high', 'crontab -r deletes all of your scheduled jobs without asking.', cmd.span);
+}
+
+export function judgeKill(cmd: SimpleCommand, analysis: Analysis): void {
+  const targets = positionals(cmd.args.filter((w) => !/^-(\d+|[A-Z]+|SIG[A-Z]+)$/.test(w.value)), { short: 'sn' });
+  if (cmd.name === 'kill' && (targets.some((t) => t.value === '-1' || t.value === '1') || cmd.args.some((w) => w.value === '-1' && w !== cmd.args[0]))) {
+    analysis.report('sys.kill-all', 'critical', 'Sends a signal to every process (or to init): the session or the whole system goes down.', cmd.span);
+    return;
+  }
+  if (cmd.name === 'killall5' || (cmd.name === 'pkill' && cmd.args.some((w) => w.value === '-u' || w.value.startsWith('--euid'))) || (cmd.name === 'killall' && cmd.args.some((w) => /^(-u|--user)$/.test(w.value)))) {
+    analysis.report('sys.kill-many', 'high', `${cmd.name} kills many processes at once.`, cmd.span);
+  }
+}
+
+export function judgeHistory(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => w.value === '-c')) analysis.report('sys.history-clear', 'moderate', 'Clears the shell history.', cmd.span);
+}
+
+export function judgeMount(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.name === 'umount' && cmd.args.some((w) => /^(-[a-zA-Z]*[aflR]|--all|--force|--lazy|--recursive)$/.test(w.value))) {
+    analysis.report('sys.unmount-force', 'high', 'Forcibly or lazily unmounts filesystems; programs using them lose their files.', cmd.span);
+  } else if (cmd.name === 'mount' && cmd.args.some((w) => /remount/.test(w.value)) && positionals(cmd.args, { short: 'otLU' }).some((w) => w.value === '/')) {
+    analysis.report('sys.remount-root', 'moderate', 'Re-mounts the root filesystem with different options.', cmd.span);
+  }
+}
+
+export function judgeVolumeManager(cmd: SimpleCommand, analysis: Analysis): void {
+  const verb = cmd.name === 'zfs' || cmd.name === 'zpool' ? cmd.args[0]?.value : cmd.name;
+  if (!verb) return;
+  if (/^(destroy|lvremove|vgremove|pvremove|labelclear)$/.test(verb)) {
+    analysis.report('disk.volume-destroy', 'critical', `${cmd.name === verb ? verb : `${cmd.name} ${verb}`} destroys a volume, pool or dataset and all the data on it.`, cmd.span);
+  } else if (/^(rollback|lvreduce|lvresize|resize2fs|vgreduce)$/.test(verb)) {
+    analysis.report('disk.volume-shrink', 'high', `${verb} can discard data (rolling back or shrinking a volume).`, cmd.span);
+  }
+}

@@ -1,0 +1,375 @@
+// PowerShell and cmd.exe have no parser on npm that we can use synchronously, so this is a careful
+// tokenizer of our own: quoting, escapes, variables, separators, pipelines, script blocks and
+// subexpressions. It produces the same simple commands the bash walker does.
+import type { DataSource, Dialect, Redirect, SimpleCommand, Word } from '../command';
+import { commandBaseName } from '../command';
+import type { Analysis } from '../analysis';
+import type { Span } from '../types';
+import { unknownValue } from '../markers';
+
+const WINDOWS_ENV: Record<string, string> = {
+  systemroot: 'C:\\Windows',
+  windir: 'C:\\Windows',
+  systemdrive: 'C:',
+  programfiles: 'C:\\Program Files',
+  'programfiles(x86)': 'C:\\Program Files (x86)',
+  programdata: 'C:\\ProgramData',
+  userprofile: 'C:\\Users\\~',
+  home: 'C:\\Users\\~',
+  homedrive: 'C:',
+  appdata: 'C:\\Users\\~\\AppData\\Roaming',
+  localappdata: 'C:\\Users\\~\\AppData\\Local',
+  temp: 'C:\\Users\\~\\AppData\\Local\\Temp',
+  tmp: 'C:\\Users\\~\\AppData\\Local\\Temp',
+};
+
+interface Token {
+  kind: 'word' | 'op' | 'block' | 'subexpr';
+  value: string;
+  span: Span;
+  glob?: boolean;
+  /** For blocks and subexpressions: the code inside and where it starts. */
+  inner?: string;
+  innerStart?: number;
+}
+
+export function analyseWindowsText(text: string, dialect: Dialect, analysis: Analysis): void {
+  const vars = new Map<string, string>();
+  const tokens = dialect === 'cmd' ? tokenizeCmd(text) : tokenizePwsh(text, vars);
+  if (tokens instanceof Error) {
+    analysis.report('parse.failed', 'high', `Could not parse the ${dialect === 'cmd' ? 'cmd.exe' : 'PowerShell'} command (${tokens.message}); read it yourself before running it.`, { start: 0, end: text.length });
+    return;
+  }
+  runStatements(tokens, dialect, analysis, vars);
+}
+
+function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>): void {
+  let stage: Token[] = [];
+  let previous: SimpleCommand | undefined;
+  let pipedFrom: SimpleCommand | undefined;
+  const flush = (endsPipe: boolean): void => {
+    if (stage.length) {
+      previous = runOne(stage, dialect, analysis, vars, pipedFrom);
+    } else previous = undefined;
+    stage = [];
+    pipedFrom = endsPipe ? previous : undefined;
+  };
+  for (const tok of tokens) {
+    if (tok.kind === 'op' && tok.value !== '>' && tok.value !== '>>' && !/^\d?>/.test(tok.value) && tok.value !== '<' && !/^\*>/.test(tok.value)) {
+      flush(tok.value === '|');
+      continue;
+    }
+    stage.push(tok);
+  }
+  flush(false);
+}
+
+function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined): SimpleCommand | undefined {
+  // Code in script blocks and subexpressions runs too.
+  for (const tok of tokens) {
+    if ((tok.kind === 'block' || tok.kind === 'subexpr') && tok.inner !== undefined && tok.inner.trim()) {
+      analysis.analyseNested(tok.inner, dialect, tok.span);
+    }
+  }
+  let words = tokens.filter((t) => t.kind !== 'op');
+  const redirects: Redirect[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'op' && /^(\d|\*)?>>?$/.test(t.value) && tokens[i + 1]) {
+      redirects.push({ op: t.value.replace(/^[\d*]/, ''), target: toWord(tokens[i + 1]), span: { start: t.span.start, end: tokens[i + 1].span.end } });
+      words = words.filter((w) => w !== tokens[i + 1]);
+    }
+  }
+  if (dialect === 'pwsh' && words.length >= 2 && /^\$[\w:]+$/.test(words[0].value) && words[1].value === '=') {
+    // $x = value: remember literal values for later statements.
+    const value = words.slice(2);
+    if (value.length === 1 && value[0].kind === 'word') vars.set(words[0].value.slice(1).toLowerCase(), value[0].value);
+    return undefined;
+  }
+  while (words.length && (words[0].value === '&' || words[0].value === '.' || words[0].value === '@')) words = words.slice(1);
+  if (dialect === 'cmd') words = stripCmdControl(words);
+  if (!words.length) return undefined;
+  const [name, ...args] = words;
+  if (name.kind === 'block' || name.kind === 'subexpr') return undefined;
+  const stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name } : undefined;
+  const cmd: SimpleCommand = {
+    name: commandBaseName(name.value),
+    nameWord: toWord(name),
+    args: args.map(toWord),
+    redirects,
+    stdin,
+    span: { start: tokens[0].span.start, end: tokens[tokens.length - 1].span.end },
+    dialect,
+    wrappers: [],
+  };
+  return analysis.judge(cmd);
+}
+
+function toWord(tok: Token): Word {
+  const word: Word = { value: tok.value, span: tok.span, glob: tok.glob ?? false };
+  return word;
+}
+
+/** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. */
+function stripCmdControl(words: Token[]): Token[] {
+  let w = words;
+  for (let guard = 0; guard < 8 && w.length; guard++) {
+    const head = w[0].value.toLowerCase();
+    if (head === 'if') {
+      let i = 1;
+      if (w[i]?.value.toLowerCase() === '/i') i++;
+      if (w[i]?.value.toLowerCase() === 'not') i++;
+      const kind = w[i]?.value.toLowerCase();
+      if (kind === 'exist' || kind === 'defined' || kind === 'errorlevel') i += 2;
+      else if (w[i + 1] && /^(==|equ|neq|lss|leq|gtr|geq)$/i.test(w[i + 1].value)) i += 3;
+      else i += 1;
+      w = w.slice(i);
+      continue;
+    }
+    if (head === 'for') {
+      const doAt = w.findIndex((t) => t.value.toLowerCase() === 'do');
+      w = doAt >= 0 ? w.slice(doAt + 1) : [];
+      continue;
+    }
+    if (head === 'call') {
+      w = w.slice(1);
+      continue;
+    }
+    break;
+  }
+  return w;
+}
+
+function tokenizeCmd(text: string): Token[] | Error {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === ',') {
+      i++;
+      continue;
+    }
+    if (c === '\r' || c === '\n' || c === '(' || c === ')') {
+      tokens.push({ kind: 'op', value: c === ')' || c === '(' ? ';' : ';', span: { start: i, end: i + 1 } });
+      i++;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (two === '&&' || two === '||') {
+      tokens.push({ kind: 'op', value: two, span: { start: i, end: i + 2 } });
+      i += 2;
+      continue;
+    }
+    if (c === '&' || c === '|') {
+      tokens.push({ kind: 'op', value: c, span: { start: i, end: i + 1 } });
+      i++;
+      continue;
+    }
+    const redir = /^(\d?>>?|<)(&\d)?/.exec(text.slice(i));
+    if (redir && (c === '>' || c === '<' || /\d/.test(c) && redir[0].length > 1)) {
+      if (redir[2]) {
+        i += redir[0].length;
+        continue;
+      }
+      tokens.push({ kind: 'op', value: redir[1], span: { start: i, end: i + redir[0].length } });
+      i += redir[0].length;
+      continue;
+    }
+    // A word: quotes group, ^ escapes, %VAR% expands.
+    const start = i;
+    let value = '';
+    let glob = false;
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '^' && i + 1 < text.length) {
+        value += text[i + 1];
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        const end = text.indexOf('"', i + 1);
+        const inner = end < 0 ? text.slice(i + 1) : text.slice(i + 1, end);
+        value += expandPercent(inner);
+        i = end < 0 ? text.length : end + 1;
+        continue;
+      }
+      if (/[ \t&|<>()\r\n]/.test(ch) || (/\d/.test(ch) && text[i + 1] === '>' && value === '')) break;
+      if (ch === '%') {
+        const end = text.indexOf('%', i + 1);
+        if (end > i + 1 && /^[\w()~:,=-]+$/.test(text.slice(i + 1, end))) {
+          value += expandPercent(text.slice(i, end + 1));
+          i = end + 1;
+          continue;
+        }
+      }
+      if (ch === '*' || ch === '?') glob = true;
+      value += ch;
+      i++;
+    }
+    if (i === start) {
+      i++;
+      continue;
+    }
+    tokens.push({ kind: 'word', value, span: { start, end: i }, glob });
+  }
+  return tokens;
+}
+
+function expandPercent(text: string): string {
+  return text.replace(/%([^%:~]+)(?::[^%]*)?%/g, (_m, name: string) => WINDOWS_ENV[name.toLowerCase()] ?? unknownValue(name)).replace(/!([A-Za-z_][\w]*)!/g, (_m, name: string) => unknownValue(name));
+}
+
+function tokenizePwsh(text: string, vars: Map<string, string>): Token[] | Error {
+  const tokens: Token[] = [];
+  let i = 0;
+  const expandVar = (name: string): string => {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('env:')) return WINDOWS_ENV[lower.slice(4)] ?? unknownValue(name);
+    if (lower === 'home') return WINDOWS_ENV.home;
+    return vars.get(lower) ?? unknownValue(name);
+  };
+  const expandDouble = (inner: string): string =>
+    inner
+      .replace(/`(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r', 0: '\0', a: '\x07' } as Record<string, string>)[c] ?? c)
+      .replace(/\$\(([^)]*)\)/g, () => unknownValue('(subexpression)'))
+      .replace(/\$\{([^}]+)\}|\$((?:env:)?[A-Za-z_][\w]*)/gi, (_m, braced: string | undefined, plain: string | undefined) => expandVar(braced ?? plain ?? ''));
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+      continue;
+    }
+    if (text.startsWith('<#', i)) {
+      const end = text.indexOf('#>', i + 2);
+      i = end < 0 ? text.length : end + 2;
+      continue;
+    }
+    if (c === '\r' || c === '\n' || c === ';') {
+      tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
+      i++;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (two === '&&' || two === '||') {
+      tokens.push({ kind: 'op', value: two, span: { start: i, end: i + 2 } });
+      i += 2;
+      continue;
+    }
+    if (c === '|') {
+      tokens.push({ kind: 'op', value: '|', span: { start: i, end: i + 1 } });
+      i++;
+      continue;
+    }
+    const redir = /^([1-6*]?>>?)(&[12])?/.exec(text.slice(i));
+    if (redir && (c === '>' || text[i + 1] === '>')) {
+      i += redir[0].length;
+      if (!redir[2]) tokens.push({ kind: 'op', value: redir[1], span: { start: i - redir[0].length, end: i } });
+      continue;
+    }
+    if (c === '{' || (c === '$' && text[i + 1] === '(') || c === '(' || (c === '@' && (text[i + 1] === '(' || text[i + 1] === '{'))) {
+      const open = c === '{' ? '{' : '(';
+      const startInner = c === '$' || c === '@' ? i + 2 : i + 1;
+      const end = matchingClose(text, startInner, open, open === '{' ? '}' : ')');
+      if (end < 0) return new Error(`unbalanced "${open}"`);
+      tokens.push({
+        kind: c === '{' || (c === '@' && text[i + 1] === '{') ? 'block' : 'subexpr',
+        value: unknownValue(c === '{' ? '{block}' : '(subexpression)'),
+        span: { start: i, end: end + 1 },
+        inner: text.slice(startInner, end),
+        innerStart: startInner,
+      });
+      i = end + 1;
+      continue;
+    }
+    if (text.startsWith("@'", i) || text.startsWith('@"', i)) {
+      const q = text[i + 1];
+      const end = text.indexOf('\n' + q + '@', i + 2);
+      if (end < 0) return new Error('unterminated here-string');
+      const inner = text.slice(text.indexOf('\n', i) + 1, end);
+      tokens.push({ kind: 'word', value: q === '"' ? expandDouble(inner) : inner, span: { start: i, end: end + 3 } });
+      i = end + 3;
+      continue;
+    }
+    const start = i;
+    let value = '';
+    let glob = false;
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '`' && i + 1 < text.length) {
+        value += text[i + 1] === '\n' ? '' : text[i + 1];
+        i += 2;
+        continue;
+      }
+      if (ch === "'") {
+        let j = i + 1;
+        let inner = '';
+        for (;;) {
+          if (j >= text.length) return new Error('unterminated string');
+          if (text[j] === "'" && text[j + 1] === "'") {
+            inner += "'";
+            j += 2;
+            continue;
+          }
+          if (text[j] === "'") break;
+          inner += text[j++];
+        }
+        value += inner;
+        i = j + 1;
+        continue;
+      }
+      if (ch === '"') {
+        let j = i + 1;
+        while (j < text.length && text[j] !== '"') j += text[j] === '`' ? 2 : 1;
+        if (j >= text.length) return new Error('unterminated string');
+        value += expandDouble(text.slice(i + 1, j));
+        i = j + 1;
+        continue;
+      }
+      if (/[\s;|{}()]/.test(ch) || (ch === '>' && value === '')) break;
+      if (ch === '$' && value === '') {
+        const m = /^\$\{([^}]+)\}|^\$((?:env:)?[A-Za-z_][\w]*|_|\?)/i.exec(text.slice(i));
+        if (m) {
+          const name = m[1] ?? m[2];
+          value += name === '_' || name === '?' ? unknownValue(name) : expandVar(name);
+          i += m[0].length;
+          // `$x = ...` keeps its name for the assignment check.
+          if (/^\s*=(?!=)/.test(text.slice(i))) value = '$' + name;
+          continue;
+        }
+      }
+      if (ch === '*' || ch === '?') glob = true;
+      value += ch;
+      i++;
+    }
+    if (i === start) {
+      i++;
+      continue;
+    }
+    if (value === '~' || value.startsWith('~/') || value.startsWith('~\\')) value = WINDOWS_ENV.home + value.slice(1);
+    tokens.push({ kind: 'word', value, span: { start, end: i }, glob });
+  }
+  return tokens;
+}
+
+function matchingClose(text: string, from: number, open: string, close: string): number {
+  let depth = 1;
+  let quote: string | null = null;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '`' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '`') i++;
+    else if (c === open || (open === '(' && c === '(')) depth++;
+    else if (c === close && --depth === 0) return i;
+  }
+  return -1;
+}
