@@ -21,32 +21,14 @@ import {
   parseExplanation,
 } from './prompt';
 
-import type { Assessment, AssessOptions } from './safety/types';
+import { assessCommand, type Assessment } from './safety';
 
 export type RiskAssessment = Assessment;
-export type { RiskLevel, RiskReason, SafetyDecision } from './safety/types';
+export type { RiskLevel, RiskReason, SafetyDecision } from './safety';
 
-type AssessCommand = (command: string, options: AssessOptions) => Assessment;
-
-/** Every generated command is assessed; without the assessor nothing is presented as safe. */
+/** Every command shown or run is assessed, with the user's allow/deny rules from the config. */
 export function assessRisk(command: string, shell: ShellName, policy: SafetyPolicy, config?: CmdaiConfig): RiskAssessment {
-  let assess: AssessCommand | undefined;
-  try {
-    assess = (require('./safety') as { assessCommand?: AssessCommand }).assessCommand;
-  } catch {
-    assess = undefined;
-  }
-  if (!assess) {
-    return {
-      level: 'high',
-      reasons: [
-        { rule: 'unassessed', message: 'The safety assessor is not available in this build; review the command yourself.', span: { start: 0, end: command.length }, level: 'high' },
-      ],
-      decision: policy === 'permissive' ? 'allowed' : 'needsConfirmation',
-      policy,
-    };
-  }
-  return assess(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny } });
+  return assessCommand(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny } });
 }
 
 export interface CommandTimings {

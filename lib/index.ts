@@ -9,6 +9,8 @@ export type {
   RiskAssessment,
   RiskLevel,
 } from './generate';
+export { assessCommand } from './safety';
+export type { Assessment, AssessOptions, RiskReason, SafetyDecision, SafetyRules, Span } from './safety';
 export { createBackend, createEmbeddedBackend } from './backends';
 export type { CreateBackendOptions, EmbeddedBackend, EmbeddedBackendOptions } from './backends';
 export type { InferenceBackend, GenerateRequest, GenerateResult, GenerateTimings, BackendStatus, ChatMessage } from './backends/types';

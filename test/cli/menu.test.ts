@@ -100,7 +100,7 @@ describe('with the tiny test model on the real engine', () => {
   });
 
   test('a request streams a command, then shows its explanation, risk and the menu', async () => {
-    const cli = start(['--model', model, 'list', 'files']);
+    const cli = start(['--model', model, '--max-tokens', '64', 'list', 'files']);
     await cli.waitFor(MENU, 120_000);
     expect(cli.screen).toMatch(/\[(SAFE|MODERATE|HIGH|CRITICAL)\]/);
     cli.press('q');
@@ -108,7 +108,7 @@ describe('with the tiny test model on the real engine', () => {
   });
 
   test('revise asks for a refinement and regenerates with the conversation so far', async () => {
-    const cli = start(['--model', model, '--shell', 'bash', '--command', 'echo hello']);
+    const cli = start(['--model', model, '--max-tokens', '64', '--shell', 'bash', '--command', 'echo hello']);
     await cli.waitFor(MENU);
     cli.press('r');
     await cli.waitFor('revise> ');
