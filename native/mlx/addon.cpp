@@ -125,7 +125,11 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
     if (shut_down_) return;
     shut_down_ = true;
     for (auto& [id, flag] : aborts_) flag->store(true);
-    thread_.post([state = state_] { state->step_sampler.reset(); state->session.reset(); });
+    thread_.post([state = state_] {
+      state->step_sampler.reset();
+      state->session.reset();
+      mlx::core::clear_cache();
+    });
     thread_.stop_and_join();
     if (reported_bytes_ != 0 && !torn_down_) {
       Napi::MemoryManagement::AdjustExternalMemory(env_, -reported_bytes_);
@@ -330,6 +334,8 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
         [](ThreadState& s) {
           s.step_sampler.reset();
           s.session.reset();
+          // MLX keeps freed buffers for reuse; a disposed model should give its memory back.
+          mlx::core::clear_cache();
           return true;
         },
         [this](Napi::Env env, bool&) {

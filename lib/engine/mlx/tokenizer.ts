@@ -107,7 +107,23 @@ export class MlxTokenizer {
     this.addBos = config.add_bos_token === true && this.bosTokenId !== null;
   }
 
+  /**
+   * The tokenizer of a model folder. Parsing a 150k-token tokenizer.json takes seconds, so a
+   * folder loaded again (same files, unchanged) reuses the tokenizer built the first time.
+   */
   static fromFolder(dir: string): MlxTokenizer {
+    const key = cacheKey(dir);
+    const cached = key ? recentTokenizers.get(key) : undefined;
+    if (cached) return cached;
+    const tokenizer = MlxTokenizer.read(dir);
+    if (key) {
+      if (recentTokenizers.size >= RECENT_TOKENIZERS) recentTokenizers.delete(recentTokenizers.keys().next().value!);
+      recentTokenizers.set(key, tokenizer);
+    }
+    return tokenizer;
+  }
+
+  private static read(dir: string): MlxTokenizer {
     const file = path.join(dir, 'tokenizer.json');
     if (!fs.existsSync(file)) {
       throw new CmdaiError('MODEL_INVALID', `${dir} has no tokenizer.json.`, {
@@ -172,6 +188,25 @@ export class MlxTokenizer {
       this.plainTokenizer = new Tokenizer(plainJson, this.config);
     }
     return this.plainTokenizer;
+  }
+}
+
+const RECENT_TOKENIZERS = 4;
+const recentTokenizers = new Map<string, MlxTokenizer>();
+
+/** Identifies a folder's tokenizer files by path, size and modification time. */
+function cacheKey(dir: string): string | null {
+  try {
+    return ['tokenizer.json', 'tokenizer_config.json']
+      .map((name) => {
+        const file = path.join(dir, name);
+        if (!fs.existsSync(file)) return `${file}:none`;
+        const st = fs.statSync(file);
+        return `${fs.realpathSync(file)}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return null;
   }
 }
 
