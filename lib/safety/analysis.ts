@@ -7,7 +7,6 @@ import { displayText, isDynamic, unknownValue } from './markers';
 import { firstPositional, optionValue } from './options';
 import { judgeCommand } from './rules';
 import { analyseBashText } from './bash/walk';
-import { analyseWindowsText } from './windows/tokenize';
 
 const MAX_NESTING = 8;
 
@@ -56,7 +55,9 @@ export class Analysis {
 
   analyseText(text: string, dialect: Dialect): void {
     if (dialect === 'posix') analyseBashText(text, this);
-    else analyseWindowsText(text, dialect, this);
+    // PowerShell/cmd support loads only when it is needed.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else (require('./windows/tokenize') as typeof import('./windows/tokenize')).analyseWindowsText(text, dialect, this);
   }
 
   /** Judge one simple command as the parser found it; returns it after unwrapping (for pipelines). */

@@ -16,7 +16,16 @@ export function bashParser(): ParserType | Error {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Bash = require('tree-sitter-bash') as ParserType.Language;
     const created = new Parser();
-    created.setLanguage(Bash);
+    // setLanguage builds a JS subclass with field getters for every node type from node-types.json
+    // (~10 ms). We only use the native accessors, so hand it no type info while it does that.
+    const language = Bash as ParserType.Language & { nodeTypeInfo?: unknown };
+    const typeInfo = language.nodeTypeInfo;
+    language.nodeTypeInfo = [];
+    try {
+      created.setLanguage(language);
+    } finally {
+      language.nodeTypeInfo = typeInfo;
+    }
     parser = created;
     return parser;
   } catch (err) {

@@ -1,17 +1,20 @@
 // Which judges look at which program. A program we do not know is still read with the generic
 // service-CLI grammar (a destructive verb such as `delete` in subcommand position).
+// Judge modules load on first use: `cmdai check "ls"` should not pay for the database rules.
+/* eslint-disable @typescript-eslint/no-require-imports */
 import type { SimpleCommand } from '../command';
 import type { Analysis } from '../analysis';
-import { judgeChmodChown, judgeDd, judgeFileWriters, judgeFind, judgeFormat, judgePartitioner, judgeRedirects, judgeRm, judgeRmdir, judgeShred, judgeWipe, judgeWriteTarget } from './filesystem';
-import { interpreterFor, judgeEval, judgeInterpreter, judgeShell, judgeSource, judgeSsh, judgeWindowsShellLauncher, POSIX_SHELLS } from './shells';
-import { judgeGit } from './git';
-import { judgeDocker, judgeHelm, judgeJava, judgeKubectl, judgeServiceCli, judgeSync, judgeTerraform, judgeToolVerbs } from './infra';
-import { judgeHttpClient, judgeNetcat, judgeShellIntoNetwork } from './network';
-import { judgeCrontab, judgeFirewall, judgeHistory, judgeInit, judgeKernel, judgeKill, judgeMount, judgePower, judgeSystemctl, judgeUserAdmin, judgeVolumeManager } from './system';
-import { judgeDbAdmin, judgeMongo, judgeRedis, judgeSqlClient } from './databases';
-import { judgeWindowsCommand } from '../windows/rules';
-import { classifyPath } from '../paths';
-import { optionValue } from '../options';
+import { interpreterFor, POSIX_SHELLS } from './programs';
+
+const fsRules = (): typeof import('./filesystem') => require('./filesystem');
+const shellRules = (): typeof import('./shells') => require('./shells');
+const gitRules = (): typeof import('./git') => require('./git');
+const infraRules = (): typeof import('./infra') => require('./infra');
+const networkRules = (): typeof import('./network') => require('./network');
+const systemRules = (): typeof import('./system') => require('./system');
+const dbRules = (): typeof import('./databases') => require('./databases');
+const pathRules = (): typeof import('../paths') => require('../paths');
+const optionRules = (): typeof import('../options') => require('../options');
 
 type Judge = (cmd: SimpleCommand, analysis: Analysis) => void;
 
@@ -20,56 +23,56 @@ function register(names: string[], judge: Judge): void {
   for (const name of names) JUDGES.set(name, judge);
 }
 
-register(['rm', 'unlink', 'gio-trash'], judgeRm);
-register(['rmdir'], judgeRmdir);
-register(['shred', 'wipe', 'srm-disk'], judgeShred);
-register(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'newfs', 'mformat'], judgeFormat);
-register(['wipefs'], judgeWipe);
-register(['fdisk', 'sfdisk', 'gdisk', 'sgdisk', 'cfdisk', 'parted', 'blkdiscard'], judgePartitioner);
-register(['dd'], judgeDd);
-register(['chmod', 'chown', 'chgrp'], judgeChmodChown);
-register(['cp', 'mv', 'install', 'ln', 'tee', 'truncate', 'sed', 'gsed', 'rsync-copy'], judgeFileWriters);
-register(['find', 'gfind'], judgeFind);
-register([...POSIX_SHELLS], judgeShell);
-register(['eval'], judgeEval);
-register(['source', '.'], judgeSource);
-register(['ssh'], judgeSsh);
-register(['powershell', 'pwsh', 'cmd'], judgeWindowsShellLauncher);
-register(['git'], judgeGit);
-register(['docker', 'podman', 'nerdctl'], judgeDocker);
-register(['docker-compose', 'podman-compose'], (cmd, a) => judgeDocker({ ...cmd, args: [{ ...cmd.nameWord, value: 'compose' }, ...cmd.args] }, a));
-register(['kubectl', 'oc', 'kubecolor', 'k3s', 'microk8s'], judgeKubectl);
-register(['helm'], judgeHelm);
+register(['rm', 'unlink', 'gio-trash'], (c, a) => fsRules().judgeRm(c, a));
+register(['rmdir'], (c, a) => fsRules().judgeRmdir(c, a));
+register(['shred', 'wipe'], (c, a) => fsRules().judgeShred(c, a));
+register(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'newfs', 'mformat'], (c, a) => fsRules().judgeFormat(c, a));
+register(['wipefs'], (c, a) => fsRules().judgeWipe(c, a));
+register(['fdisk', 'sfdisk', 'gdisk', 'sgdisk', 'cfdisk', 'parted', 'blkdiscard'], (c, a) => fsRules().judgePartitioner(c, a));
+register(['dd'], (c, a) => fsRules().judgeDd(c, a));
+register(['chmod', 'chown', 'chgrp'], (c, a) => fsRules().judgeChmodChown(c, a));
+register(['cp', 'mv', 'install', 'ln', 'tee', 'truncate', 'sed', 'gsed'], (c, a) => fsRules().judgeFileWriters(c, a));
+register(['find', 'gfind'], (c, a) => fsRules().judgeFind(c, a));
+register([...POSIX_SHELLS], (c, a) => shellRules().judgeShell(c, a));
+register(['eval'], (c, a) => shellRules().judgeEval(c, a));
+register(['source', '.'], (c, a) => shellRules().judgeSource(c, a));
+register(['ssh'], (c, a) => shellRules().judgeSsh(c, a));
+register(['powershell', 'pwsh', 'cmd'], (c, a) => shellRules().judgeWindowsShellLauncher(c, a));
+register(['git'], (c, a) => gitRules().judgeGit(c, a));
+register(['docker', 'podman', 'nerdctl'], (c, a) => infraRules().judgeDocker(c, a));
+register(['docker-compose', 'podman-compose'], (cmd, a) => infraRules().judgeDocker({ ...cmd, args: [{ ...cmd.nameWord, value: 'compose' }, ...cmd.args] }, a));
+register(['kubectl', 'oc', 'kubecolor', 'k3s', 'microk8s'], (c, a) => infraRules().judgeKubectl(c, a));
+register(['helm'], (c, a) => infraRules().judgeHelm(c, a));
 register(['terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverless', 'sls'], (cmd, a) => {
-  judgeTerraform(cmd, a);
-  judgeServiceCli(cmd, a);
+  infraRules().judgeTerraform(cmd, a);
+  infraRules().judgeServiceCli(cmd, a);
 });
-register(['rsync', 'rclone'], judgeSync);
-register(['java'], judgeJava);
-register(['curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'curlie'], judgeHttpClient);
+register(['rsync', 'rclone'], (c, a) => infraRules().judgeSync(c, a));
+register(['java'], (c, a) => infraRules().judgeJava(c, a));
+register(['curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'curlie'], (c, a) => networkRules().judgeHttpClient(c, a));
 register(['nc', 'ncat', 'netcat', 'socat', 'telnet'], (cmd, a) => {
-  judgeNetcat(cmd, a);
-  judgeShellIntoNetwork(cmd, a);
+  networkRules().judgeNetcat(cmd, a);
+  networkRules().judgeShellIntoNetwork(cmd, a);
 });
-register(['shutdown', 'reboot', 'halt', 'poweroff'], judgePower);
-register(['init', 'telinit'], judgeInit);
-register(['systemctl'], judgeSystemctl);
-register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], judgeKernel);
-register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], judgeUserAdmin);
-register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], judgeFirewall);
-register(['crontab'], judgeCrontab);
-register(['kill', 'pkill', 'killall', 'killall5'], judgeKill);
-register(['history'], judgeHistory);
-register(['mount', 'umount'], judgeMount);
-register(['zfs', 'zpool', 'lvremove', 'vgremove', 'pvremove', 'lvreduce', 'lvresize', 'vgreduce', 'resize2fs'], judgeVolumeManager);
-register(['psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'snowsql', 'clickhouse-client', 'clickhouse', 'sqlcmd', 'osql'], judgeSqlClient);
+register(['shutdown', 'reboot', 'halt', 'poweroff'], (c, a) => systemRules().judgePower(c, a));
+register(['init', 'telinit'], (c, a) => systemRules().judgeInit(c, a));
+register(['systemctl'], (c, a) => systemRules().judgeSystemctl(c, a));
+register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
+register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
+register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
+register(['crontab'], (c, a) => systemRules().judgeCrontab(c, a));
+register(['kill', 'pkill', 'killall', 'killall5'], (c, a) => systemRules().judgeKill(c, a));
+register(['history'], (c, a) => systemRules().judgeHistory(c, a));
+register(['mount', 'umount'], (c, a) => systemRules().judgeMount(c, a));
+register(['zfs', 'zpool', 'lvremove', 'vgremove', 'pvremove', 'lvreduce', 'lvresize', 'vgreduce', 'resize2fs'], (c, a) => systemRules().judgeVolumeManager(c, a));
+register(['psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'snowsql', 'clickhouse-client', 'clickhouse', 'sqlcmd', 'osql'], (c, a) => dbRules().judgeSqlClient(c, a));
 register(['bq'], (cmd, a) => {
-  judgeSqlClient(cmd, a);
-  judgeToolVerbs(cmd, a);
+  dbRules().judgeSqlClient(cmd, a);
+  infraRules().judgeToolVerbs(cmd, a);
 });
-register(['redis-cli', 'valkey-cli', 'keydb-cli'], judgeRedis);
-register(['mongo', 'mongosh'], judgeMongo);
-register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], judgeDbAdmin);
+register(['redis-cli', 'valkey-cli', 'keydb-cli'], (c, a) => dbRules().judgeRedis(c, a));
+register(['mongo', 'mongosh'], (c, a) => dbRules().judgeMongo(c, a));
+register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], (c, a) => dbRules().judgeDbAdmin(c, a));
 register(['diskutil'], (cmd, a) => {
   const verb = cmd.args[0]?.value.toLowerCase() ?? '';
   if (/^(erasedisk|erasevolume|zerodisk|randomdisk|secureerase|partitiondisk|reformat|apfs)$/.test(verb) && (verb !== 'apfs' || /delete|erase/i.test(cmd.args[1]?.value ?? ''))) {
@@ -83,9 +86,10 @@ register(['mdadm'], (cmd, a) => {
   if (cmd.args.some((w) => /^(--zero-superblock|--create|-C)$/.test(w.value))) a.report('disk.wipe', 'critical', 'mdadm re-creates or wipes RAID metadata; the disks\' data can be lost.', cmd.span);
 });
 register(['tar', 'bsdtar', 'unzip', '7z', 'cpio'], (cmd, a) => {
+  const { optionValue } = optionRules();
   const dir = cmd.name === 'unzip' ? optionValue(cmd.args, 'd', []) : optionValue(cmd.args, 'C', ['--directory']);
   const extracting = cmd.name !== 'tar' && cmd.name !== 'bsdtar' ? true : cmd.args.some((w) => /^-?[a-zA-Z]*x/.test(w.value) || w.value === '--extract');
-  if (dir && extracting) judgeWriteTarget(a, classifyPath(dir.value), dir.value, dir, 'Extracts files over', 'overwrite');
+  if (dir && extracting) fsRules().judgeWriteTarget(a, pathRules().classifyPath(dir.value), dir.value, dir, 'Extracts files over', 'overwrite');
 });
 
 const SERVICE_CLIS = [
@@ -98,7 +102,7 @@ const SERVICE_CLIS = [
   'gsutil', 'azcopy', 'b2', 'wasabi', 'minio', 'cf', 'juju', 'lxc', 'incus', 'multipass', 'vagrant', 'virsh', 'qm', 'pct', 'pvesh',
   'gcloud-storage', 'cloudflared', 'tailscale', 'zerotier-cli', 'pulumi', 'ansible', 'salt', 'chef', 'knife', 'puppet', 'nix-collect-garbage',
 ];
-for (const name of SERVICE_CLIS) if (!JUDGES.has(name)) JUDGES.set(name, judgeToolVerbs);
+for (const name of SERVICE_CLIS) if (!JUDGES.has(name)) JUDGES.set(name, (c, a) => infraRules().judgeToolVerbs(c, a));
 
 /** Programs whose arguments are data (patterns, text, file names to read), never actions. */
 const DATA_COMMANDS = new Set([
@@ -117,23 +121,23 @@ const DATA_COMMANDS = new Set([
 ]);
 
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
-  if (cmd.dialect !== 'posix' && judgeWindowsCommand(cmd, analysis)) return;
-  const shellLike = POSIX_SHELLS.has(cmd.name) || interpreterFor(cmd.name) !== undefined;
-  if (!shellLike) judgeRedirects(cmd, analysis, false);
+  if (cmd.dialect !== 'posix' && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
+  const interpreter = POSIX_SHELLS.has(cmd.name) || interpreterFor(cmd.name) !== undefined;
+  if (!interpreter && cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);
   const judge = JUDGES.get(cmd.name) ?? (interpreterFor(cmd.name) ? interpreterJudge : undefined);
   if (judge) {
     judge(cmd, analysis);
     return;
   }
   if (cmd.name.startsWith('mkfs.') || cmd.name.startsWith('newfs_') || cmd.name.startsWith('mkfs_')) {
-    judgeFormat(cmd, analysis);
+    fsRules().judgeFormat(cmd, analysis);
     return;
   }
   if (!cmd.name || DATA_COMMANDS.has(cmd.name)) return;
-  judgeServiceCli(cmd, analysis, cmd.name, true);
+  infraRules().judgeServiceCli(cmd, analysis, cmd.name, true);
 }
 
 function interpreterJudge(cmd: SimpleCommand, analysis: Analysis): void {
-  judgeInterpreter(cmd, analysis);
-  if (cmd.name.startsWith('perl') || cmd.name.startsWith('ruby')) judgeFileWriters(cmd, analysis);
+  shellRules().judgeInterpreter(cmd, analysis);
+  if (cmd.name.startsWith('perl') || cmd.name.startsWith('ruby')) fsRules().judgeFileWriters(cmd, analysis);
 }

@@ -7,7 +7,7 @@ import { classifyPath } from '../paths';
 import { optionValue } from '../options';
 import { verbOf } from './infra';
 import { judgeWriteTarget } from './filesystem';
-import { POSIX_SHELLS } from './shells';
+import { POSIX_SHELLS } from './programs';
 
 const DESTRUCTIVE_PATH_WORDS = new Set(['delete', 'destroy', 'drop', 'purge', 'truncate', 'wipe', 'remove', 'flush', 'flushall', 'reset', 'nuke', 'erase']);
 

@@ -7,8 +7,8 @@ import { displayText, isDynamic } from '../markers';
 import { firstPositional, optionValue } from '../options';
 import { assessInlineCode, InlineLanguage } from './inline-code';
 import { judgeRedirects } from './filesystem';
+import { interpreterFor } from './programs';
 
-export const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'fish', 'csh', 'tcsh', 'rbash', 'busybox-sh', 'pdksh', 'oksh', 'loksh', 'elvish', 'nu', 'xonsh']);
 
 /** Judge code delivered through a word, stdin, or a file, for a given language. */
 export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: Dialect | InlineLanguage, runner: string, at: SimpleCommand): void {
@@ -130,35 +130,6 @@ export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
   if (!file) return;
   if (file.producedBy) judgeCodeSource(analysis, { word: file }, 'posix', cmd.name, cmd);
   else if (/^\/dev\/(stdin|fd\/0)$/.test(file.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', cmd.name, cmd);
-}
-
-interface InterpreterSpec {
-  language: InlineLanguage;
-  /** Options whose next word is code. */
-  code: readonly string[];
-  /** Options that take a (non-code) value. */
-  short: string;
-  long: readonly string[];
-}
-
-const INTERPRETERS: Record<string, InterpreterSpec> = {
-  python: { language: 'python', code: ['-c'], short: 'mWXQ', long: ['--check-hash-based-pycs'] },
-  perl: { language: 'perl', code: ['-e', '-E'], short: 'IMmdDx', long: [] },
-  ruby: { language: 'ruby', code: ['-e'], short: 'IrCEFKTUWx', long: [] },
-  node: { language: 'node', code: ['-e', '--eval', '-p', '--print'], short: 'r', long: ['--require', '--import', '--loader', '--input-type'] },
-  php: { language: 'php', code: ['-r'], short: 'cdz', long: [] },
-  deno: { language: 'node', code: ['eval'], short: '', long: [] },
-  bun: { language: 'node', code: ['-e', '--eval', '-p', '--print'], short: '', long: [] },
-};
-
-export function interpreterFor(name: string): InterpreterSpec | undefined {
-  if (/^python(\d+(\.\d+)?)?$/.test(name) || name === 'pypy' || name === 'pypy3') return INTERPRETERS.python;
-  if (/^perl(\d+(\.\d+)*)?$/.test(name)) return INTERPRETERS.perl;
-  if (/^ruby(\d+(\.\d+)*)?$/.test(name) || name === 'jruby') return INTERPRETERS.ruby;
-  if (name === 'node' || name === 'nodejs') return INTERPRETERS.node;
-  if (/^php(\d+(\.\d+)*)?$/.test(name)) return INTERPRETERS.php;
-  if (name === 'deno' || name === 'bun') return INTERPRETERS[name];
-  return undefined;
 }
 
 export function judgeInterpreter(cmd: SimpleCommand, analysis: Analysis): void {
