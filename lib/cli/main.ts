@@ -14,7 +14,7 @@ interface LazyCommand {
 
 const COMMANDS: LazyCommand[] = [
   { name: 'explain', usage: 'explain <command..>', describe: 'Explain what a command does, and rate its risk', load: () => require('./commands/explain').default },
-  { name: 'check', usage: 'check <command..>', describe: 'Rate a command\'s risk (no model needed)', load: () => optionalModule('check', () => require('./commands/check')) },
+  { name: 'check', usage: 'check [command..]', describe: 'Rate a command\'s risk (no model needed)', load: () => optionalModule('check', () => require('./commands/check')) },
   { name: 'doctor', usage: 'doctor', describe: 'Show platform, shell, engine, model and backend status', load: () => require('./commands/doctor').default },
   { name: 'config', usage: 'config <get|set|path>', describe: 'Read or change settings', load: () => require('./commands/config').default },
   { name: 'init', usage: 'init <shell>', describe: 'Print a shell integration (bash, zsh, fish, powershell)', load: () => require('./commands/init').default },
@@ -95,6 +95,11 @@ export function buildParser(args: string[]): Argv {
 export async function main(args: string[]): Promise<number> {
   process.exitCode = undefined;
   try {
+    if (args[0] === 'check') {
+      const { parsePlainCheck, runPlainCheck } = require('./fast-check') as typeof import('./fast-check');
+      const plain = parsePlainCheck(args);
+      if (plain) return runPlainCheck(plain);
+    }
     await buildParser(args).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {

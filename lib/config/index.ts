@@ -43,6 +43,8 @@ export interface CustomModelEntry {
   file?: string;
   revision?: string;
   sha256?: string;
+  description?: string;
+  context_length?: number;
 }
 
 export interface CmdaiConfig {
@@ -216,11 +218,13 @@ function checkCustomModels(value: unknown, text: string, file: string): CustomMo
   return value.map((entry: unknown, index: number) => {
     const where = `[[models.custom]] entry ${index + 1}`;
     if (typeof entry !== 'object' || entry === null) return fail(`${where} must be a table.`);
-    const known = new Set(['name', 'url', 'repo', 'file', 'revision', 'sha256']);
+    const known = new Set(['name', 'url', 'repo', 'file', 'revision', 'sha256', 'description', 'context_length']);
     const record = entry as Record<string, unknown>;
     for (const [key, field] of Object.entries(record)) {
       if (!known.has(key)) fail(`${where}: unknown key "${key}" (known: ${[...known].join(', ')}).`);
-      if (typeof field !== 'string' || field === '') fail(`${where}: "${key}" must be a non-empty string.`);
+      if (key === 'context_length') {
+        if (!Number.isInteger(typeof field === 'bigint' ? Number(field) : field) || Number(field) < 1) fail(`${where}: "context_length" must be a whole number of tokens.`);
+      } else if (typeof field !== 'string' || field === '') fail(`${where}: "${key}" must be a non-empty string.`);
     }
     const model = record as unknown as CustomModelEntry;
     if (!model.name) fail(`${where}: "name" is required.`);

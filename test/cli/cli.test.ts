@@ -246,3 +246,43 @@ describe('fast paths and small commands', () => {
     expect(run.status).toBe(0);
   });
 });
+
+describe('model resolution', () => {
+  test('with no model and CMDAI_OFFLINE=1 the offline guidance is printed and the exit is non-zero', () => {
+    const run = runCli(['list files'], { env: { ...env, CMDAI_OFFLINE: '1', CMDAI_MODELS_DIR: path.join(workDir, 'models') } });
+    expect(run.status).toBe(4);
+    expect(run.stderr).toMatch(/^cmdai: /);
+    expect(run.stderr).toMatch(/--model/);
+    expect(run.stdout).toBe('');
+    expectNoStackTrace(run.stderr);
+  });
+});
+
+describe('light commands load nothing heavy', () => {
+  const HEAVY = ['node_modules/got/', 'engine/binding', 'engine/index', 'cmdai.node', 'dist/generate', 'backends/embedded', 'node_modules/yargs/'];
+
+  function loadedModules(args: string[]): string[] {
+    const tracer = path.join(workDir, 'trace.js');
+    const out = path.join(workDir, 'loaded.json');
+    fs.writeFileSync(tracer, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const run = spawnSync(process.execPath, ['-r', tracer, path.join(__dirname, '..', '..', 'bin', 'cmdai.js'), ...args], { env, encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    return (JSON.parse(fs.readFileSync(out, 'utf8')) as string[]).map((file) => file.split(path.sep).join('/'));
+  }
+
+  const heavyIn = (files: string[], allowed: string[] = []) => HEAVY.filter((marker) => !allowed.includes(marker) && files.some((file) => file.includes(marker)));
+
+  test('--version loads only the entry point', () => {
+    expect(loadedModules(['--version']).filter((file) => file.includes('/dist/'))).toEqual([]);
+  });
+
+  test('check "ls" loads neither yargs, the engine, got nor the pipeline', () => {
+    const files = loadedModules(['check', 'ls']);
+    expect(files.some((file) => file.includes('/dist/safety/'))).toBe(true);
+    expect(heavyIn(files)).toEqual([]);
+  });
+
+  test('--help loads yargs but not the engine, got or the pipeline', () => {
+    expect(heavyIn(loadedModules(['--help']), ['node_modules/yargs/'])).toEqual([]);
+  });
+});
