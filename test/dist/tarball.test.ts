@@ -2,7 +2,7 @@
 // reachable, run through npx, and consumed as a library from ESM, CommonJS and TypeScript.
 // One `npm pack` serves the whole file. Dependencies come from a registry on 127.0.0.1 (see
 // local-registry.ts); the native addon must come from prebuilds/ inside the tarball.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,22 +26,36 @@ let registry: LocalRegistry;
 let shimDir: string;
 let toolLog: string;
 
-function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, {
-    cwd: options.cwd ?? work,
-    env: options.env ?? isolatedEnv(),
-    input: options.input ?? '',
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 5 * 60 * 1000,
+interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Asynchronous on purpose: the local registry answers from this process's event loop, which a
+// synchronous spawn would block (npm would wait for the registry forever).
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd ?? work, env: options.env ?? isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60 * 1000);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
   });
 }
 
-function describeRun(r: SpawnSyncReturns<string>): string {
+function describeRun(r: { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }): string {
   return `exit ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
-function expectSuccess(r: SpawnSyncReturns<string>, what: string): void {
+function expectSuccess(r: RunResult, what: string): void {
   if (r.status !== 0) throw new Error(`${what} failed: ${describeRun(r)}`);
 }
 
@@ -109,9 +123,9 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
   let prefix: string;
   let cmdai: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     prefix = path.join(work, 'global');
-    const install = run('npm', ['install', '--global', '--ignore-scripts', '--prefix', prefix, tarball], { cwd: path.join(work, 'tmp') });
+    const install = await run('npm', ['install', '--global', '--ignore-scripts', '--prefix', prefix, tarball], { cwd: path.join(work, 'tmp') });
     expectSuccess(install, `npm install --global ${path.basename(tarball)}\nregistry requests:\n${registry.requests.join('\n')}\n`);
     cmdai = path.join(prefix, 'bin', 'cmdai');
   });
@@ -120,22 +134,22 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
     expect(fs.existsSync(cmdai)).toBe(true);
   });
 
-  test('cmdai --version prints the package version', () => {
-    const r = run(cmdai, ['--version']);
+  test('cmdai --version prints the package version', async () => {
+    const r = await run(cmdai, ['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(version);
   });
 
-  test('cmdai check "rm -rf /" rejects the command with a non-zero exit and no stack trace', () => {
-    const r = run(cmdai, ['check', 'rm -rf /']);
+  test('cmdai check "rm -rf /" rejects the command with a non-zero exit and no stack trace', async () => {
+    const r = await run(cmdai, ['check', 'rm -rf /']);
     expect(r.status).not.toBe(0);
     expect(r.status).not.toBeNull();
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(`${r.stdout}${r.stderr}`.trim()).not.toBe('');
   });
 
-  test('cmdai check "ls" accepts the command with exit code 0', () => {
-    const r = run(cmdai, ['check', 'ls']);
+  test('cmdai check "ls" accepts the command with exit code 0', async () => {
+    const r = await run(cmdai, ['check', 'ls']);
     expect(describeRun(r)).toMatch(/^exit 0/);
   });
 
@@ -146,11 +160,13 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
     }
   });
 
-  test('cmdai --model <tiny model> --print "list files" generates a command with the prebuilt engine', () => {
+  test('cmdai --model <tiny model> --print "list files" generates a command with the prebuilt engine', async () => {
     if (!fs.existsSync(tinyModel)) throw new Error(`${tinyModel} is missing; run \`npm run fixtures\` first.`);
-    const r = run(cmdai, ['--model', tinyModel, '--print', 'list files']);
+    const r = await run(cmdai, ['--model', tinyModel, '--print', 'list files']);
     expect(describeRun(r)).toMatch(/^exit 0/);
+    // --print: the command alone on stdout (one line; multi-line commands are not expected here).
     expect(r.stdout.trim()).not.toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   test('no build tool was invoked by the install or by any command above', () => {
@@ -159,10 +175,10 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
 });
 
 describe('npx --yes ./cmdai-<version>.tgz', () => {
-  test('runs the packaged CLI: --version prints the package version', () => {
+  test('runs the packaged CLI: --version prints the package version', async () => {
     const cwd = fs.mkdtempSync(path.join(work, 'npx-'));
     fs.copyFileSync(tarball, path.join(cwd, path.basename(tarball)));
-    const r = run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd });
+    const r = await run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd });
     expect(describeRun(r)).toMatch(/^exit 0/);
     expect(r.stdout.trim()).toBe(version);
     expect(buildToolCalls()).toBe('');
@@ -172,15 +188,15 @@ describe('npx --yes ./cmdai-<version>.tgz', () => {
 describe('a project that depends on the tarball', () => {
   let consumer: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     consumer = path.join(work, 'consumer');
     fs.mkdirSync(consumer);
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    const install = run('npm', ['install', '--ignore-scripts', tarball], { cwd: consumer });
+    const install = await run('npm', ['install', '--ignore-scripts', tarball], { cwd: consumer });
     expectSuccess(install, `npm install ${path.basename(tarball)} in a consumer project`);
   });
 
-  test('an ES module imports generateCommand and assessCommand by name', () => {
+  test('an ES module imports generateCommand and assessCommand by name', async () => {
     fs.writeFileSync(
       path.join(consumer, 'esm.mjs'),
       [
@@ -189,12 +205,12 @@ describe('a project that depends on the tarball', () => {
         'console.log(JSON.stringify({ generateCommand: typeof generateCommand, assessCommand: typeof assessCommand, level: typeof verdict.level }));',
       ].join('\n'),
     );
-    const r = run(process.execPath, ['esm.mjs'], { cwd: consumer });
+    const r = await run(process.execPath, ['esm.mjs'], { cwd: consumer });
     expect(describeRun(r)).toMatch(/^exit 0/);
     expect(JSON.parse(r.stdout)).toEqual({ generateCommand: 'function', assessCommand: 'function', level: 'string' });
   });
 
-  test('a CommonJS module requires cmdai', () => {
+  test('a CommonJS module requires cmdai', async () => {
     fs.writeFileSync(
       path.join(consumer, 'cjs.cjs'),
       [
@@ -202,7 +218,7 @@ describe('a project that depends on the tarball', () => {
         'console.log(JSON.stringify({ generateCommand: typeof cmdai.generateCommand, assessCommand: typeof cmdai.assessCommand }));',
       ].join('\n'),
     );
-    const r = run(process.execPath, ['cjs.cjs'], { cwd: consumer });
+    const r = await run(process.execPath, ['cjs.cjs'], { cwd: consumer });
     expect(describeRun(r)).toMatch(/^exit 0/);
     expect(JSON.parse(r.stdout)).toEqual({ generateCommand: 'function', assessCommand: 'function' });
   });
@@ -225,7 +241,7 @@ describe('a project that depends on the tarball', () => {
     '',
   ].join('\n');
 
-  function typeCheck(name: string, compilerOptions: Record<string, unknown>, fileName: string): SpawnSyncReturns<string> {
+  function typeCheck(name: string, compilerOptions: Record<string, unknown>, fileName: string): Promise<RunResult> {
     const dir = path.join(consumer, name);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, fileName), typedConsumer);
@@ -237,18 +253,18 @@ describe('a project that depends on the tarball', () => {
     return run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir });
   }
 
-  test('types resolve for a TypeScript ES module under moduleResolution node16', () => {
-    const r = typeCheck('ts-node16', { module: 'node16', moduleResolution: 'node16' }, 'consumer.mts');
+  test('types resolve for a TypeScript ES module under moduleResolution node16', async () => {
+    const r = await typeCheck('ts-node16', { module: 'node16', moduleResolution: 'node16' }, 'consumer.mts');
     expect(describeRun(r)).toMatch(/^exit 0/);
   });
 
-  test('types resolve for a TypeScript CommonJS module under moduleResolution node16', () => {
-    const r = typeCheck('ts-node16-cjs', { module: 'node16', moduleResolution: 'node16' }, 'consumer.cts');
+  test('types resolve for a TypeScript CommonJS module under moduleResolution node16', async () => {
+    const r = await typeCheck('ts-node16-cjs', { module: 'node16', moduleResolution: 'node16' }, 'consumer.cts');
     expect(describeRun(r)).toMatch(/^exit 0/);
   });
 
-  test('types resolve under moduleResolution bundler', () => {
-    const r = typeCheck('ts-bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'consumer.ts');
+  test('types resolve under moduleResolution bundler', async () => {
+    const r = await typeCheck('ts-bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'consumer.ts');
     expect(describeRun(r)).toMatch(/^exit 0/);
   });
 });
