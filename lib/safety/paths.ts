@@ -123,6 +123,7 @@ function classifyAbsolute(segs: string[], glob: boolean): PathClass {
   if (segs[0].endsWith(':')) return classifyWindows(segs, glob);
   const [first] = segs;
   const joined = segs.join('/');
+  if ((first === 'home' || first === 'users') && segs.length === 1) return 'system-top';
   if ((first === 'home' || first === 'users') && segs.length === 2) return 'home';
   if (first === 'root' && segs.length === 1) return 'home';
   if (first === 'home' || first === 'users' || (first === 'root' && segs.length > 1)) {

@@ -7,18 +7,29 @@ export type SyntaxNode = ParserType.SyntaxNode;
 let parser: ParserType | undefined;
 let loadError: Error | undefined;
 
+// The tree-sitter binding patches its native classes' prototypes when its JS wrapper loads; loading
+// the wrapper a second time in one process (test runners give each file a fresh module registry)
+// breaks those patches. The native language object is shared process-wide, so the one parser is
+// kept on it.
+const PARSER_KEY = Symbol.for('cmdai.safety.bashParser');
+type LanguageWithParser = ParserType.Language & { nodeTypeInfo?: unknown; [PARSER_KEY]?: ParserType };
+
 export function bashParser(): ParserType | Error {
   if (parser) return parser;
   if (loadError) return loadError;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Parser = require('tree-sitter') as typeof ParserType;
+    const language = require('tree-sitter-bash') as LanguageWithParser;
+    const existing = language[PARSER_KEY];
+    if (existing) {
+      parser = existing;
+      return parser;
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Bash = require('tree-sitter-bash') as ParserType.Language;
+    const Parser = require('tree-sitter') as typeof ParserType;
     const created = new Parser();
     // setLanguage builds a JS subclass with field getters for every node type from node-types.json
     // (~10 ms). We only use the native accessors, so hand it no type info while it does that.
-    const language = Bash as ParserType.Language & { nodeTypeInfo?: unknown };
     const typeInfo = language.nodeTypeInfo;
     language.nodeTypeInfo = [];
     try {
@@ -26,6 +37,7 @@ export function bashParser(): ParserType | Error {
     } finally {
       language.nodeTypeInfo = typeInfo;
     }
+    language[PARSER_KEY] = created;
     parser = created;
     return parser;
   } catch (err) {

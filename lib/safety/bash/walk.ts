@@ -29,7 +29,10 @@ export function analyseBashText(text: string, analysis: Analysis): void {
   }
   const root = tree.rootNode;
   if (root.hasError) {
-    const at = firstError(root) ?? whole;
+    const found = firstError(root) ?? whole;
+    // A missing token is reported just past the end of the text; point at the last character instead.
+    const start = Math.max(0, Math.min(found.start, text.length - 1));
+    const at = { start, end: Math.max(start + 1, Math.min(found.end, text.length)) };
     analysis.report('parse.failed', 'high', 'Could not parse the command: the shell syntax is invalid or unsupported here, so it was not fully inspected. Read it yourself before running it.', at);
   }
   new BashWalker(analysis).visit(root, {});

@@ -7,8 +7,8 @@ import { positionals, shortFlags } from '../options';
 const PRIVILEGED_GROUPS = /^(sudo|wheel|admin|root|adm|docker|lxd|disk|shadow|kmem|libvirt|staff|administrators)$/i;
 
 export function judgePower(cmd: SimpleCommand, analysis: Analysis): void {
-  if (cmd.args.some((w) => /^(--help|-h|--version)$/.test(w.value))) return;
-  if (cmd.name === 'shutdown' && cmd.args.some((w) => w.value === '-c')) return;
+  if (cmd.args.some((w) => /^(--help|--version)$/.test(w.value))) return;
+  if (cmd.name === 'shutdown' && cmd.args.some((w) => w.value === '-c')) return; // cancels a pending shutdown
   analysis.report('sys.power', 'high', `${cmd.name} stops or restarts the machine; unsaved work and running services are interrupted.`, cmd.span);
 }
 

@@ -35,7 +35,7 @@ function pwshParams(args: readonly Word[], switches: readonly string[]): Params 
 }
 
 function param(p: Params, ...prefixes: string[]): Word | true | undefined {
-  for (const [name, value] of p.named) if (prefixes.some((pre) => name.length >= Math.min(pre.length, 2) && pre.startsWith(name))) return value;
+  for (const [name, value] of p.named) if (prefixes.some((pre) => pre.startsWith(name))) return value;
   return undefined;
 }
 
