@@ -11,6 +11,7 @@ import {
   loadBinding,
   type NativeBinding,
   type NativeCompleteOptions,
+  type NativeCompletion,
   type NativeError,
   type NativeLlamaContext,
   type NativeLlamaModel,
@@ -293,22 +294,23 @@ class EngineModel implements Model {
     const onAbort = () => context.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     this.running = context;
+    let result: NativeCompletion;
     try {
-      const result = await context.complete(tokens, native, onText);
-      if (listenerError !== undefined) throw listenerError;
-      return {
-        text: result.text,
-        tokens: Array.from(result.tokens),
-        stopReason: result.stopReason,
-        prefixSource: result.prefixSource,
-        timings: { loadMs: this.loadMs, ...result.timings },
-      };
+      result = await context.complete(tokens, native, onText);
     } catch (err) {
-      throw fromNative(err);
+      throw listenerError ?? fromNative(err);
     } finally {
       this.running = undefined;
       opts.signal?.removeEventListener('abort', onAbort);
     }
+    if (listenerError !== undefined) throw listenerError;
+    return {
+      text: result.text,
+      tokens: Array.from(result.tokens),
+      stopReason: result.stopReason,
+      prefixSource: result.prefixSource,
+      timings: { loadMs: this.loadMs, ...result.timings },
+    };
   }
 
   loadMs = 0;
@@ -347,7 +349,7 @@ export async function loadModel(modelPath: string, opts: LoadModelOptions = {}):
     const onProgress = opts.onProgress;
     ({ loadMs } = await model.load(
       resolved,
-      { useMmap: opts.useMmap ?? true, vocabOnly: opts.vocabOnly ?? false },
+      { useMmap: opts.useMmap ?? binding.systemInfo().supportsGpuOffload, vocabOnly: opts.vocabOnly ?? false },
       onProgress ? (fraction) => onProgress(fraction) : undefined,
     ));
   } catch (err) {

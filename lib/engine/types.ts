@@ -7,7 +7,11 @@ export interface LoadModelOptions {
   batchSize?: number;
   /** CPU threads for generation (default: physical cores). */
   threads?: number;
-  /** Map the file instead of reading it (default: true). */
+  /**
+   * Map the file instead of reading it. Default: only with a GPU backend (zero-copy there). On
+   * CPU, llama.cpp repacks most weights into its own buffers, so a mapping would keep a second,
+   * file-backed copy resident; reading the file is as fast and needs half the memory.
+   */
   useMmap?: boolean;
   /** Called with a fraction 0..1 while the weights load. */
   onProgress?: (fraction: number) => void;

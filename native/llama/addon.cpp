@@ -1,6 +1,7 @@
 // Entry point of cmdai.node: registers the classes and functions of the llama.cpp binding.
 #include <napi.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -12,7 +13,13 @@
 #include "model.h"
 
 #ifdef CMDAI_BACKEND_DL
-#    include <dlfcn.h>
+#    ifdef _WIN32
+#        define WIN32_LEAN_AND_MEAN
+#        define NOMINMAX
+#        include <windows.h>
+#    else
+#        include <dlfcn.h>
+#    endif
 
 #    include "ggml-backend.h"
 #endif
@@ -20,6 +27,42 @@
 namespace cmdai {
 
 namespace {
+
+#ifdef CMDAI_BACKEND_DL
+// The folder cmdai.node was loaded from, in UTF-8 (what ggml expects), or "" if the system
+// cannot tell.
+std::string AddonDirectory() {
+#    ifdef _WIN32
+    HMODULE self = nullptr;
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            reinterpret_cast<LPCWSTR>(&AddonDirectory), &self)) {
+        return {};
+    }
+    std::wstring path(32768, L'\0');
+    DWORD length = GetModuleFileNameW(self, path.data(), static_cast<DWORD>(path.size()));
+    if (length == 0 || length >= path.size()) {
+        return {};
+    }
+    path.resize(length);
+    const size_t cut = path.find_last_of(L"\\/");
+    if (cut == std::wstring::npos) {
+        return {};
+    }
+    path.resize(cut);
+    int bytes = WideCharToMultiByte(CP_UTF8, 0, path.c_str(), static_cast<int>(path.size()), nullptr, 0, nullptr, nullptr);
+    std::string dir(static_cast<size_t>(bytes), '\0');
+    WideCharToMultiByte(CP_UTF8, 0, path.c_str(), static_cast<int>(path.size()), dir.data(), bytes, nullptr, nullptr);
+    return dir;
+#    else
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void *>(&AddonDirectory), &self) == 0 || self.dli_fname == nullptr) {
+        return {};
+    }
+    std::string dir(self.dli_fname);
+    return dir.substr(0, dir.find_last_of('/'));
+#    endif
+}
+#endif
 
 void InitLlamaOnce() {
     static std::once_flag once;
@@ -29,10 +72,8 @@ void InitLlamaOnce() {
 #ifdef CMDAI_BACKEND_DL
         // CPU variants (and GPU backends) are libraries next to cmdai.node; ggml picks the best
         // one this machine supports.
-        Dl_info self{};
-        if (dladdr(reinterpret_cast<void *>(&InitLlamaOnce), &self) != 0 && self.dli_fname != nullptr) {
-            std::string dir(self.dli_fname);
-            dir = dir.substr(0, dir.find_last_of('/'));
+        const std::string dir = AddonDirectory();
+        if (!dir.empty()) {
             ggml_backend_load_all_from_path(dir.c_str());
         } else {
             ggml_backend_load_all();
@@ -53,7 +94,9 @@ Napi::Value JsonSchemaToGrammar(const Napi::CallbackInfo & info) {
     } catch (const Napi::Error &) {
         throw;
     } catch (const std::exception & err) {
-        throw MakeError(env, "USAGE", std::string("cannot convert the JSON Schema to a grammar: ") + err.what());
+        std::string reason = err.what();
+        std::replace(reason.begin(), reason.end(), '\n', ' ');
+        throw MakeError(env, "USAGE", "cannot convert the JSON Schema to a grammar: " + reason);
     }
 }
 

@@ -201,6 +201,9 @@ Napi::Value LlamaContext::Init(const Napi::CallbackInfo & info) {
     params.n_threads = threads;
     params.n_threads_batch = threads;
     params.n_seq_max = 1;
+    // Only the last prompt token needs logits; reserving them for a whole batch would cost
+    // batch x vocabulary floats (~300 MB for Qwen2 at batch 512).
+    params.n_outputs_max = 1;
     params.abort_callback = &LlamaContext::ShouldAbortDecode;
     params.abort_callback_data = this;
     BeginWork(env, false);
@@ -267,7 +270,7 @@ void LlamaContext::ReportMemory(Napi::Env env) {
         bytes += static_cast<int64_t>(cache_.prefix.state.size());
     }
     if (bytes != reportedBytes_) {
-        Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reportedBytes_);
+        AdjustExternalMemory(env, bytes - reportedBytes_);
         reportedBytes_ = bytes;
     }
 }

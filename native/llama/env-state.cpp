@@ -59,6 +59,11 @@ void EnvState::OnCleanup(void * arg) {
     self->contextClass.Reset();
 }
 
+void AdjustExternalMemory(Napi::Env env, int64_t changeInBytes) {
+    int64_t adjusted = 0;
+    napi_adjust_external_memory(env, changeInBytes, &adjusted);
+}
+
 Napi::Error MakeError(Napi::Env env, const std::string & code, const std::string & message) {
     Napi::Error error = Napi::Error::New(env, message);
     error.Value().Set("code", Napi::String::New(env, code));

@@ -53,7 +53,10 @@ class EnvState {
     std::unordered_set<TeardownResource *> resources_;
 };
 
-// Rejects `deferred` with an Error carrying a stable `code` the TypeScript layer maps onto
+// Reports native memory to V8; never throws (it also runs in finalizers and at teardown).
+void AdjustExternalMemory(Napi::Env env, int64_t changeInBytes);
+
+// A JS Error carrying a stable `code` the TypeScript layer maps onto
 // CmdaiError codes.
 Napi::Error MakeError(Napi::Env env, const std::string & code, const std::string & message);
 

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "llama-log.h"
+#include "stderr-capture.h"
 #include "text-stream.h"
 
 namespace cmdai {
@@ -34,11 +35,37 @@ struct BatchDeleter {
 };
 using BatchPtr = std::unique_ptr<llama_batch, BatchDeleter>;
 
+// llama.cpp prints GBNF syntax errors as "parse: error parsing grammar: <why>\n\n<grammar>\n"
+// on stderr; takes <why> out of `printed` and removes that report from it.
+std::string TakeGrammarSyntaxError(std::string & printed, const std::string & grammar) {
+    static const std::string marker = "error parsing grammar: ";
+    const size_t at = printed.find(marker);
+    if (at == std::string::npos) {
+        return "";
+    }
+    const size_t lineStart = at == 0 || printed.rfind('\n', at) == std::string::npos ? 0 : printed.rfind('\n', at) + 1;
+    const size_t reasonStart = at + marker.size();
+    size_t reasonEnd = printed.find('\n', reasonStart);
+    if (reasonEnd == std::string::npos) {
+        reasonEnd = printed.size();
+    }
+    std::string reason = printed.substr(reasonStart, reasonEnd - reasonStart);
+    const std::string echo = "\n\n" + grammar + "\n";
+    size_t reportEnd = printed.compare(reasonEnd, echo.size(), echo) == 0 ? reasonEnd + echo.size()
+                                                                          : std::min(printed.size(), reasonEnd + 1);
+    printed.erase(lineStart, reportEnd - lineStart);
+    return reason;
+}
+
 llama_sampler * NewGrammarSampler(const llama_vocab * vocab, const std::string & grammar) {
-    LogCapture capture;
+    LogCapture log;
+    StderrCapture stderrCapture;
     llama_sampler * sampler = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
+    std::string printed = stderrCapture.Finish();
+    std::string syntaxError = TakeGrammarSyntaxError(printed, grammar);
+    StderrCapture::PassOn(printed);
     if (sampler == nullptr) {
-        std::string reason = capture.Reason();
+        std::string reason = !syntaxError.empty() ? syntaxError : log.Reason();
         throw GenerationError("USAGE", "invalid grammar: " + (reason.empty() ? "llama.cpp could not parse it" : reason));
     }
     return sampler;

@@ -141,7 +141,7 @@ class LoadModelWorker : public StreamingWorker<float> {
         if (loaded != nullptr) {
             model_->model_ = std::make_shared<LoadedModel>(loaded);
             model_->reportedBytes_ = static_cast<int64_t>(llama_model_size(loaded));
-            Napi::MemoryManagement::AdjustExternalMemory(env, model_->reportedBytes_);
+            AdjustExternalMemory(env, model_->reportedBytes_);
         }
         self_.Reset();
     }
@@ -345,7 +345,7 @@ void LlamaModel::Dispose(const Napi::CallbackInfo & info) {
 void LlamaModel::Free(Napi::Env env) {
     model_.reset();  // contexts still using the weights keep them alive until they go
     if (reportedBytes_ != 0) {
-        Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
+        AdjustExternalMemory(env, -reportedBytes_);
         reportedBytes_ = 0;
     }
 }

@@ -96,12 +96,17 @@ class StreamingWorker : public Napi::AsyncWorker {
             // than race libuv for it.
             return;
         }
-        Napi::HandleScope scope(env);
-        Finish(env);
-        if (succeeded_) {
-            deferred_.Resolve(Result(env));
-        } else {
-            deferred_.Reject(MakeError(env, errorCode_.empty() ? "GENERATION" : errorCode_, errorMessage_).Value());
+        try {
+            Napi::HandleScope scope(env);
+            Finish(env);
+            if (succeeded_) {
+                deferred_.Resolve(Result(env));
+            } else {
+                deferred_.Reject(MakeError(env, errorCode_.empty() ? "GENERATION" : errorCode_, errorMessage_).Value());
+            }
+        } catch (const Napi::Error &) {
+            // The environment is shutting down (a worker being terminated): JS can no longer
+            // run, so there is nobody to tell.
         }
         delete this;
     }
