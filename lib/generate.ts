@@ -39,6 +39,10 @@ export interface CommandTimings {
   timeToFirstToken: number;
   generation: number;
   total: number;
+  /** Prompt tokens, of them restored from the cached system prompt, and tokens generated (when the backend reports them). */
+  promptTokens?: number;
+  cachedPromptTokens?: number;
+  generatedTokens?: number;
 }
 
 export interface CommandAlternative {
@@ -247,6 +251,9 @@ function commandTimings(result: GenerateResult, totalMs: number): CommandTimings
     timeToFirstToken: round(t.timeToFirstTokenMs),
     generation: round(t.generationMs),
     total: round(totalMs),
+    promptTokens: t.promptTokens,
+    cachedPromptTokens: t.cachedTokens,
+    generatedTokens: t.generatedTokens,
   };
 }
 

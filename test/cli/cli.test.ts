@@ -51,6 +51,9 @@ describe('generating with the real engine', () => {
         timeToFirstToken: expect.any(Number),
         generation: expect.any(Number),
         total: expect.any(Number),
+        promptTokens: expect.any(Number),
+        cachedPromptTokens: expect.any(Number),
+        generatedTokens: expect.any(Number),
       },
     });
     expect(reference.command.length).toBeGreaterThan(0);
