@@ -29,7 +29,14 @@ export interface CreateBackendOptions {
 
 export function createBackend(config: CmdaiConfig, options: CreateBackendOptions = {}): InferenceBackend {
   const names = [...new Set<BackendName>([config.backend, ...config.fallback])];
-  const backends = names.map((name, index) => createNamedBackend(name, config, index === 0 ? options.flags ?? {} : {}, options));
+  const flags = options.flags ?? {};
+  // --model names the first backend's model, except that a .gguf path can only mean the embedded engine.
+  const modelIsFile = flags.model !== undefined && looksLikePath(flags.model);
+  const flagsFor = (name: BackendName, index: number): RemoteFlags => {
+    if (index === 0) return name === 'embedded' || !modelIsFile ? flags : { ...flags, model: undefined };
+    return name === 'embedded' && modelIsFile ? { model: flags.model } : {};
+  };
+  const backends = names.map((name, index) => createNamedBackend(name, config, flagsFor(name, index), options));
   if (backends.length === 1) return backends[0];
   const { createFallbackChain } = require('./chain') as typeof import('./chain');
   return createFallbackChain(backends, { onFallback: options.onFallback });
