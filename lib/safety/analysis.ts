@@ -220,6 +220,8 @@ const WRAPPERS: Record<string, Unwrapper> = {
     return target;
   },
   npx: simple({ short: 'pc', long: ['--package', '--call'] }),
+  // GNU parallel runs its command once per input line, like xargs.
+  parallel: (cmd, analysis) => WRAPPERS.xargs(cmd, analysis),
   bunx: simple({}),
 };
 

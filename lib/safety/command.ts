@@ -40,6 +40,8 @@ export interface SimpleCommand {
   dialect: Dialect;
   /** Wrappers unwrapped to reach this command (sudo, env, ...). */
   wrappers: string[];
+  /** The command's text as written, when it came from the parser. */
+  source?: string;
 }
 
 export function commandBaseName(value: string): string {

@@ -34,7 +34,7 @@ const SYSTEM_TOP = new Set([
 ]);
 // Second-level directories whose loss is as bad as the top level's.
 const SYSTEM_SECOND = new Set(['usr/bin', 'usr/sbin', 'usr/lib', 'usr/lib64', 'usr/local', 'usr/share', 'usr/include',
-  'var/lib', 'var/db', 'var/log', 'var/spool', 'var/mail', 'var/www', 'etc/ssh', 'etc/pam.d', 'etc/sudoers.d',
+  'var/lib', 'var/db', 'var/log', 'var/spool', 'var/mail', 'etc/ssh', 'etc/pam.d', 'etc/sudoers.d',
   'etc/systemd', 'etc/init.d', 'system/library', 'library/preferences']);
 const CRITICAL_FILES = new Set(['etc/passwd', 'etc/shadow', 'etc/group', 'etc/gshadow', 'etc/sudoers', 'etc/fstab',
   'etc/crypttab', 'etc/ld.so.preload', 'etc/ld.so.conf', 'etc/inittab', 'etc/master.passwd', 'etc/security/passwd',
@@ -97,6 +97,7 @@ export function classifyPath(path: string): ClassifiedPath {
     const slash = prefix.lastIndexOf('/');
     if (slash > 0) {
       const parent = classifyPath(prefix.slice(0, slash));
+      if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(parent.normalised)) return { cls: 'temp', normalised: parent.normalised + '/…', glob: false };
       if (parent.cls === 'temp' || (parent.cls === 'user' && parent.normalised.startsWith('./'))) {
         return { cls: parent.cls, normalised: parent.normalised + '/…', glob: false };
       }
@@ -150,6 +151,9 @@ function classifyAbsolute(segs: string[], glob: boolean): PathClass {
   if (first === 'sys') return segs.length === 1 ? 'system-top' : 'kernel-param';
   if (!SYSTEM_TOP.has(first)) return 'user';
   if (segs.length === 1) return 'system-top';
+  // Mounted disks, add-on software and served sites hold data people work on, not the system itself.
+  if ((first === 'mnt' || first === 'media' || first === 'volumes' || first === 'opt' || first === 'srv') && segs.length > 1) return 'user';
+  if (first === 'var' && segs[1] === 'www' && segs.length > 2) return 'user';
   if (CRITICAL_FILES.has(joined) || CRITICAL_DIR_FILES.some((dir) => (joined + '/').startsWith(dir))) return 'system-file-critical';
   if (segs.length === 2 && SYSTEM_SECOND.has(joined)) return 'system-top';
   return 'system';

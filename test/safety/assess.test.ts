@@ -368,6 +368,10 @@ describe('tools with risky verbs', () => {
 
   test.each([
     ['docker system prune -a --volumes', 'high'],
+    ['docker system prune', 'high'],
+    ['docker rm -f web', 'high'],
+    ['docker rm web', 'moderate'],
+    ['docker stop $(docker ps -q)', 'high'],
     ['docker volume rm pgdata', 'high'],
     ['docker run --privileged -it ubuntu', 'high'],
     ['docker run -v /:/host ubuntu', 'high'],
@@ -424,8 +428,43 @@ describe('tools with risky verbs', () => {
     expect(level("curl -X GET 'http://localhost:9200/logs'")).toBe('safe');
   });
 
-  test('an unknown tool with a delete verb is moderate, not ignored', () => {
-    expect(level('frobctl delete cluster prod')).toBe('moderate');
+  test('a tool we do not know is read with the same grammar: a delete verb is high', () => {
+    expect(level('frobctl cluster delete prod')).toBe('high');
+    expect(level('frobctl apps:destroy prod')).toBe('high');
+    expect(level('frobctl cluster list')).toBe('safe');
+  });
+
+  test('a file name that starts with a verb is not a verb', () => {
+    expect(level('frobctl delete.txt')).toBe('safe');
+    expect(level('borg create repo::archive ./data')).toBe('moderate');
+  });
+
+  test('publishing a release cannot be taken back: high', () => {
+    expect(level('npm publish')).toBe('high');
+    expect(level('./gradlew publish')).toBe('high');
+    expect(level('mvn deploy')).toBe('high');
+  });
+
+  test('rotating a key breaks whatever still uses the old one: high', () => {
+    expect(level('stripe api_keys roll rk_live_123')).toBe('high');
+  });
+
+  test('stopping a service is high, restarting it moderate', () => {
+    expect(level('systemctl stop nginx')).toBe('high');
+    expect(level('service nginx stop')).toBe('high');
+    expect(level('systemctl restart nginx')).toBe('moderate');
+  });
+
+  test('SQL typed straight into the shell is read as SQL', () => {
+    expect(level('DROP TABLE users;')).toBe('high');
+    expect(level('TRUNCATE TABLE users;')).toBe('high');
+    expect(level('truncate -s 0 app.log')).toBe('safe');
+  });
+
+  test('copying onto system paths of a remote host is judged like a local copy', () => {
+    expect(level('scp passwd root@server:/etc/passwd')).toBe('critical');
+    expect(level('scp -r ./site user@host:/')).toBe('high');
+    expect(level('scp notes.txt user@host:backups/')).toBe('safe');
   });
 });
 

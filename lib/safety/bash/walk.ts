@@ -248,6 +248,7 @@ class BashWalker {
       span: span(node),
       dialect: 'posix',
       wrappers: [],
+      source: node.text,
     };
     return this.analysis.judge(cmd);
   }

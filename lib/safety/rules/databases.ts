@@ -41,7 +41,8 @@ export function assessSql(sql: string): SqlFinding[] {
       else if (/\b(SUPERUSER|CREATEROLE|BYPASSRLS)\b/.test(upper) && !/\bNO(SUPERUSER|CREATEROLE|BYPASSRLS)\b/.test(upper)) findings.push({ rule: 'db.grant-admin', level: 'high', message: 'Grants database superuser powers.' });
       else findings.push({ rule: 'db.alter', level: 'moderate', message: 'ALTER changes the database structure.' });
     } else if (/^GRANT\b/.test(upper)) {
-      const broad = /\bALL\b|\bSUPERUSER\b|\bWITH (GRANT|ADMIN) OPTION\b|\*\.\*|\bDBA\b/.test(upper);
+      // Everything on every database, or the right to grant further, is an administrator grant.
+      const broad = (/\bALL\b/.test(upper) && /\*\.\*|\bALL (TABLES|DATABASES|SCHEMAS)\b|\bON DATABASE\b/.test(upper)) || /\bSUPERUSER\b|\bWITH (GRANT|ADMIN) OPTION\b|\bDBA\b|\bSYSADMIN\b/.test(upper);
       findings.push({ rule: broad ? 'db.grant-admin' : 'db.grant', level: broad ? 'high' : 'moderate', message: broad ? 'Grants broad database privileges.' : 'Grants database privileges.' });
     } else if (/^(CREATE|INSERT|REPLACE|MERGE|UPSERT|REVOKE|RENAME|REINDEX|VACUUM|CLUSTER|LOCK)\b/.test(upper)) {
       if (/^CREATE\s+(USER|ROLE)\b/.test(upper) && /\bSUPERUSER\b/.test(upper)) findings.push({ rule: 'db.grant-admin', level: 'high', message: 'Creates a database superuser.' });
@@ -165,4 +166,9 @@ export function judgeDbAdmin(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   analysis.report('db.drop', 'high', `${cmd.name} deletes a database or role.`, cmd.span);
+}
+
+/** SQL written straight into the shell, e.g. `DROP TABLE users;`. */
+export function judgeBareSql(cmd: SimpleCommand, analysis: Analysis): void {
+  reportSql(analysis, cmd.source ?? '', cmd.span, 'SQL');
 }

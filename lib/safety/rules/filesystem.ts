@@ -93,8 +93,8 @@ export function judgeShred(cmd: SimpleCommand, analysis: Analysis): void {
     const where = classifyPath(target.value);
     if (where.cls === 'device-disk' || where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
       analysis.report('disk.shred-device', 'critical', `Overwrites "${show(target)}" (${describePathClass(where.cls)}) with random data; nothing on it can be recovered.`, target.span);
-    } else {
-      analysis.report('fs.shred', 'high', `Overwrites "${show(target)}" so it can never be recovered.`, target.span);
+    } else if (target.value !== '-') {
+      analysis.report('fs.shred', where.cls === 'system' ? 'high' : 'moderate', `Overwrites "${show(target)}" so it can never be recovered.`, target.span);
     }
   }
 }
@@ -145,13 +145,16 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   if (!spec) return;
   const mode = spec.value;
   const worldWritable = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo)?\+[rwxX]*w/.test(mode));
-  const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) || /[ug]*\+[rwxX]*s/.test(mode));
+  // The set-user-ID bit (u+s, 4xxx) makes a program run as its owner; g+s on directories only sets group inheritance.
+  const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) && mode[0] !== '2' || /(^|,)(u|a|ug|ugo)?\+[rwxX]*s/.test(mode) && !/(^|,)g\+/.test(mode));
   const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
   for (const target of targets) {
     const where = classifyPath(target.value);
-    const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'home' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
+    const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
     if (recursive && systemWide) {
       analysis.report('perm.recursive-system', 'critical', `Recursively changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}); the system or its security checks (sudo, ssh) can stop working and this is hard to undo.`, target.span);
+    } else if (recursive && where.cls === 'home') {
+      analysis.report('perm.recursive-home', 'high', `Recursively changes ${verb} of a whole home directory ("${show(target)}"); ssh and other programs refuse keys with the wrong ${verb}.`, target.span);
     } else if (systemWide || where.cls === 'system' || where.cls === 'auth-file') {
       analysis.report('perm.system', 'high', `Changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
     } else if (recursive && worldWritable) {
@@ -168,6 +171,14 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
 /** Writes onto a path by a command or redirection: overwriting devices and system files. */
 export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, doing: string, mode: 'overwrite' | 'append' | 'replace'): void {
   const name = `"${displayText(raw)}" (${describePathClass(where.cls)})`;
+  // Writing into /tmp itself is what /tmp is for.
+  if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised.replace(/\/$/, ''))) return;
+  // A system directory named as the destination gets a new file in it (cp x /usr/local/bin/);
+  // that is worth a look but does not overwrite the directory.
+  if (mode === 'replace' && where.cls === 'system-top' && !where.glob && /^\/(usr\/local|usr\/share|opt|srv)(\/|$)/.test(where.normalised)) {
+    analysis.report('fs.write-system-dir', 'moderate', `Puts files into ${name}.`, at.span);
+    return;
+  }
   switch (where.cls) {
     case 'device-disk':
       analysis.report('disk.overwrite-device', 'critical', `${doing} ${name}, destroying the data on it.`, at.span);
@@ -226,6 +237,11 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   if (name === 'truncate') {
+    // `TRUNCATE TABLE users` typed into the shell is SQL, not coreutils truncate (which needs -s or -r).
+    if (!cmd.args.some((w) => /^(-[sr]|--size|--reference)/.test(w.value))) {
+      (require('./databases') as typeof import('./databases')).judgeBareSql(cmd, analysis);
+      return;
+    }
     for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, 'Truncates', 'overwrite');
     return;
   }
@@ -269,7 +285,9 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
   while (i < cmd.args.length && !/^[-(!]/.test(cmd.args[i].value)) roots.push(cmd.args[i++]);
   const expr = cmd.args.slice(i);
   const rootPaths = roots.length ? roots : [{ value: '.', span: cmd.span, glob: false }];
-  const filtered = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|mtime|mmin|atime|amin|ctime|cmin|size|type|user|group|perm|empty|inum|links|uid|gid)$/.test(w.value));
+  const filtered = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|type|user|group|perm|empty|inum|links|uid|gid|samefile|nouser|nogroup|used)$/.test(w.value));
+  // `-type f` alone still matches every file; these tests pick some files out of the tree.
+  const narrowed = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|perm|empty|inum|links|samefile|nouser|nogroup|used)$/.test(w.value));
   const classes = rootPaths.map((r) => classifyPath(r.value));
   const widest = classes.find((c) => c.cls === 'root' || c.cls === 'home' || c.cls === 'system-top') ?? classes.find((c) => c.cls === 'system') ?? classes[0];
   for (const w of expr) {
@@ -291,7 +309,8 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
     while (j < expr.length && expr[j].value !== ';' && expr[j].value !== '+') words.push(expr[j++]);
     k = j;
     if (!words.length) continue;
-    const placeholder = widest.normalised.replace(/\/$/, '') + '/*';
+    // {} is every file found: the whole tree, or (with a narrowing test) some files inside it.
+    const placeholder = widest.normalised.replace(/\/$/, '') + (narrowed ? '/{found}' : '/*');
     const args = words.slice(1).map((w) => (w.value.includes('{}') ? { ...w, value: w.value.split('{}').join(placeholder) } : w));
     const nested: SimpleCommand = {
       ...cmd,
@@ -308,4 +327,14 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
 
 export function isDestructivePathClass(cls: PathClass): boolean {
   return cls === 'root' || cls === 'home' || cls === 'system-top' || cls === 'system-file-critical';
+}
+
+/** scp/rsync destinations, local or `host:/path`: copying over system files is judged like cp. */
+export function judgeCopyDestination(cmd: SimpleCommand, analysis: Analysis): void {
+  const files = positionals(cmd.args, { short: cmd.name === 'scp' ? 'cFiJloPS' : 'efTB', long: ['--rsh', '--exclude', '--include', '--filter', '--rsync-path', '--temp-dir', '--log-file', '--chmod', '--chown', '--port'] });
+  if (files.length < 2) return;
+  const dest = files[files.length - 1];
+  const remote = /^(?:[^@/:]+@)?[A-Za-z0-9._-]+:(.*)$/s.exec(dest.value);
+  const destPath = remote ? (remote[1] === '' ? '~' : remote[1].startsWith('/') ? remote[1] : '~/' + remote[1]) : dest.value;
+  judgeWriteTarget(analysis, classifyPath(destPath), dest.value, dest, remote ? 'Copies over (on the remote host)' : 'Copies over', 'replace');
 }

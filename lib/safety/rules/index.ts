@@ -19,6 +19,7 @@ const optionRules = (): typeof import('../options') => require('../options');
 type Judge = (cmd: SimpleCommand, analysis: Analysis) => void;
 
 const JUDGES = new Map<string, Judge>();
+const SQL_VERBS = /^(drop|truncate|delete|update|alter|grant|insert|create|replace|merge)$/;
 function register(names: string[], judge: Judge): void {
   for (const name of names) JUDGES.set(name, judge);
 }
@@ -48,6 +49,7 @@ register(['terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverle
   infraRules().judgeServiceCli(cmd, a);
 });
 register(['rsync', 'rclone'], (c, a) => infraRules().judgeSync(c, a));
+register(['scp'], (c, a) => fsRules().judgeCopyDestination(c, a));
 register(['java'], (c, a) => infraRules().judgeJava(c, a));
 register(['curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'curlie'], (c, a) => networkRules().judgeHttpClient(c, a));
 register(['nc', 'ncat', 'netcat', 'socat', 'telnet'], (cmd, a) => {
@@ -57,6 +59,11 @@ register(['nc', 'ncat', 'netcat', 'socat', 'telnet'], (cmd, a) => {
 register(['shutdown', 'reboot', 'halt', 'poweroff'], (c, a) => systemRules().judgePower(c, a));
 register(['init', 'telinit'], (c, a) => systemRules().judgeInit(c, a));
 register(['systemctl'], (c, a) => systemRules().judgeSystemctl(c, a));
+register(['service', 'nginx', 'apachectl', 'apache2ctl', 'httpd'], (c, a) => systemRules().judgeServiceScript(c, a));
+register(['nsupdate'], (c, a) => {
+  const text = c.stdin?.kind === 'text' ? c.stdin.text : '';
+  if (/^\s*(update\s+)?(delete|del)\b/im.test(text)) a.report('dns.delete', 'high', 'nsupdate deletes DNS records.', c.span);
+});
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
 register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
 register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
@@ -113,7 +120,7 @@ const DATA_COMMANDS = new Set([
   'logger', 'notify-send', 'say', 'espeak', 'figlet', 'cowsay', 'banner', 'yes', 'seq', 'expr', 'bc', 'dc', 'column', 'fold', 'fmt',
   'nl', 'pr', 'od', 'hexdump', 'xxd', 'strings', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'base32', 'tee', 'tac',
   'paste', 'join', 'comm', 'split', 'csplit', 'look', 'id', 'whoami', 'hostname', 'uname', 'uptime', 'w', 'who', 'last', 'ps', 'top',
-  'htop', 'free', 'vmstat', 'iostat', 'lsof', 'lsblk', 'blkid', 'ip', 'ifconfig', 'ping', 'traceroute', 'dig', 'nslookup', 'host',
+  'htop', 'free', 'vmstat', 'iostat', 'lsof', 'lsblk', 'blkid', 'ifconfig', 'ping', 'traceroute', 'dig', 'nslookup', 'host',
   'netstat', 'ss', 'clear', 'reset', 'tput', 'stty', 'locale', 'getent', 'zgrep', 'zcat', 'xargs', 'local', 'declare', 'typeset',
   'readonly', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'jobs', 'fg', 'bg', 'disown', 'trap', 'umask', 'ulimit', 'getopts',
   'vim', 'vi', 'nano', 'emacs', 'code', 'open', 'xdg-open', 'bd', 'tldr', 'nproc', 'env', 'printenv', 'cowthink', 'lolcat', 'sl',
@@ -134,6 +141,11 @@ export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   if (!cmd.name || DATA_COMMANDS.has(cmd.name)) return;
+  if (SQL_VERBS.test(cmd.name) && cmd.source) {
+    // Bare SQL typed as a command (`DROP TABLE users;`): read it as the SQL it is.
+    dbRules().judgeBareSql(cmd, analysis);
+    return;
+  }
   infraRules().judgeServiceCli(cmd, analysis, cmd.name, true);
 }
 

@@ -13,31 +13,39 @@ const DESTRUCTIVE_VERBS = new Set([
   'delete', 'del', 'destroy', 'remove', 'rm', 'rmi', 'rb', 'rmdir', 'purge', 'prune', 'drop', 'truncate', 'wipe', 'erase',
   'terminate', 'disable', 'revoke', 'unregister', 'deregister', 'uninstall', 'forget', 'flush', 'flushall', 'flushdb',
   'nuke', 'obliterate', 'unsubscribe', 'deletefile', 'deletebyquery', 'reset', 'clear', 'evict', 'expunge', 'discard',
-  'abandon', 'decommission', 'retire', 'deactivate', 'shred', 'zap', 'unpublish', 'yank',
+  'abandon', 'decommission', 'retire', 'deactivate', 'shred', 'zap', 'unpublish', 'yank', 'archive', 'undeploy', 'untag',
 ]);
 /** Verbs that change state but are normally recoverable. */
 const MUTATING_VERBS = new Set([
   'create', 'update', 'put', 'set', 'modify', 'apply', 'patch', 'replace', 'write', 'edit', 'import', 'restore', 'rollback',
   'start', 'stop', 'restart', 'reboot', 'scale', 'deploy', 'upgrade', 'install', 'attach', 'add', 'move', 'mv', 'rename',
-  'sync', 'run', 'exec', 'push', 'publish', 'enable', 'rotate', 'tag', 'untag', 'copy', 'cp', 'upload', 'send', 'invoke',
+  'sync', 'run', 'exec', 'push', 'enable', 'rotate', 'tag', 'copy', 'cp', 'upload', 'send', 'invoke',
   'execute', 'rerun', 'promote', 'failover', 'cordon', 'uncordon', 'drain', 'taint', 'untaint', 'label', 'annotate',
   'autoscale', 'expose', 'configure', 'login', 'logout', 'grant', 'assign', 'unassign', 'suspend', 'resume', 'lock', 'unlock',
   'cancel', 'kill', 'detach', 'unlink',
 ]);
 /** Tools that manage secrets: overwriting a secret breaks whatever uses it and the old value is gone. */
-const SECRET_STORES = /^(secretsmanager|secrets?|keyvault|kv|vault|ssm|kms|key|keys|credential|credentials|item|document)$/;
+const SECRET_STORES = /^(secretsmanager|secrets?|keyvault|kv|vault|ssm|kms|key|keys|credential|credentials|item|document)$|(^|[-_])(keys?|secrets?|tokens?|credentials?|passwords?)([-_]|$)/;
+/** Verbs that replace a key or secret with a new one; the old one stops working at once. */
+const ROTATION_VERBS = /^(roll|rotate|regenerate|reissue|renew|revoke|reset|update|put|set|write|replace|patch|import|restore)$/;
+
+/** Words that only modify the verb after them: `force_reset`, `hard-delete`, `bulk-delete`. */
+const VERB_MODIFIERS = new Set(['do', 'force', 'hard', 'bulk', 'batch', 'mass', 'permanently', 'permanent', 'forced']);
 
 export function verbOf(word: string): string | undefined {
   const v = foldLookalikes(word);
-  if (!/^[A-Za-z][A-Za-z0-9_:.-]*$/.test(v)) return undefined;
+  // A file name (delete.txt, ./remove) is not a verb.
+  if (!/^[A-Za-z][A-Za-z0-9_:-]*$/.test(v)) return undefined;
   const parts = v
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase()
-    .split(/[-_:. ]+/)
+    .split(/[-_: ]+/)
     .filter(Boolean);
   // `apps:destroy`, `firestore:delete`: the verb is the last colon part; otherwise the first part.
+  // (`repo::archive` is a borg repository and archive name, not a verb.)
+  if (v.includes('::')) return undefined;
   if (v.includes(':')) return parts[parts.length - 1];
-  if (parts[0] === 'do' && parts.length > 1) return parts[1]; // Jenkins' doDelete
+  if (VERB_MODIFIERS.has(parts[0]) && parts.length > 1) return parts[1]; // Jenkins' doDelete, force_reset
   return parts[0];
 }
 
@@ -53,7 +61,9 @@ function isMutating(word: string): boolean {
   return verb !== undefined && MUTATING_VERBS.has(verb);
 }
 
-const DRY_RUN = /^--?(dry-?run|dryrun|n|plan|what-?if|check|noop|simulate|preview)(=.*)?$/i;
+const DRY_RUN = /^--?(dry-?run|dryrun|plan|what-?if|check|noop|simulate|preview)(=.*)?$/i;
+/** Build tools whose `deploy` uploads a release to a package repository. */
+const ARTIFACT_PUBLISHERS = /^(mvn|mvnw|gradle|gradlew|sbt|lein|ant)$/;
 
 /** The leading words of a service CLI that are not options: `aws s3api delete-bucket`. */
 function subcommandWords(args: readonly Word[], limit = 4): Word[] {
@@ -72,12 +82,13 @@ function subcommandWords(args: readonly Word[], limit = 4): Word[] {
   return out;
 }
 
-/** The generic service-CLI rule: a destructive verb among the subcommand words, or a destructive flag. */
+/** The generic service-CLI rule: a destructive verb among the subcommand words, or a destructive flag.
+ *  Tools we do not know get the same reading for destruction; only their other verbs go unreported. */
 export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = cmd.name, unknownTool = false): void {
   const args = cmd.args;
   if (args.some((w) => DRY_RUN.test(foldLookalikes(w.value)))) return;
   if (args.length === 1 && /^(-h|--help|help|-v|--version|version)$/.test(args[0].value)) return;
-  const level: RiskLevel = unknownTool ? 'moderate' : 'high';
+  const level: RiskLevel = 'high';
   if (destructiveToolName(cmd.name)) {
     analysis.report('service.destructive-tool', 'high', `${cmd.name}: the program's name says it deletes or destroys data.`, cmd.nameWord.span);
     return;
@@ -88,15 +99,34 @@ export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = c
     analysis.report('service.destructive-verb', level, `${tool} ${displayText(destructive.value)}: permanently deletes, purges or disables something it manages.`, destructive.span);
     return;
   }
-  const flag = args.find((w) => /^--(delete|remove|purge|prune|drop|destroy|force-delete|delete-[a-z-]+|remove-[a-z-]+|del)$/.test(foldLookalikes(w.value).toLowerCase().split('=')[0]));
+  const publish = words.find((w) => /^(publish|release|release:perform|upload-archives)$/.test(w.value.toLowerCase()) || (ARTIFACT_PUBLISHERS.test(tool) && w.value.toLowerCase() === 'deploy'));
+  if (publish) {
+    analysis.report('service.publish', 'high', `${tool} ${displayText(publish.value)} publishes a release to a package registry; once others download it, it cannot be taken back.`, publish.span);
+    return;
+  }
+  if (args.some((w) => /"Action"\s*:\s*"DELETE"/i.test(w.value))) {
+    analysis.report('service.destructive-verb', level, `${tool}: the change it submits deletes records.`, cmd.span);
+    return;
+  }
+  const flag = args.find((w) => /^--(delete|remove|purge|prune|drop|destroy|force-delete|delete-[a-z-]+|remove-[a-z-]+|del|reset-[a-z-]+|purge-[a-z-]+|wipe|truncate)$/.test(foldLookalikes(w.value).toLowerCase().split('=')[0]));
   if (flag) {
     analysis.report('service.destructive-flag', level, `${tool} ${flag.value}: deletes data it manages.`, flag.span);
     return;
   }
+  // Mirroring commands (`gsutil rsync -d`) delete what the source lacks.
+  if (words.some((w) => /^(rsync|sync|mirror)$/i.test(w.value)) && args.some((w) => /^-[a-zA-Z]*d[a-zA-Z]*$/.test(w.value) || /^--delete/.test(w.value))) {
+    analysis.report('sync.delete', 'high', `${tool} mirrors with deletion: files missing from the source are deleted at the destination.`, cmd.span);
+    return;
+  }
+  const secret = words.some((w) => SECRET_STORES.test(w.value.toLowerCase())) || /secret|vault|keychain|password|credential/.test(tool);
+  const rotation = words.find((w) => ROTATION_VERBS.test(verbOf(w.value) ?? ''));
+  if (secret && rotation && /^(roll|rotate|regenerate|reissue|revoke)$/.test(verbOf(rotation.value) ?? '')) {
+    analysis.report('service.secret-rotate', 'high', `${tool} ${displayText(rotation.value)} replaces or revokes a key or secret; everything still using the old one stops working.`, rotation.span);
+    return;
+  }
   const mutating = words.find((w) => isMutating(w.value));
   if (mutating && !unknownTool) {
-    const secret = words.some((w) => SECRET_STORES.test(w.value.toLowerCase())) || /secret|vault|keychain|password|credential/.test(tool);
-    if (secret && /^(update|put|set|write|rotate|replace|patch|import|restore)/.test(verbOf(mutating.value) ?? '')) {
+    if (secret && ROTATION_VERBS.test(verbOf(mutating.value) ?? '')) {
       analysis.report('service.secret-overwrite', 'high', `${tool} ${displayText(mutating.value)} overwrites a stored secret; the old value is lost and everything using it may break.`, mutating.span);
     } else {
       analysis.report('service.mutating-verb', 'moderate', `${tool} ${displayText(mutating.value)} changes state in a service.`, mutating.span);
@@ -109,9 +139,9 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   const [first, second] = words;
   const pruneAll = has(/^(-a|--all|--volumes|-[a-z]*a[a-z]*)$/);
-  if ((first === 'system' && second === 'prune') || (first === 'image' && second === 'prune') || first === 'prune') {
-    if (pruneAll && (first === 'system' || has(/^--volumes$/))) analysis.report('docker.prune-all', 'high', `${cmd.name} ${first} prune ${has(/^--volumes$/) ? '--volumes deletes unused volumes (their data is gone)' : '-a deletes every image not used by a running container'}.`, cmd.span);
-    else analysis.report('docker.prune', 'moderate', `${cmd.name} ${words.join(' ')} deletes stopped containers, unused networks or dangling images.`, cmd.span);
+  if (second === 'prune' || first === 'prune') {
+    const what = has(/^--volumes$/) || first === 'volume' ? 'unused volumes and the data in them' : pruneAll ? 'every image and container not in use' : 'stopped containers (with their files), unused networks and dangling images';
+    analysis.report('docker.prune', 'high', `${cmd.name} ${words.join(' ')} deletes ${what}; none of it can be recovered.`, cmd.span);
     return;
   }
   if ((first === 'volume' && (second === 'rm' || second === 'prune' || second === 'remove')) || (first === 'compose' && second === 'down' && has(/^(-v|--volumes)$/))) {
@@ -139,8 +169,17 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
     }
     return;
   }
-  if (first === 'rm' || first === 'rmi' || (first === 'container' && second === 'rm') || (first === 'image' && second === 'rm') || first === 'kill' || first === 'stop') {
-    analysis.report('docker.remove', 'moderate', `${cmd.name} ${words.join(' ')} stops or removes containers or images.`, cmd.span);
+  const removing = first === 'rm' || first === 'rmi' || ((first === 'container' || first === 'image') && (second === 'rm' || second === 'remove'));
+  const stopping = first === 'kill' || first === 'stop' || (first === 'container' && (second === 'kill' || second === 'stop'));
+  const forced = has(/^(--force|-[a-zA-Z]*f[a-zA-Z]*)$/);
+  // `docker stop $(docker ps -q)` and friends act on every container.
+  const everything = cmd.args.some((w) => w.producedBy !== undefined || /^\uE000/.test(w.value));
+  if (removing || stopping) {
+    if ((removing && forced) || everything) {
+      analysis.report('docker.force-remove', 'high', `${cmd.name} ${words.join(' ')}${forced ? ' --force' : ''} ${removing ? 'removes' : 'stops'} ${everything ? 'every container or image listed by another command' : 'running containers or images in use'}; their data is lost.`, cmd.span);
+    } else {
+      analysis.report('docker.remove', 'moderate', `${cmd.name} ${words.join(' ')} stops or removes containers or images.`, cmd.span);
+    }
     return;
   }
   if (first === 'compose' && second === 'down') {
@@ -216,6 +255,7 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('sync.delete', 'high', `${cmd.name} ${deleting.value} deletes files (at the destination, or the source after copying).`, deleting.span);
     return;
   }
+  if (cmd.name === 'rsync') (require('./filesystem') as typeof import('./filesystem')).judgeCopyDestination(cmd, analysis);
   if (cmd.name === 'rclone') judgeServiceCli(cmd, analysis);
   const verb = subcommandWords(cmd.args, 1)[0]?.value.toLowerCase();
   if (cmd.name === 'rclone' && (verb === 'sync' || verb === 'move' || verb === 'moveto' || verb === 'bisync')) {
@@ -226,7 +266,8 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
 /** Tools whose own vocabulary adds destructive verbs the generic table does not know. */
 const EXTRA_VERBS: Record<string, RegExp> = {
   restic: /^(forget|prune)$/,
-  borg: /^(delete|prune|compact|recreate|repo-delete|rdelete)$/,
+  borg: /^(delete|prune|compact|recreate|repo-delete|rdelete|break-lock)$/,
+  rclone: /^(cleanup|dedupe|purge|delete|deletefile|rmdir|rmdirs)$/,
   gh: /^(delete|archive)$/,
   glab: /^(delete|archive)$/,
   'gitlab-runner': /^(unregister)$/,

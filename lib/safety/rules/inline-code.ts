@@ -85,6 +85,11 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
       carrier,
     );
   }
+  // Client libraries name their destructive calls plainly: deleteIndex(), dropDatabase(), destroy_all.
+  const api = /\.(delete[A-Z_]\w*|drop[A-Z_]\w*|destroy(?:_all|All)?|purge\w*|truncate\w*|clear[A-Z]\w*|wipe\w*|flush(?:all|db|All|DB)\w*|delete_all|remove_all)\s*(\(|\b)/.exec(code);
+  if (api) {
+    analysis.report('code.destructive-api', 'high', `The ${name} code calls ${api[1]}(), which deletes or wipes data.`, carrier);
+  }
   for (const call of matches(FILE_DELETE[language], code)) {
     const target = firstStringArg(code, call.index + call.text.length);
     const where = target !== undefined ? classifyPath(target) : undefined;

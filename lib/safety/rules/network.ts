@@ -21,9 +21,11 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
         : optionValue(cmd.args, 'X', ['--request', '--method', '-X'])
   )?.value.toUpperCase();
   const hasBody = cmd.args.some((w) => /^(-d|--data(-[a-z]+)?|-F|--form|--json|-T|--upload-file|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(w.value) || /^-d./.test(w.value));
-  const urls = cmd.args.filter((w) => /^[a-z][a-z0-9+.-]*:\/\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+)(:\d+)?\//.test(w.value));
+  // httpie also takes `:9200/path` and `localhost:9200/path`.
+  const urls = cmd.args.filter((w) => /^[a-z][a-z0-9+.-]*:\/\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+|[a-z0-9.-]*)?:\d+\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+)\//.test(w.value));
+  const body = cmd.args.map((w) => w.value).join(' ');
   const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)));
-  if (method === 'DELETE') {
+  if (method === 'DELETE' || /\bmutation\b[^]*?\b(delete|destroy|remove|drop|purge|wipe)[A-Z_a-z]*\s*\(/i.test(body) || /"Action"\s*:\s*"DELETE"/i.test(body)) {
     analysis.report('http.delete', 'high', `Sends an HTTP DELETE request${urls[0] ? ` to ${urls[0].value}` : ''}: it deletes the remote resource.`, cmd.span);
   } else if (destructiveUrl && (method === 'POST' || method === 'PUT' || method === 'PATCH' || (!method && hasBody) || (!method && cmd.name === 'curl' && urls.length && hasBody))) {
     analysis.report('http.destructive-endpoint', 'high', `Calls the endpoint ${destructiveUrl.value}, which deletes or wipes data.`, destructiveUrl.span);
@@ -43,7 +45,7 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
 }
 
 function urlPathWords(url: string): string[] {
-  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/^(localhost|\d+\.\d+\.\d+\.\d+)(:\d+)?/, '');
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/^(localhost|\d+\.\d+\.\d+\.\d+|[a-z0-9.-]*)?(:\d+)?(?=\/)/i, '');
   const words: string[] = [];
   for (const seg of path.split(/[/?&#=]+/)) {
     if (!seg) continue;
@@ -59,7 +61,13 @@ export function judgeNetcat(cmd: SimpleCommand, analysis: Analysis): void {
   const values = cmd.args.map((w) => foldLookalikes(w.value));
   const execArg = optionValue(cmd.args, 'e', ['--exec', '--sh-exec', '-c', '--lua-exec']) ?? optionValue(cmd.args, 'c', []);
   if (execArg) {
-    analysis.report('net.reverse-shell', 'critical', `${cmd.name} runs "${execArg.value}" with its input and output connected to the network: a remote shell on this machine.`, execArg.span);
+    const program = execArg.value.trim().split(/\s+/)[0] ?? '';
+    if (POSIX_SHELLS.has(program.split('/').pop()!.toLowerCase()) || /^(cmd(\.exe)?|powershell(\.exe)?|pwsh|python\d*|perl|ruby|php|node)$/i.test(program.split(/[\\/]/).pop()!)) {
+      analysis.report('net.reverse-shell', 'critical', `${cmd.name} runs "${execArg.value}" with its input and output connected to the network: a remote shell on this machine.`, execArg.span);
+    } else {
+      analysis.report('net.exec', 'moderate', `${cmd.name} runs "${execArg.value}" for whoever connects over the network.`, execArg.span);
+      analysis.analyseNested(execArg.value, 'posix', execArg.span);
+    }
     return;
   }
   if (cmd.name === 'socat' && values.some((v) => /^(exec|system):/i.test(v)) && values.some((v) => /^(tcp|udp|openssl|ssl|sctp)[46]?(-listen|-connect)?:/i.test(v))) {

@@ -25,6 +25,8 @@ export function judgeSystemctl(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('sys.power', 'high', `systemctl ${verb} stops, restarts or suspends the machine.`, cmd.span);
   } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|auditd|apparmor|selinux|getty|gdm|lightdm)/.test(u))) {
     analysis.report('sys.critical-service', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: stopping this service can cut off access to the machine or its protections.`, cmd.span);
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.length > 1) {
+    analysis.report('sys.service-stop', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: the service stops, and whatever depends on it goes down.`, cmd.span);
   } else if (/^(stop|disable|mask|kill|restart|enable|start|daemon-reload|reload|edit|set-default|isolate)$/.test(verb)) {
     analysis.report('sys.service', 'moderate', `systemctl ${verb} changes which services run.`, cmd.span);
   }
@@ -136,6 +138,8 @@ export function judgeCrontab(cmd: SimpleCommand, analysis: Analysis): void {
 }
 
 export function judgeKill(cmd: SimpleCommand, analysis: Analysis): void {
+  // Signal 0 only checks that the process exists.
+  if (cmd.args.some((w) => w.value === '-0') || cmd.args.some((w, i) => w.value === '-s' && cmd.args[i + 1]?.value === '0')) return;
   const targets = positionals(cmd.args.filter((w) => !/^-(\d+|[A-Z]+|SIG[A-Z]+)$/.test(w.value)), { short: 'sn' });
   if (cmd.name === 'kill' && (targets.some((t) => t.value === '-1' || t.value === '1') || cmd.args.some((w) => w.value === '-1' && w !== cmd.args[0]))) {
     analysis.report('sys.kill-all', 'critical', 'Sends a signal to every process (or to init): the session or the whole system goes down.', cmd.span);
@@ -165,5 +169,18 @@ export function judgeVolumeManager(cmd: SimpleCommand, analysis: Analysis): void
     analysis.report('disk.volume-destroy', 'critical', `${cmd.name === verb ? verb : `${cmd.name} ${verb}`} destroys a volume, pool or dataset and all the data on it.`, cmd.span);
   } else if (/^(rollback|lvreduce|lvresize|resize2fs|vgreduce)$/.test(verb)) {
     analysis.report('disk.volume-shrink', 'high', `${verb} can discard data (rolling back or shrinking a volume).`, cmd.span);
+  }
+}
+
+/** SysV `service NAME stop` and servers' own stop switches (`nginx -s stop`). */
+export function judgeServiceScript(cmd: SimpleCommand, analysis: Analysis): void {
+  const values = cmd.args.map((w) => w.value.toLowerCase());
+  if (cmd.name === 'service' && values.length >= 2 && /^(stop|force-stop|kill)$/.test(values[1])) {
+    analysis.report('sys.service-stop', 'high', `service ${cmd.args[0].value} ${values[1]}: the service stops, and whatever depends on it goes down.`, cmd.span);
+  } else if (cmd.name === 'service' && values.length >= 2 && /^(restart|reload|force-reload)$/.test(values[1])) {
+    analysis.report('sys.service', 'moderate', `service ${cmd.args[0].value} ${values[1]} restarts a service.`, cmd.span);
+  } else if (cmd.name !== 'service') {
+    const signal = values.findIndex((v) => v === '-s');
+    if (signal >= 0 && /^(stop|quit)$/.test(values[signal + 1] ?? '')) analysis.report('sys.service-stop', 'high', `${cmd.name} -s ${values[signal + 1]} stops the server.`, cmd.span);
   }
 }
