@@ -56,6 +56,8 @@ export function judgeGit(cmd: SimpleCommand, analysis: Analysis): void {
     case 'branch':
       if (values.some((v) => /^-[a-zA-Z]*D/.test(v)) || ((has('--delete') || shortHas('d')) && (has('--force') || shortHas('f')))) {
         report('git.branch-force-delete', 'high', 'git branch -D deletes a branch even if its commits are not merged anywhere.');
+      } else if (values.some((v) => /^-[a-zA-Z]*f/.test(v)) || has('--force')) {
+        report('git.branch-force', 'high', 'git branch --force moves an existing branch to another commit; commits only it pointed to become unreachable.');
       } else if (values.some((v) => /^-[a-zA-Z]*[MC]/.test(v))) {
         report('git.branch-force-move', 'moderate', 'git branch -M/-C overwrites an existing branch name.');
       }

@@ -91,6 +91,14 @@ register(['cryptsetup'], (cmd, a) => {
 });
 register(['mdadm'], (cmd, a) => {
   if (cmd.args.some((w) => /^(--zero-superblock|--create|-C)$/.test(w.value))) a.report('disk.wipe', 'critical', 'mdadm re-creates or wipes RAID metadata; the disks\' data can be lost.', cmd.span);
+  else if (cmd.args.some((w) => /^(--stop|-S|--remove|-r|--fail|-f)$/.test(w.value))) a.report('disk.raid-change', 'high', 'mdadm stops an array or removes a disk from it; data on the array becomes unavailable or unprotected.', cmd.span);
+});
+register(['btrfs', 'xfs_repair', 'e2fsck', 'fsck'], (cmd, a) => {
+  if (cmd.args.some((w) => /^(--repair|-y|rescue|zero-log)$/.test(w.value)) || (cmd.name === 'xfs_repair' && cmd.args.some((w) => w.value === '-L'))) {
+    a.report('disk.repair', 'high', `${cmd.name} rewrites filesystem metadata; on a mounted or healthy filesystem this can lose data.`, cmd.span);
+    return;
+  }
+  infraRules().judgeServiceCli(cmd, a, cmd.name, true);
 });
 register(['tar', 'bsdtar', 'unzip', '7z', 'cpio'], (cmd, a) => {
   const { optionValue } = optionRules();

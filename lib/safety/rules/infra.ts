@@ -99,7 +99,8 @@ export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = c
     analysis.report('service.destructive-verb', level, `${tool} ${displayText(destructive.value)}: permanently deletes, purges or disables something it manages.`, destructive.span);
     return;
   }
-  const publish = words.find((w) => /^(publish|release|release:perform|upload-archives)$/.test(w.value.toLowerCase()) || (ARTIFACT_PUBLISHERS.test(tool) && w.value.toLowerCase() === 'deploy'));
+  // (`release` alone is usually a noun: `glab release list`.)
+  const publish = words.find((w) => /^(publish|release:perform|upload-archives)$/.test(w.value.toLowerCase()) || (ARTIFACT_PUBLISHERS.test(tool) && w.value.toLowerCase() === 'deploy'));
   if (publish) {
     analysis.report('service.publish', 'high', `${tool} ${displayText(publish.value)} publishes a release to a package registry; once others download it, it cannot be taken back.`, publish.span);
     return;
@@ -256,7 +257,7 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   if (cmd.name === 'rsync') (require('./filesystem') as typeof import('./filesystem')).judgeCopyDestination(cmd, analysis);
-  if (cmd.name === 'rclone') judgeServiceCli(cmd, analysis);
+  if (cmd.name === 'rclone') judgeToolVerbs(cmd, analysis);
   const verb = subcommandWords(cmd.args, 1)[0]?.value.toLowerCase();
   if (cmd.name === 'rclone' && (verb === 'sync' || verb === 'move' || verb === 'moveto' || verb === 'bisync')) {
     analysis.report('sync.mirror', 'high', `rclone ${verb} makes the destination match the source, deleting (or moving away) files that differ.`, cmd.span);
