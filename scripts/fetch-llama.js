@@ -57,7 +57,7 @@ function fetchFromRegistry(targetDir) {
     // changed upstream tarball cannot slip in.
     const actual = sha512Integrity(tarball);
     if (actual !== PACKAGE_INTEGRITY) {
-      fail(
+      throw new Error(
         `integrity mismatch for ${PACKAGE_SPEC}:\n  expected ${PACKAGE_INTEGRITY}\n  got      ${actual}\n` +
           'Refusing to build from an unverified source. Set LLAMA_CPP_DIR to a llama.cpp checkout instead.',
       );
@@ -65,13 +65,13 @@ function fetchFromRegistry(targetDir) {
 
     run('tar', ['-xzf', tarball, '-C', work, BUNDLE_PATH_IN_TARBALL]);
     const bundle = path.join(work, BUNDLE_PATH_IN_TARBALL);
-    if (!fs.existsSync(bundle)) fail(`${PACKAGE_SPEC} does not contain ${BUNDLE_PATH_IN_TARBALL}`);
+    if (!fs.existsSync(bundle)) throw new Error(`${PACKAGE_SPEC} does not contain ${BUNDLE_PATH_IN_TARBALL}`);
 
     fs.mkdirSync(path.dirname(targetDir), { recursive: true });
     // Clone into a temporary sibling and rename, so an interrupted clone never looks complete.
     const partial = `${targetDir}.partial`;
     fs.rmSync(partial, { recursive: true, force: true });
-    run('git', ['clone', '--quiet', bundle, partial], { stdio: ['ignore', 'inherit', 'inherit'] });
+    run('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', bundle, partial], { stdio: ['ignore', 'inherit', 'inherit'] });
     fs.renameSync(partial, targetDir);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -71,33 +72,79 @@ llama_sampler * NewGrammarSampler(const llama_vocab * vocab, const std::string &
     return sampler;
 }
 
-// The usual llama.cpp order: penalties, constraint, then truncation, temperature and the draw.
-SamplerPtr BuildSampler(const llama_vocab * vocab, const SamplingOptions & options) {
-    SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
-    if (options.repeatPenalty != 1.0f) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), options.repeatLastN,
-                                                                          options.repeatPenalty, 0.0f, 0.0f));
+// Picks the next token: penalties, truncation, temperature and the draw (or greedy), with an
+// optional grammar. Checking the grammar against the whole vocabulary (150k tokens for Qwen2) at
+// every step is slow, so, as llama.cpp's own common sampler does, the token is drawn first and
+// the grammar consulted only for it; only when the grammar rejects it is the draw repeated over
+// the candidates the grammar allows. Either way the token is one the grammar allows.
+class TokenSampler {
+  public:
+    TokenSampler(const llama_vocab * vocab, const SamplingOptions & options) :
+        chain_(llama_sampler_chain_init(llama_sampler_chain_default_params())) {
+        llama_sampler * chain = chain_.get();
+        if (options.repeatPenalty != 1.0f) {
+            llama_sampler_chain_add(chain, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), options.repeatLastN,
+                                                                        options.repeatPenalty, 0.0f, 0.0f));
+        }
+        if (options.temperature <= 0.0f) {
+            llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+        } else {
+            if (options.topK > 0) {
+                llama_sampler_chain_add(chain, llama_sampler_init_top_k(options.topK));
+            }
+            if (options.topP < 1.0f) {
+                llama_sampler_chain_add(chain, llama_sampler_init_top_p(options.topP, 1));
+            }
+            if (options.minP > 0.0f) {
+                llama_sampler_chain_add(chain, llama_sampler_init_min_p(options.minP, 1));
+            }
+            llama_sampler_chain_add(chain, llama_sampler_init_temp(options.temperature));
+            llama_sampler_chain_add(chain, llama_sampler_init_dist(options.seed));
+        }
+        if (!options.grammar.empty()) {
+            grammar_.reset(NewGrammarSampler(vocab, options.grammar));
+        }
+        candidates_.resize(llama_vocab_n_tokens(vocab));
     }
-    if (!options.grammar.empty()) {
-        llama_sampler_chain_add(chain.get(), NewGrammarSampler(vocab, options.grammar));
+
+    llama_token Sample(llama_context * ctx) {
+        if (!grammar_) {
+            // Without a grammar this is exactly llama.cpp's llama_sampler_sample().
+            return llama_sampler_sample(chain_.get(), ctx, -1);
+        }
+        const float * logits = llama_get_logits_ith(ctx, -1);
+        llama_token token = Draw(logits, false);
+        llama_token_data single = {token, 1.0f, 0.0f};
+        llama_token_data_array check = {&single, 1, -1, false};
+        llama_sampler_apply(grammar_.get(), &check);
+        if (single.logit == -INFINITY) {
+            token = Draw(logits, true);
+        }
+        llama_sampler_accept(grammar_.get(), token);
+        llama_sampler_accept(chain_.get(), token);
+        return token;
     }
-    if (options.temperature <= 0.0f) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
-        return chain;
+
+  private:
+    llama_token Draw(const float * logits, bool constrained) {
+        for (size_t i = 0; i < candidates_.size(); i++) {
+            candidates_[i] = {static_cast<llama_token>(i), logits[i], 0.0f};
+        }
+        llama_token_data_array array = {candidates_.data(), candidates_.size(), -1, false};
+        if (constrained) {
+            llama_sampler_apply(grammar_.get(), &array);
+        }
+        llama_sampler_apply(chain_.get(), &array);
+        if (array.selected < 0 || array.selected >= static_cast<int64_t>(array.size)) {
+            throw GenerationError("GENERATION", "the sampler selected no token");
+        }
+        return array.data[array.selected].id;
     }
-    if (options.topK > 0) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(options.topK));
-    }
-    if (options.topP < 1.0f) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(options.topP, 1));
-    }
-    if (options.minP > 0.0f) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(options.minP, 1));
-    }
-    llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(options.temperature));
-    llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(options.seed));
-    return chain;
-}
+
+    SamplerPtr chain_;
+    SamplerPtr grammar_;
+    std::vector<llama_token_data> candidates_;
+};
 
 std::string TokenPiece(const llama_vocab * vocab, llama_token token) {
     std::string piece(64, '\0');
@@ -274,7 +321,7 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
                                            " including the reply; shorten the prompt or load the model with a larger contextSize");
     }
     // Built first so that a bad grammar fails before any work is done.
-    SamplerPtr sampler = BuildSampler(target.vocab, request.sampling);
+    TokenSampler sampler(target.vocab, request.sampling);
     BatchPtr batch(new llama_batch(llama_batch_init(static_cast<int32_t>(llama_n_batch(ctx)), 0, 1)));
 
     // 1. Reuse as much of the KV cache as the new prompt shares with what is in it.
@@ -353,7 +400,7 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
             stopReason = "abort";
             break;
         }
-        llama_token token = llama_sampler_sample(sampler.get(), ctx, -1);
+        llama_token token = sampler.Sample(ctx);
         if (result.tokens.empty()) {
             result.timeToFirstTokenMs = MsSince(started);
         }
