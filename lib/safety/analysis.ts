@@ -3,12 +3,14 @@
 import type { RiskLevel, RiskReason, SafetyRules, Span } from './types';
 import type { DataSource, Dialect, SimpleCommand, Word } from './command';
 import { commandBaseName, foldLookalikes } from './command';
+import { LEVELS } from './levels';
 import { displayText, isDynamic, unknownValue } from './markers';
 import { firstPositional, optionValue } from './options';
 import { judgeCommand } from './rules';
 import { analyseBashText } from './bash/walk';
 
 const MAX_NESTING = 8;
+const MAX_SAME_RULE = 5;
 
 interface CompiledRule {
   pattern: string;
@@ -32,6 +34,9 @@ export class Analysis {
     if (this.suppressed > 0 && rule !== 'user.deny') return;
     const at = this.carrier ?? span;
     if (this.reasons.some((r) => r.rule === rule && r.message === message && r.span.start === at.start && r.span.end === at.end)) return;
+    // A long command can repeat one finding many times; a few examples say it, and the level is kept.
+    const rank = LEVELS.indexOf(level);
+    if (this.reasons.filter((r) => r.rule === rule && LEVELS.indexOf(r.level) >= rank).length >= MAX_SAME_RULE) return;
     this.reasons.push({ rule, message, span: { start: at.start, end: at.end }, level });
   }
 

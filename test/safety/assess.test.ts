@@ -567,6 +567,18 @@ describe('bad input is never silently safe', () => {
     expect(assessCommand(42 as unknown as string)).toMatchObject({ level: 'high', reasons: [expect.objectContaining({ rule: 'input.not-text' })] });
   });
 
+  test('syntax nested thousands of levels deep is high, not a stack overflow', () => {
+    const a = assessCommand('$('.repeat(5000) + 'ls' + ')'.repeat(5000));
+    expect(a.level).toBe('high');
+    expect(a.reasons.map((r) => r.rule)).toContain('parse.too-deep');
+  });
+
+  test('a finding repeated many times is reported a few times, at its level', () => {
+    const a = assessCommand('rm -rf /etc/x; '.repeat(50));
+    expect(a.level).toBe('high');
+    expect(a.reasons.length).toBeLessThanOrEqual(5);
+  });
+
   test('empty and blank commands are safe', () => {
     expect(level('')).toBe('safe');
     expect(level('   \n  ')).toBe('safe');

@@ -2,8 +2,6 @@
 // Loaded on first use so importing the package costs nothing. See specs/safety.md for the choice.
 import type ParserType from 'tree-sitter';
 
-export type SyntaxNode = ParserType.SyntaxNode;
-
 let parser: ParserType | undefined;
 let loadError: Error | undefined;
 

@@ -4,7 +4,8 @@ import type { DataSource, Redirect, SimpleCommand, Word } from '../command';
 import { commandBaseName, foldLookalikes } from '../command';
 import type { Analysis } from '../analysis';
 import type { Span } from '../types';
-import { bashParser, SyntaxNode } from './parser';
+import { bashParser } from './parser';
+import { copyTree, firstError, SyntaxNode } from './tree';
 import { resolveWord, WordContext } from './words';
 import { commandOutput } from '../rules/data-flow';
 
@@ -27,8 +28,9 @@ export function analyseBashText(text: string, analysis: Analysis): void {
     analysis.report('parse.failed', 'high', `Could not parse the command (${err instanceof Error ? err.message : String(err)}); read it yourself before running it.`, whole);
     return;
   }
-  const root = tree.rootNode;
-  if (root.hasError) {
+  const hasError = tree.rootNode.hasError;
+  const root = copyTree(tree, text);
+  if (hasError) {
     const found = firstError(root) ?? whole;
     // A missing token is reported just past the end of the text; point at the last character instead.
     const start = Math.max(0, Math.min(found.start, text.length - 1));
@@ -38,21 +40,17 @@ export function analyseBashText(text: string, analysis: Analysis): void {
   new BashWalker(analysis).visit(root, {});
 }
 
-function firstError(node: SyntaxNode): Span | undefined {
-  if (node.isError || node.isMissing) return { start: node.startIndex, end: Math.max(node.endIndex, node.startIndex + 1) };
-  if (!node.hasError) return undefined;
-  for (const child of node.children) {
-    const found = firstError(child);
-    if (found) return found;
-  }
-  return undefined;
-}
 
 const REDIRECT_TYPES = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect']);
 const WORD_TYPES = new Set(['word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion', 'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'brace_expression']);
 
+/** Deeper syntax than this is not inspected (and says so); it keeps the walk off the stack limit. */
+const MAX_SYNTAX_DEPTH = 250;
+
 class BashWalker {
   private readonly env = new Map<string, string>();
+  private depth = 0;
+  private tooDeepReported = false;
   private readonly substitutions = new Map<number, DataSource | undefined>();
   private readonly wordContext: WordContext;
 
@@ -65,6 +63,27 @@ class BashWalker {
 
   /** Visits a statement; returns the last simple command it ran (for the next stage of a pipeline). */
   visit(node: SyntaxNode, io: Io): SimpleCommand | undefined {
+    if (!this.enter(node)) return undefined;
+    try {
+      return this.visitNode(node, io);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private enter(node: SyntaxNode): boolean {
+    if (this.depth >= MAX_SYNTAX_DEPTH) {
+      if (!this.tooDeepReported) {
+        this.tooDeepReported = true;
+        this.analysis.report('parse.too-deep', 'high', `The command nests more than ${MAX_SYNTAX_DEPTH} levels deep; the inner part was not inspected. Read it yourself before running it.`, span(node));
+      }
+      return false;
+    }
+    this.depth++;
+    return true;
+  }
+
+  private visitNode(node: SyntaxNode, io: Io): SimpleCommand | undefined {
     switch (node.type) {
       case 'command':
         return this.command(node, io);
@@ -111,8 +130,12 @@ class BashWalker {
       this.substitution(node);
       return;
     }
-    if (node.childCount === 0) return;
-    for (const child of node.namedChildren) this.scan(child);
+    if (!this.enter(node)) return;
+    try {
+      for (const child of node.namedChildren) this.scan(child);
+    } finally {
+      this.depth--;
+    }
   }
 
   private substitution(node: SyntaxNode): SimpleCommand | undefined {

@@ -2,7 +2,7 @@
 // removed, variables assigned earlier in the line substituted, the rest marked as unknown.
 import type { DataSource, Word } from '../command';
 import { unknownValue } from '../markers';
-import type { SyntaxNode } from './parser';
+import type { SyntaxNode } from './tree';
 
 /** Variables whose meaning is known without running anything. */
 const WELL_KNOWN: Record<string, string> = {
@@ -20,7 +20,7 @@ export interface WordContext {
 }
 
 export function resolveWord(node: SyntaxNode, ctx: WordContext): Word {
-  const state = { glob: false, producedBy: undefined as DataSource | undefined };
+  const state: ResolveState = { glob: false, producedBy: undefined, depth: 0 };
   const value = resolve(node, ctx, state, false);
   const word: Word = { value, span: { start: node.startIndex, end: node.endIndex }, glob: state.glob };
   if (state.producedBy) word.producedBy = state.producedBy;
@@ -30,15 +30,29 @@ export function resolveWord(node: SyntaxNode, ctx: WordContext): Word {
 interface ResolveState {
   glob: boolean;
   producedBy: DataSource | undefined;
+  depth: number;
 }
 
+/** Words nested deeper than this (quotes in expansions in quotes...) are left unresolved. */
+const MAX_WORD_DEPTH = 200;
+
 function resolve(node: SyntaxNode, ctx: WordContext, state: ResolveState, inDoubleQuotes: boolean): string {
+  if (state.depth >= MAX_WORD_DEPTH) return unknownValue('(too deeply nested)');
+  state.depth++;
+  try {
+    return resolveNode(node, ctx, state, inDoubleQuotes);
+  } finally {
+    state.depth--;
+  }
+}
+
+function resolveNode(node: SyntaxNode, ctx: WordContext, state: ResolveState, inDoubleQuotes: boolean): string {
   switch (node.type) {
     case 'word':
     case 'command_name':
     case 'concatenation':
       if (node.type === 'word') return unescapeUnquoted(node.text, state);
-      return node.namedChildCount === 0 ? unescapeUnquoted(node.text, state) : joinChildren(node, ctx, state, inDoubleQuotes);
+      return node.namedChildren.length === 0 ? unescapeUnquoted(node.text, state) : joinChildren(node, ctx, state, inDoubleQuotes);
     case 'number':
     case 'file_descriptor':
       return node.text;
