@@ -56,6 +56,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
           onProgress: options.onLoadProgress,
           signal,
         });
+        options.onLoadProgress?.(1);
         // The file's identity keys the prefix cache: a replaced model invalidates it.
         const identity = `${fs.realpathSync(modelPath)}|${stat.size}|${stat.mtimeMs}`;
         return { model, modelPath, identity };

@@ -87,8 +87,9 @@ export class PtySession {
   private exited: Promise<number>;
   private readonly child;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
-    const quoted = [process.execPath, cliPath, ...args].map(shellQuote).join(' ');
+  /** Runs `cmdai <args>`, or `program` (e.g. a shell) when given. */
+  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, program: string[] = [process.execPath, cliPath]) {
+    const quoted = [...program, ...args].map(shellQuote).join(' ');
     this.child = spawn('script', ['-qfec', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));
     this.child.stderr.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));

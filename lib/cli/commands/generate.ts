@@ -131,7 +131,9 @@ function generateOptions(config: CmdaiConfig, environment: Environment, argv: Ge
 async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: Environment, session: BackendSession, interactive: boolean): Promise<CommandResult> {
   const { readRequest } = require('../request') as typeof import('../request');
   const { generateCommand, checkRequest } = require('../../generate') as typeof import('../../generate');
-  const request = checkRequest(await readRequest(argv.request));
+  // Words after `--` (as the shell integrations pass them) land in argv._.
+  const words = [...(argv.request ?? []), ...((argv as { _?: (string | number)[] })._ ?? [])];
+  const request = checkRequest(await readRequest(words));
   const backend = session.get();
   if (config.backend !== 'embedded' && process.stderr.isTTY) session.spinner = startSpinner(process.stderr, `Asking ${config.backend}`);
 
