@@ -19,6 +19,9 @@ interface CompiledRule {
 
 export class Analysis {
   readonly reasons: RiskReason[] = [];
+  /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
+   *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
+  readonly writtenFiles = new Map<string, string>();
   private carrier: Span | null = null;
   private depth = 0;
   private suppressed = 0;
@@ -67,8 +70,14 @@ export class Analysis {
 
   /** Judge one simple command as the parser found it; returns it after unwrapping (for pipelines). */
   judge(raw: SimpleCommand): SimpleCommand {
+    this.rememberWrittenFile(raw);
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
+    const script = this.writtenFiles.get(scriptKey(cmd.nameWord.value));
+    if (script !== undefined && /[/]/.test(cmd.nameWord.value)) {
+      // `./x.sh` runs a script this same command wrote.
+      this.analyseNested(script, 'posix', cmd.nameWord.span);
+    }
     const line = normalisedLine(cmd);
     const denied = this.deny.find((r) => r.regex.test(line));
     if (denied) {
@@ -85,6 +94,30 @@ export class Analysis {
       if (allowed) this.suppressed--;
     }
     return cmd;
+  }
+
+  /** The content a command writes to a file, when both are known (`echo '...' > x.sh`, `cat > x.sh <<EOF`). */
+  private rememberWrittenFile(cmd: SimpleCommand): void {
+    const out = cmd.redirects.filter((r) => r.op === '>' || r.op === '>>' || r.op === '>|');
+    if (!out.length) return;
+    let text: string | undefined;
+    if (cmd.name === 'echo' || cmd.name === 'printf' || ((cmd.name === 'cat' || cmd.name === 'tee') && cmd.args.every((w) => w.value.startsWith('-')))) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const source = (require('./rules/data-flow') as typeof import('./rules/data-flow')).commandOutput(cmd);
+      if (source.kind === 'text') text = source.text;
+    }
+    for (const r of out) {
+      if (isDynamic(r.target.value)) continue;
+      const key = scriptKey(r.target.value);
+      const previous = r.op === '>>' ? this.writtenFiles.get(key) ?? '' : '';
+      if (text === undefined) this.writtenFiles.delete(key);
+      else this.writtenFiles.set(key, previous + text);
+    }
+  }
+
+  /** What this command wrote to `path` earlier on the line, if known. */
+  scriptWrittenAt(path: string): string | undefined {
+    return this.writtenFiles.get(scriptKey(path));
   }
 
   get deniedByUser(): boolean {
@@ -245,6 +278,10 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     if (words.length && words.length <= 64) return words;
   }
   return [unknownValue('(xargs input)')];
+}
+
+function scriptKey(path: string): string {
+  return path.replace(/^\.\//, '').replace(/\/{2,}/g, '/');
 }
 
 function normalisedLine(cmd: SimpleCommand): string {

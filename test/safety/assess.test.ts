@@ -188,6 +188,16 @@ describe('nested code', () => {
     ['bash -c "$(cat <<EOF\nrm -rf /\nEOF\n)"', 'heredoc through $(cat) into bash -c'],
     ['ssh host "rm -rf /"', 'a remote command over ssh'],
     ["find / -exec rm -rf {} +", 'find -exec'],
+    ['$(which rm) -rf /', 'the program found by which'],
+    ['echo "rm -rf /" > x.sh && bash x.sh', 'a script written earlier in the line'],
+    ['cat > run.sh <<EOF\nrm -rf /\nEOF\nchmod +x run.sh; ./run.sh', 'a script written by a heredoc, then run by path'],
+    ['echo "rm -rf /" | $SHELL', 'the user\'s $SHELL'],
+    ["awk 'BEGIN { system(\"rm -rf /\") }'", 'awk system()'],
+    ["vim -c ':!rm -rf /' notes.txt", 'a vim ex command'],
+    ["tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec='rm -rf /'", 'tar checkpoint action'],
+    ["ssh -o ProxyCommand='rm -rf /' host", 'ssh ProxyCommand'],
+    ["git -c core.pager='rm -rf /' log", 'git pager'],
+    ["python -c \"__import__('os').system('rm -rf /')\"", 'python __import__'],
     ["bash -c \"bash -c 'eval \\\"rm -rf /\\\"'\"", 'three levels deep'],
   ])('%s is seen through (%s)', (command) => {
     expect(level(command)).toBe('critical');

@@ -11,6 +11,9 @@ const WELL_KNOWN: Record<string, string> = {
   TMP: '/tmp',
   TEMP: '/tmp',
   PWD: '.',
+  // The user's shell: whichever it is, it runs shell code.
+  SHELL: 'sh',
+  BASH: 'bash',
 };
 
 export interface WordContext {

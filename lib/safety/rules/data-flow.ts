@@ -16,6 +16,15 @@ export function commandOutput(cmd: SimpleCommand): DataSource {
       return echoOutput(cmd);
     case 'printf':
       return printfOutput(cmd);
+    case 'which':
+    case 'command':
+    case 'type':
+    case 'whereis': {
+      // `$(which rm)` is the path of rm: as a program name it is rm.
+      const names = positionals(cmd.args, {});
+      if (names.length === 1 && !isDynamic(names[0].value)) return { kind: 'text', text: names[0].value + '\n', span };
+      return { kind: 'unknown', span, tool: cmd.name };
+    }
     case 'base64':
     case 'base32':
     case 'basenc':

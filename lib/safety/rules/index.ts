@@ -37,9 +37,17 @@ register(['find', 'gfind'], (c, a) => fsRules().judgeFind(c, a));
 register([...POSIX_SHELLS], (c, a) => shellRules().judgeShell(c, a));
 register(['eval'], (c, a) => shellRules().judgeEval(c, a));
 register(['source', '.'], (c, a) => shellRules().judgeSource(c, a));
-register(['ssh'], (c, a) => shellRules().judgeSsh(c, a));
+register(['ssh'], (c, a) => {
+  shellRules().judgeSsh(c, a);
+  shellRules().judgeCommandOptions(c, a);
+});
+register(['vim', 'vi', 'nvim', 'view', 'ex', 'sftp'], (c, a) => shellRules().judgeCommandOptions(c, a));
+register(['awk', 'gawk', 'mawk', 'nawk'], (c, a) => shellRules().judgeAwk(c, a));
 register(['powershell', 'pwsh', 'cmd'], (c, a) => shellRules().judgeWindowsShellLauncher(c, a));
-register(['git'], (c, a) => gitRules().judgeGit(c, a));
+register(['git'], (c, a) => {
+  gitRules().judgeGit(c, a);
+  shellRules().judgeCommandOptions(c, a);
+});
 register(['docker', 'podman', 'nerdctl'], (c, a) => infraRules().judgeDocker(c, a));
 register(['docker-compose', 'podman-compose'], (cmd, a) => infraRules().judgeDocker({ ...cmd, args: [{ ...cmd.nameWord, value: 'compose' }, ...cmd.args] }, a));
 register(['kubectl', 'oc', 'kubecolor', 'k3s', 'microk8s'], (c, a) => infraRules().judgeKubectl(c, a));
@@ -49,7 +57,10 @@ register(['terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverle
   infraRules().judgeServiceCli(cmd, a);
 });
 register(['rsync', 'rclone'], (c, a) => infraRules().judgeSync(c, a));
-register(['scp'], (c, a) => fsRules().judgeCopyDestination(c, a));
+register(['scp'], (c, a) => {
+  fsRules().judgeCopyDestination(c, a);
+  shellRules().judgeCommandOptions(c, a);
+});
 register(['java'], (c, a) => infraRules().judgeJava(c, a));
 register(['curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'curlie'], (c, a) => networkRules().judgeHttpClient(c, a));
 register(['nc', 'ncat', 'netcat', 'socat', 'telnet'], (cmd, a) => {
@@ -101,6 +112,7 @@ register(['btrfs', 'xfs_repair', 'e2fsck', 'fsck'], (cmd, a) => {
   infraRules().judgeServiceCli(cmd, a, cmd.name, true);
 });
 register(['tar', 'bsdtar', 'unzip', '7z', 'cpio'], (cmd, a) => {
+  if (cmd.name === 'tar') shellRules().judgeCommandOptions(cmd, a);
   const { optionValue } = optionRules();
   const dir = cmd.name === 'unzip' ? optionValue(cmd.args, 'd', []) : optionValue(cmd.args, 'C', ['--directory']);
   const extracting = cmd.name !== 'tar' && cmd.name !== 'bsdtar' ? true : cmd.args.some((w) => /^-?[a-zA-Z]*x/.test(w.value) || w.value === '--extract');

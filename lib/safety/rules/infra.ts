@@ -256,7 +256,10 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('sync.delete', 'high', `${cmd.name} ${deleting.value} deletes files (at the destination, or the source after copying).`, deleting.span);
     return;
   }
-  if (cmd.name === 'rsync') (require('./filesystem') as typeof import('./filesystem')).judgeCopyDestination(cmd, analysis);
+  if (cmd.name === 'rsync') {
+    (require('./filesystem') as typeof import('./filesystem')).judgeCopyDestination(cmd, analysis);
+    (require('./shells') as typeof import('./shells')).judgeCommandOptions(cmd, analysis);
+  }
   if (cmd.name === 'rclone') judgeToolVerbs(cmd, analysis);
   const verb = subcommandWords(cmd.args, 1)[0]?.value.toLowerCase();
   if (cmd.name === 'rclone' && (verb === 'sync' || verb === 'move' || verb === 'moveto' || verb === 'bisync')) {

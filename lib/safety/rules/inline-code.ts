@@ -10,7 +10,7 @@ import { judgeWriteTarget } from './filesystem';
 export type InlineLanguage = 'python' | 'perl' | 'ruby' | 'node' | 'php';
 
 const SHELL_CALLS: Record<InlineLanguage, RegExp> = {
-  python: /\b(?:os\.(?:system|popen|popen[234]|spawn[lv]p?e?|exec[lv]p?e?)|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|pty\.spawn|(?<![.\w])(?:system|popen|check_output|check_call|getoutput))\s*\(/g,
+  python: /(?:\b(?:os|subprocess|commands|pty|sh)|__import__\(\s*['"](?:os|subprocess|pty|commands)['"]\s*\))\.(?:system|popen[234]?|spawn[lv]p?e?|exec[lv]p?e?|run|call|check_call|check_output|Popen|getoutput|getstatusoutput|spawn)\s*\(|(?<![.\w])(?:system|popen|check_output|check_call|getoutput)\s*\(/g,
   perl: /\b(?:system|exec)\b\s*\(?|\bqx\s*[({[<'"/|!]|`/g,
   ruby: /\b(?:system|exec|spawn|IO\.popen|Open3\.(?:capture2e?|capture3|popen2e?|popen3|pipeline\w*)|Kernel\.(?:system|exec|spawn))\s*\(?|%x\s*[({[<|!]|`/g,
   node: /\b(?:execSync|exec|spawnSync|spawn|execFileSync|execFile|fork)\s*\(|\$`|Bun\.spawn(?:Sync)?\s*\(|Deno\.run\s*\(|new\s+Deno\.Command\s*\(/g,

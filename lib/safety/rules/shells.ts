@@ -99,7 +99,9 @@ export function judgeShell(cmd: SimpleCommand, analysis: Analysis): void {
   }
   const script = !readsStdin ? args[i] : undefined;
   if (script) {
-    if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
+    const written = analysis.scriptWrittenAt(script.value);
+    if (written !== undefined) analysis.analyseNested(written, 'posix', script.span);
+    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
     else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
     return;
   }
@@ -128,7 +130,9 @@ export function judgeEval(cmd: SimpleCommand, analysis: Analysis): void {
 export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
   const file = cmd.args[0];
   if (!file) return;
-  if (file.producedBy) judgeCodeSource(analysis, { word: file }, 'posix', cmd.name, cmd);
+  const written = analysis.scriptWrittenAt(file.value);
+  if (written !== undefined) analysis.analyseNested(written, 'posix', file.span);
+  else if (file.producedBy) judgeCodeSource(analysis, { word: file }, 'posix', cmd.name, cmd);
   else if (/^\/dev\/(stdin|fd\/0)$/.test(file.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', cmd.name, cmd);
 }
 
@@ -155,7 +159,9 @@ export function judgeInterpreter(cmd: SimpleCommand, analysis: Analysis): void {
   if (spec.language === 'python' && args.slice(0, first).some((w) => w.value === '-m')) return; // python -m module
   const script = args[first];
   if (script && script.value !== '-') {
-    if (script.producedBy) judgeCodeSource(analysis, { word: script }, spec.language, cmd.name, cmd);
+    const written = analysis.scriptWrittenAt(script.value);
+    if (written !== undefined) assessInlineCode(written, spec.language, analysis, script.span);
+    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, spec.language, cmd.name, cmd);
     else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, spec.language, cmd.name, cmd);
     return;
   }
@@ -232,4 +238,89 @@ export function decodeUtf16Base64(value: string): string | undefined {
 
 export function optionCode(cmd: SimpleCommand, short: string | null, long: string[]): Word | undefined {
   return optionValue(cmd.args, short, long);
+}
+
+/** Options whose value is a shell command run locally: `vim -c '!cmd'`, `tar --to-command=cmd`,
+ *  `ssh -o ProxyCommand=cmd`, `git -c core.pager=cmd`. */
+export function judgeCommandOptions(cmd: SimpleCommand, analysis: Analysis): void {
+  const run = (code: string, at: Word): void => {
+    if (isDynamic(code)) analysis.report('code.dynamic', 'moderate', `${cmd.name} runs a command that is only known when it runs.`, at.span);
+    else analysis.analyseNested(code, 'posix', at.span);
+  };
+  const args = cmd.args;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i].value;
+    const next = args[i + 1];
+    switch (cmd.name) {
+      case 'vim':
+      case 'vi':
+      case 'nvim':
+      case 'view':
+      case 'ex': {
+        const c = v === '-c' || v === '--cmd' ? next?.value : v.startsWith('+') ? v.slice(1) : undefined;
+        const bang = c !== undefined ? /^:?\s*!(.*)$/s.exec(c) : null;
+        if (bang) run(bang[1], v.startsWith('+') ? args[i] : next!);
+        break;
+      }
+      case 'tar':
+      case 'gtar': {
+        const m = /^--(checkpoint-action=exec|to-command|use-compress-program|rsh-command|info-script|new-volume-script)=(.*)$/s.exec(v);
+        if (m) run(m[2], args[i]);
+        else if ((v === '-I' || v === '--to-command' || v === '--use-compress-program') && next) run(next.value, next);
+        break;
+      }
+      case 'ssh':
+      case 'scp':
+      case 'sftp': {
+        const option = v === '-o' ? next?.value : v.startsWith('-o') ? v.slice(2) : undefined;
+        const m = option !== undefined ? /^(ProxyCommand|LocalCommand|KnownHostsCommand|Match\s+exec)\s*[= ]\s*(.*)$/is.exec(option) : null;
+        if (m) run(m[2], v === '-o' ? next! : args[i]);
+        break;
+      }
+      case 'git': {
+        const config = v === '-c' ? next?.value : undefined;
+        const m = config !== undefined ? /^(core\.pager|core\.editor|core\.sshcommand|core\.fsmonitor|sequence\.editor|diff\.external|credential\.helper|alias\.[^=]+)=(.*)$/is.exec(config) : null;
+        if (m) {
+          const code = m[1].toLowerCase().startsWith('alias.') || m[1].toLowerCase() === 'credential.helper' ? (m[2].startsWith('!') ? m[2].slice(1) : undefined) : m[2];
+          if (code !== undefined) run(code, next!);
+        }
+        break;
+      }
+      case 'rsync': {
+        const m = v === '-e' || v === '--rsh' ? next?.value : /^--rsh=(.*)$/s.exec(v)?.[1];
+        // The remote shell runs locally; a plain ssh is the normal case.
+        if (m !== undefined && !/^\s*ssh\b/.test(m)) run(m, next ?? args[i]);
+        break;
+      }
+    }
+  }
+}
+
+/** awk programs can run shell commands with system() or by printing into a pipe to sh. */
+export function judgeAwk(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => w.value === '-f' || w.value.startsWith('--file'))) return;
+  const program = positionalsAfterAwkOptions(cmd.args)[0];
+  if (!program || isDynamic(program.value)) return;
+  for (const m of program.value.matchAll(/\bsystem\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/g)) analysis.analyseNested(m[1].replace(/\\(.)/g, '$1'), 'posix', program.span);
+  if (/\|\s*"\s*(\/bin\/)?(ba|z|da|k)?sh\b/.test(program.value) || /\bsystem\s*\(\s*[^")]/.test(program.value)) {
+    analysis.report('code.awk-shell', 'moderate', `${cmd.name} hands text it builds to a shell.`, program.span);
+  }
+}
+
+function positionalsAfterAwkOptions(args: readonly Word[]): Word[] {
+  const out: Word[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i].value;
+    if (v === '--') {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+    if (/^-[Fvf]$/.test(v)) {
+      i++;
+      continue;
+    }
+    if (v.startsWith('-') && v.length > 1) continue;
+    out.push(args[i]);
+  }
+  return out;
 }
