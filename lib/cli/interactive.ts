@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import type { CommandResult, GenerateCommandOptions, RiskAssessment } from '../generate';
 import type { InferenceBackend } from '../backends/types';
 import { CmdaiError } from '../errors';
+import { assistantTurn } from '../prompt/system';
 import { EXIT } from './exit-codes';
 import { copyToClipboard } from './clipboard';
 import { runInShell } from './run';
@@ -42,10 +43,12 @@ function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
   return colour(`[${risk.level.toUpperCase()}]`) + (risk.reasons.length === 0 ? ' no risky operation found' : ' risk');
 }
 
-function menuLine(risk: RiskAssessment, out: NodeJS.WriteStream): string {
+function menuLine(result: CommandResult, out: NodeJS.WriteStream): string {
   const p = paint(out);
-  const run = risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
-  return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${p.bold('[q]')} cancel  `;
+  const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
+  const count = result.alternatives.length;
+  const pick = count === 0 ? '' : `${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative  `;
+  return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
 }
 
 /** Shows the menu until the user runs or cancels; resolves to the process exit code. */
@@ -56,7 +59,7 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   let result = session.result;
 
   for (;;) {
-    out.write(menuLine(result.risk, out));
+    out.write(menuLine(result, out));
     const key = await readKey(input);
     out.write('\n');
     switch (key) {
@@ -70,7 +73,7 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         const edited = await editCommand(result.command, input, out);
         if (edited === undefined || edited.trim() === '') break;
         const command = edited.trim();
-        result = { ...result, command, explanation: command === result.command ? result.explanation : '', risk: session.assess(command) };
+        result = replaceCommand(result, command, command === result.command ? result.explanation : '', session.assess(command));
         renderResult(result, out);
         break;
       }
@@ -106,10 +109,25 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       case '\x04':
         out.write('  Cancelled.\n');
         return EXIT.CANCELLED;
-      default:
+      default: {
+        const index = Number(key) - 1;
+        const chosen = Number.isInteger(index) && index >= 0 ? result.alternatives[index] : undefined;
+        if (!chosen) break;
+        // The chosen alternative becomes the command; the previous command takes its place in the list.
+        const alternatives = [...result.alternatives];
+        alternatives[index] = { command: result.command, explanation: result.explanation, risk: result.risk };
+        result = { ...replaceCommand(result, chosen.command, chosen.explanation, chosen.risk), alternatives };
+        renderResult(result, out);
         break;
+      }
     }
   }
+}
+
+/** The same result with another command; the conversation follows, so a revision starts from it. */
+function replaceCommand(result: CommandResult, command: string, explanation: string, risk: RiskAssessment): CommandResult {
+  const earlier = result.conversation.at(-1)?.role === 'assistant' ? result.conversation.slice(0, -1) : result.conversation;
+  return { ...result, command, explanation, risk, conversation: [...earlier, assistantTurn(command, explanation)] };
 }
 
 async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS.ReadStream, out: NodeJS.WriteStream): Promise<number | undefined> {

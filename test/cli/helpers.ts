@@ -96,6 +96,11 @@ export class PtySession {
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
   }
 
+  /** Everything written to the terminal so far, escape sequences included. */
+  get rawOutput(): string {
+    return this.raw;
+  }
+
   /** Everything shown on the terminal so far, without colours and carriage returns. */
   get screen(): string {
     return this.raw.replace(ANSI, '');

@@ -93,6 +93,16 @@ test('a high-risk command runs only after typing yes', async () => {
   expect(cli.screen).toContain('changed-mode');
 });
 
+test('copy puts the command on the clipboard through the terminal (OSC 52)', async () => {
+  const cli = start(['--shell', 'bash', '--command', 'echo copy-me']);
+  await cli.waitFor(MENU);
+  cli.press('c');
+  await cli.waitFor('Copied (terminal (OSC 52)');
+  expect(cli.rawOutput).toContain(`\x1b]52;c;${Buffer.from('echo copy-me').toString('base64')}\x07`);
+  cli.press('q');
+  expect(await cli.exitCode()).toBe(5);
+});
+
 describe('with the tiny test model on the real engine', () => {
   let model: string;
   beforeAll(() => {
@@ -103,6 +113,27 @@ describe('with the tiny test model on the real engine', () => {
     const cli = start(['--model', model, '--max-tokens', '64', 'list', 'files']);
     await cli.waitFor(MENU, 120_000);
     expect(cli.screen).toMatch(/\[(SAFE|MODERATE|HIGH|CRITICAL)\]/);
+    cli.press('q');
+    expect(await cli.exitCode()).toBe(5);
+  });
+
+  test('explain shows the model\'s explanation and returns to the menu', async () => {
+    const cli = start(['--model', model, '--max-tokens', '64', '--shell', 'bash', '--command', 'ls -la']);
+    await cli.waitFor(MENU);
+    cli.press('x');
+    await cli.waitForCount(MENU, 2, 120_000);
+    expect(cli.screen).not.toContain('Failed:');
+    cli.press('q');
+    expect(await cli.exitCode()).toBe(5);
+  });
+
+  test('a number key swaps in one of the -n alternatives', async () => {
+    const cli = start(['--model', model, '--max-tokens', '64', '-n', '1', 'show', 'disk', 'usage']);
+    await cli.waitFor('[1] alternative', 120_000);
+    const badges = cli.count('] risk') + cli.count('] no risky');
+    cli.press('1');
+    await cli.waitForCount('[1] alternative', 2);
+    expect(cli.count('] risk') + cli.count('] no risky')).toBe(badges + 1);
     cli.press('q');
     expect(await cli.exitCode()).toBe(5);
   });
