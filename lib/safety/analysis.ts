@@ -22,6 +22,8 @@ export class Analysis {
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
   readonly writtenFiles = new Map<string, string>();
+  /** Files downloaded earlier in the command (`curl -o x.sh URL`), whose content cannot be seen. */
+  private readonly downloadedFiles = new Set<string>();
   private carrier: Span | null = null;
   private depth = 0;
   private suppressed = 0;
@@ -74,10 +76,11 @@ export class Analysis {
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
     const script = this.writtenFiles.get(scriptKey(cmd.nameWord.value));
-    if (script !== undefined && /[/]/.test(cmd.nameWord.value)) {
+    if (script !== undefined && /[/\\]/.test(cmd.nameWord.value)) {
       // `./x.sh` runs a script this same command wrote.
-      this.analyseNested(script, 'posix', cmd.nameWord.span);
+      this.analyseNested(script, cmd.dialect, cmd.nameWord.span);
     }
+    if (/[/\\]/.test(cmd.nameWord.value)) this.judgeRunOfDownload(cmd.nameWord);
     const line = normalisedLine(cmd);
     const denied = this.deny.find((r) => r.regex.test(line));
     if (denied) {
@@ -101,9 +104,13 @@ export class Analysis {
     const out = cmd.redirects.filter((r) => r.op === '>' || r.op === '>>' || r.op === '>|');
     if (!out.length) return;
     let text: string | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const source = (require('./rules/data-flow') as typeof import('./rules/data-flow')).commandOutput(cmd);
+    if (source.kind === 'network') {
+      for (const r of out) this.markDownloaded(r.target.value);
+      return;
+    }
     if (cmd.name === 'echo' || cmd.name === 'printf' || ((cmd.name === 'cat' || cmd.name === 'tee') && cmd.args.every((w) => w.value.startsWith('-')))) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const source = (require('./rules/data-flow') as typeof import('./rules/data-flow')).commandOutput(cmd);
       if (source.kind === 'text') text = source.text;
     }
     for (const r of out) {
@@ -113,6 +120,17 @@ export class Analysis {
       if (text === undefined) this.writtenFiles.delete(key);
       else this.writtenFiles.set(key, previous + text);
     }
+  }
+
+  markDownloaded(path: string): void {
+    if (!isDynamic(path)) this.downloadedFiles.add(scriptKey(path));
+  }
+
+  /** Running a file this command downloaded: code nobody has read. Returns whether it was one. */
+  judgeRunOfDownload(file: { value: string; span: Span }): boolean {
+    if (!this.downloadedFiles.has(scriptKey(file.value))) return false;
+    this.report('net.run-downloaded', 'high', `Runs "${displayText(file.value)}", downloaded earlier in this command, without showing it first; whoever controls that server controls this machine.`, file.span);
+    return true;
   }
 
   /** What this command wrote to `path` earlier on the line, if known. */
@@ -281,7 +299,7 @@ function xargsInput(stdin: DataSource | undefined): string[] {
 }
 
 function scriptKey(path: string): string {
-  return path.replace(/^\.\//, '').replace(/\/{2,}/g, '/');
+  return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/').toLowerCase();
 }
 
 function normalisedLine(cmd: SimpleCommand): string {

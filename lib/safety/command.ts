@@ -20,7 +20,7 @@ export type DataSource =
   | { kind: 'network'; span: Span; tool: string } // curl, wget, ...
   | { kind: 'obfuscated'; span: Span; tool: string } // base64/xxd/gunzip of unknown input
   | { kind: 'file'; span: Span } // a local file (cat script.sh)
-  | { kind: 'unknown'; span: Span; tool?: string };
+  | { kind: 'unknown'; span: Span; tool?: string; items?: { paths: Word[]; recursive: boolean } };
 
 export interface Redirect {
   /** The operator: `>`, `>>`, `<`, `&>`, `>&`, `<>`, `>|`, ... */

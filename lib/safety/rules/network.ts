@@ -34,7 +34,13 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   }
   // Where the download lands.
   const output = isWget ? optionValue(cmd.args, 'O', ['--output-document']) : optionValue(cmd.args, 'o', ['--output']);
-  if (output && output.value !== '-') judgeWriteTarget(analysis, classifyPath(output.value), output.value, output, 'Downloads over', 'overwrite');
+  if (output && output.value !== '-') {
+    judgeWriteTarget(analysis, classifyPath(output.value), output.value, output, 'Downloads over', 'overwrite');
+    analysis.markDownloaded(output.value);
+  }
+  // `curl -O URL` / `wget URL` save under the URL's file name.
+  const savesByName = isWget ? !output : cmd.args.some((w) => /^-[a-zA-Z]*O$/.test(w.value) || w.value === '--remote-name');
+  if (savesByName) for (const u of urls) analysis.markDownloaded(u.value.replace(/[?#].*$/, '').split('/').pop() ?? '');
   if (isWget) {
     const dir = optionValue(cmd.args, 'P', ['--directory-prefix']);
     if (dir) judgeWriteTarget(analysis, classifyPath(dir.value), dir.value, dir, 'Downloads into', 'overwrite');

@@ -101,6 +101,7 @@ export function judgeShell(cmd: SimpleCommand, analysis: Analysis): void {
   if (script) {
     const written = analysis.scriptWrittenAt(script.value);
     if (written !== undefined) analysis.analyseNested(written, 'posix', script.span);
+    else if (analysis.judgeRunOfDownload(script)) return;
     else if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
     else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
     return;
@@ -132,6 +133,7 @@ export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
   if (!file) return;
   const written = analysis.scriptWrittenAt(file.value);
   if (written !== undefined) analysis.analyseNested(written, 'posix', file.span);
+  else if (analysis.judgeRunOfDownload(file)) return;
   else if (file.producedBy) judgeCodeSource(analysis, { word: file }, 'posix', cmd.name, cmd);
   else if (/^\/dev\/(stdin|fd\/0)$/.test(file.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', cmd.name, cmd);
 }
@@ -161,6 +163,7 @@ export function judgeInterpreter(cmd: SimpleCommand, analysis: Analysis): void {
   if (script && script.value !== '-') {
     const written = analysis.scriptWrittenAt(script.value);
     if (written !== undefined) assessInlineCode(written, spec.language, analysis, script.span);
+    else if (analysis.judgeRunOfDownload(script)) return;
     else if (script.producedBy) judgeCodeSource(analysis, { word: script }, spec.language, cmd.name, cmd);
     else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, spec.language, cmd.name, cmd);
     return;

@@ -79,6 +79,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       force = s.has('q') || s.has('f');
       targets = cmd.args.filter((w) => !/^\/[A-Za-z?]/.test(w.value));
     }
+    const listed = cmd.stdin?.kind === 'unknown' ? cmd.stdin.items : undefined;
+    if (!targets.length && listed) {
+      // Get-ChildItem C:\ -Recurse | Remove-Item: everything listed, down the whole tree when listed recursively.
+      targets = listed.paths;
+      recursive = recursive || listed.recursive;
+    }
     if (!targets.length && cmd.stdin) {
       report('win.remove-piped', recursive ? 'high' : 'moderate', `${cmd.nameWord.value} deletes whatever ${cmd.stdin.kind === 'unknown' && cmd.stdin.tool ? cmd.stdin.tool : 'the previous command'} lists.`);
       return true;
@@ -99,6 +105,31 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       return true;
     case 'diskpart':
       report('disk.partition', 'high', 'diskpart edits disks and partitions; one wrong command loses a disk.');
+      return true;
+    case 'invoke-webrequest':
+    case 'iwr':
+    case 'invoke-restmethod':
+    case 'irm':
+    case 'start-bitstransfer': {
+      const p = pwshParams(cmd.args, []);
+      const out = asWord(param(p, 'outfile', 'destination'));
+      if (out) {
+        judgeWriteTarget(analysis, classifyPath(out.value), out.value, out, 'Downloads over', 'overwrite');
+        analysis.markDownloaded(out.value);
+      }
+      return false;
+    }
+    case 'stop-service':
+    case 'spsv':
+    case 'suspend-service':
+      report('sys.service-stop', 'high', `${cmd.nameWord.value} stops a service; whatever depends on it goes down.`);
+      return true;
+    case 'set-service':
+      if (lowerArgs.some((v) => v === 'disabled')) report('sys.service-stop', 'high', 'Disables a service.');
+      else report('sys.service', 'moderate', 'Changes a service.');
+      return true;
+    case 'clear-recyclebin':
+      report('fs.rm', 'moderate', 'Empties the Recycle Bin; the files in it cannot be restored.');
       return true;
     case 'stop-computer':
     case 'restart-computer':

@@ -28,13 +28,16 @@ interface Token {
   value: string;
   span: Span;
   glob?: boolean;
+  /** PowerShell: the token started with a quote or a variable, so at the start of a statement it is
+   *  an expression, not a command. */
+  expression?: boolean;
   /** For blocks and subexpressions: the code inside and where it starts. */
   inner?: string;
   innerStart?: number;
 }
 
 export function analyseWindowsText(text: string, dialect: Dialect, analysis: Analysis): void {
-  const vars = new Map<string, string>();
+  const vars = dialect === 'pwsh' ? literalAssignments(text) : new Map<string, string>();
   const tokens = dialect === 'cmd' ? tokenizeCmd(text) : tokenizePwsh(text, vars);
   if (tokens instanceof Error) {
     analysis.report('parse.failed', 'high', `Could not parse the ${dialect === 'cmd' ? 'cmd.exe' : 'PowerShell'} command (${tokens.message}); read it yourself before running it.`, { start: 0, end: text.length });
@@ -80,18 +83,17 @@ function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map
       words = words.filter((w) => w !== tokens[i + 1]);
     }
   }
-  if (dialect === 'pwsh' && words.length >= 2 && /^\$[\w:]+$/.test(words[0].value) && words[1].value === '=') {
-    // $x = value: remember literal values for later statements.
-    const value = words.slice(2);
-    if (value.length === 1 && value[0].kind === 'word') vars.set(words[0].value.slice(1).toLowerCase(), value[0].value);
-    return undefined;
-  }
+  if (dialect === 'pwsh' && words.length >= 2 && /^\$[\w:]+$/.test(words[0].value) && words[1].value === '=') return undefined; // $x = ... (read by literalAssignments)
+  // A statement starting with a value (`$_.CPU -gt 1`, `"text" | Out-File`) is an expression, not a command;
+  // `& $cmd` and `. .\x.ps1` invoke one.
+  const invoked = words.length > 0 && (words[0].value === '&' || words[0].value === '.');
+  if (dialect === 'pwsh' && !invoked && words[0]?.expression) return undefined;
   while (words.length && (words[0].value === '&' || words[0].value === '.' || words[0].value === '@')) words = words.slice(1);
   if (dialect === 'cmd') words = stripCmdControl(words);
   if (!words.length) return undefined;
   const [name, ...args] = words;
   if (name.kind === 'block' || name.kind === 'subexpr') return undefined;
-  const stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name } : undefined;
+  const stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name, items: listedItems(pipedFrom) } : undefined;
   const cmd: SimpleCommand = {
     name: commandBaseName(name.value),
     nameWord: toWord(name),
@@ -149,8 +151,16 @@ function tokenizeCmd(text: string): Token[] | Error {
       i++;
       continue;
     }
+    if (c === '(' && tokens.length && /^in$/i.test(tokens[tokens.length - 1].value)) {
+      // `for %i in (*.log) do ...`: the set is one word, not a group.
+      const end = text.indexOf(')', i);
+      const close = end < 0 ? text.length : end;
+      tokens.push({ kind: 'word', value: expandPercent(text.slice(i + 1, close)), span: { start: i, end: close + 1 } });
+      i = close + 1;
+      continue;
+    }
     if (c === '\r' || c === '\n' || c === '(' || c === ')') {
-      tokens.push({ kind: 'op', value: c === ')' || c === '(' ? ';' : ';', span: { start: i, end: i + 1 } });
+      tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
       i++;
       continue;
     }
@@ -351,7 +361,7 @@ function tokenizePwsh(text: string, vars: Map<string, string>): Token[] | Error 
       continue;
     }
     if (value === '~' || value.startsWith('~/') || value.startsWith('~\\')) value = WINDOWS_ENV.home + value.slice(1);
-    tokens.push({ kind: 'word', value, span: { start, end: i }, glob });
+    tokens.push({ kind: 'word', value, span: { start, end: i }, glob, expression: /^["'$]|^\d/.test(text[start]) });
   }
   return tokens;
 }
@@ -372,4 +382,31 @@ function matchingClose(text: string, from: number, open: string, close: string):
     else if (c === close && --depth === 0) return i;
   }
   return -1;
+}
+
+/** `$p = "C:\\Windows"` anywhere in the text: literal values for variables used later. */
+function literalAssignments(text: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const m of text.matchAll(/(?:^|[;\n{(])\s*\$([A-Za-z_]\w*)\s*=\s*(?:'([^']*)'|"([^"$`]*)"|([^\s;|$()'"`]+))/g)) {
+    vars.set(m[1].toLowerCase(), m[2] ?? m[3] ?? m[4]);
+  }
+  return vars;
+}
+
+const LISTERS = new Set(['get-childitem', 'gci', 'ls', 'dir', 'get-item', 'gi']);
+
+/** The paths a listing command (`Get-ChildItem C:\\ -Recurse`) hands down a pipeline. */
+function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean } | undefined {
+  if (!LISTERS.has(cmd.name)) return undefined;
+  const paths: Word[] = [];
+  let recursive = false;
+  for (let i = 0; i < cmd.args.length; i++) {
+    const v = cmd.args[i].value;
+    if (/^-r(e(c(u(r(se?)?)?)?)?)?$/i.test(v)) recursive = true;
+    else if (/^-(path|literalpath|lp)$/i.test(v) && cmd.args[i + 1]) paths.push(cmd.args[++i]);
+    else if (/^-/.test(v)) {
+      if (/^-(filter|include|exclude|depth|attributes)$/i.test(v)) i++;
+    } else paths.push(cmd.args[i]);
+  }
+  return { paths: paths.length ? paths : [{ value: '.', span: cmd.span, glob: false }], recursive };
 }
