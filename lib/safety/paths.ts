@@ -29,9 +29,11 @@ export interface ClassifiedPath {
 
 const SYSTEM_TOP = new Set([
   'bin', 'boot', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'media', 'mnt', 'opt', 'proc', 'root', 'run',
-  'sbin', 'srv', 'sys', 'usr', 'var', 'snap', 'home', 'users', 'system', 'library', 'applications', 'volumes',
-  'private', 'cores', 'network', 'nix', 'efi',
+  'sbin', 'srv', 'sys', 'usr', 'var', 'snap', 'home', 'private', 'cores', 'nix', 'efi',
 ]);
+// macOS top-level directories, matched with their capital letter so a Linux /system or /library
+// (an ordinary directory there) is not taken for them.
+const MAC_TOP = new Map([['System', 'system'], ['Library', 'library'], ['Applications', 'applications'], ['Users', 'users'], ['Volumes', 'volumes'], ['Network', 'network']]);
 // Second-level directories whose loss is as bad as the top level's.
 const SYSTEM_SECOND = new Set(['usr/bin', 'usr/sbin', 'usr/lib', 'usr/lib64', 'usr/local', 'usr/share', 'usr/include',
   'var/lib', 'var/db', 'var/log', 'var/spool', 'var/mail', 'etc/ssh', 'etc/pam.d', 'etc/sudoers.d',
@@ -41,7 +43,8 @@ const CRITICAL_FILES = new Set(['etc/passwd', 'etc/shadow', 'etc/group', 'etc/gs
   'etc/login.defs', 'etc/nsswitch.conf', 'etc/hosts', 'etc/resolv.conf', 'etc/ssh/sshd_config', 'etc/profile',
   'etc/bash.bashrc', 'etc/environment', 'etc/crontab', 'etc/rc.local', 'etc/default/grub', 'etc/selinux/config']);
 const CRITICAL_DIR_FILES = ['etc/sudoers.d/', 'etc/pam.d/', 'boot/', 'etc/cron.d/', 'etc/systemd/system/', 'etc/init.d/',
-  'etc/security/', 'library/launchdaemons/', 'system/'];
+  'etc/security/'];
+const CRITICAL_MAC_DIRS = new Set(['library/launchdaemons', 'system']);
 const HARMLESS_DEVICES = new Set(['null', 'zero', 'random', 'urandom', 'tty', 'stdout', 'stderr', 'stdin', 'full', 'ptmx', 'console']);
 const DISK_DEVICE = /^(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|r?disk\d|md\d|dm-\d|loop\d|sr\d|mapper|mem$|kmem$|port$|mtd|ubi|nbd\d|zd\d|rbd\d|root$|block|bsg)/;
 
@@ -114,20 +117,30 @@ export function classifyPath(path: string): ClassifiedPath {
     work = work.slice(0, -1);
   }
   const normalised = joinNormalised(absolute, segs);
-  const lower = work.map((s) => s.toLowerCase());
-  const cls = absolute ? classifyAbsolute(lower, glob) : 'user';
+  // Linux names compare in lower case; a macOS top-level name only in its usual spelling.
+  const mac = work.length > 0 && MAC_TOP.has(work[0]);
+  const lower = work.map((s, i) => (i === 0 && !mac && MAC_TOP.has(s[0].toUpperCase() + s.slice(1)) ? '\u0000' + s : s.toLowerCase()));
+  const cls = absolute ? classifyAbsolute(lower, glob, mac) : 'user';
   return { cls, normalised, glob };
 }
 
-function classifyAbsolute(segs: string[], glob: boolean): PathClass {
+function classifyAbsolute(segs: string[], glob: boolean, mac: boolean): PathClass {
   if (segs.length === 0) return 'root';
   if (segs[0].endsWith(':')) return classifyWindows(segs, glob);
   const [first] = segs;
   const joined = segs.join('/');
-  if ((first === 'home' || first === 'users') && segs.length === 1) return 'system-top';
-  if ((first === 'home' || first === 'users') && segs.length === 2) return 'home';
+  if (first.startsWith('\u0000')) return 'user'; // /system, /library, ... on Linux: ordinary directories
+  if (mac) {
+    if (first === 'users') return segs.length === 1 ? 'system-top' : segs.length === 2 ? 'home' : 'user';
+    if (first === 'volumes' || first === 'network') return segs.length === 1 ? 'system-top' : 'user';
+    if (segs.length === 1) return 'system-top';
+    if ([...CRITICAL_MAC_DIRS].some((dir) => joined === dir || joined.startsWith(dir + '/'))) return 'system-file-critical';
+    return segs.length === 2 ? 'system-top' : 'system';
+  }
+  if (first === 'home' && segs.length === 1) return 'system-top';
+  if (first === 'home' && segs.length === 2) return 'home';
   if (first === 'root' && segs.length === 1) return 'home';
-  if (first === 'home' || first === 'users' || (first === 'root' && segs.length > 1)) {
+  if (first === 'home' || (first === 'root' && segs.length > 1)) {
     if (segs.length >= 4 && segs[2] === '.ssh' && /^authorized_keys2?$/.test(segs[3])) return 'auth-file';
     return 'user';
   }
@@ -152,7 +165,7 @@ function classifyAbsolute(segs: string[], glob: boolean): PathClass {
   if (!SYSTEM_TOP.has(first)) return 'user';
   if (segs.length === 1) return 'system-top';
   // Mounted disks, add-on software and served sites hold data people work on, not the system itself.
-  if ((first === 'mnt' || first === 'media' || first === 'volumes' || first === 'opt' || first === 'srv') && segs.length > 1) return 'user';
+  if ((first === 'mnt' || first === 'media' || first === 'opt' || first === 'srv') && segs.length > 1) return 'user';
   if (first === 'var' && segs[1] === 'www' && segs.length > 2) return 'user';
   if (CRITICAL_FILES.has(joined) || CRITICAL_DIR_FILES.some((dir) => (joined + '/').startsWith(dir))) return 'system-file-critical';
   if (segs.length === 2 && SYSTEM_SECOND.has(joined)) return 'system-top';

@@ -173,12 +173,7 @@ export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw:
   const name = `"${displayText(raw)}" (${describePathClass(where.cls)})`;
   // Writing into /tmp itself is what /tmp is for.
   if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised.replace(/\/$/, ''))) return;
-  // A system directory named as the destination gets a new file in it (cp x /usr/local/bin/);
-  // that is worth a look but does not overwrite the directory.
-  if (mode === 'replace' && where.cls === 'system-top' && !where.glob && /^\/(usr\/local|usr\/share|opt|srv)(\/|$)/.test(where.normalised)) {
-    analysis.report('fs.write-system-dir', 'moderate', `Puts files into ${name}.`, at.span);
-    return;
-  }
+
   switch (where.cls) {
     case 'device-disk':
       analysis.report('disk.overwrite-device', 'critical', `${doing} ${name}, destroying the data on it.`, at.span);
