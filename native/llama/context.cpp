@@ -168,7 +168,12 @@ LlamaContext::LlamaContext(const Napi::CallbackInfo & info) :
     envState_->Register(this);
 }
 
-LlamaContext::~LlamaContext() { envState_->Unregister(this); }
+LlamaContext::~LlamaContext() {
+    envState_->Unregister(this);
+    if (ctx_ != nullptr) {
+        llama_free(ctx_);  // normally already freed by Dispose() or Finalize()
+    }
+}
 
 void LlamaContext::BeginWork(Napi::Env env, bool needsContext) {
     std::lock_guard<std::mutex> lock(mutex_);

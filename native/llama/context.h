@@ -28,6 +28,8 @@ class LlamaContext : public Napi::ObjectWrap<LlamaContext>, public TeardownResou
     static Napi::Function DefineClass(Napi::Env env);
     explicit LlamaContext(const Napi::CallbackInfo & info);
     ~LlamaContext() override;
+    // GC finalizer (public: node-addon-api only calls a Finalize it can see).
+    void Finalize(Napi::Env env) override;
 
   private:
     friend class CreateContextWorker;
@@ -38,7 +40,6 @@ class LlamaContext : public Napi::ObjectWrap<LlamaContext>, public TeardownResou
     void Abort(const Napi::CallbackInfo & info);
     void Dispose(const Napi::CallbackInfo & info);
 
-    void Finalize(Napi::Env env) override;
     void ReleaseAtTeardown() override;
     int TeardownRank() const override { return 0; }
 

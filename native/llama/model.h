@@ -46,6 +46,8 @@ class LlamaModel : public Napi::ObjectWrap<LlamaModel>, public TeardownResource 
     static Napi::Function DefineClass(Napi::Env env);
     explicit LlamaModel(const Napi::CallbackInfo & info);
     ~LlamaModel() override;
+    // GC finalizer (public: node-addon-api only calls a Finalize it can see).
+    void Finalize(Napi::Env env) override;
 
     // The loaded model, or a JS error if it is not loaded (or disposed).
     std::shared_ptr<LoadedModel> Require(Napi::Env env) const;
@@ -61,7 +63,6 @@ class LlamaModel : public Napi::ObjectWrap<LlamaModel>, public TeardownResource 
     Napi::Value ApplyChatTemplate(const Napi::CallbackInfo & info);
     void Dispose(const Napi::CallbackInfo & info);
 
-    void Finalize(Napi::Env env) override;
     void ReleaseAtTeardown() override;
     int TeardownRank() const override { return 1; }
     void Free(Napi::Env env);
