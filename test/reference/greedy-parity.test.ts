@@ -22,6 +22,12 @@ const PROMPTS: Record<string, string> = {
   'a ChatML conversation with special tokens':
     '<|im_start|>system\nYou translate requests into shell commands.<|im_end|>\n' +
     '<|im_start|>user\nshow disk usage<|im_end|>\n<|im_start|>assistant\n',
+  // Longer than the engine's default 512-token batch, so its prompt goes in several batches
+  // where llama-simple decodes it in one.
+  'a prompt longer than one batch': Array.from(
+    { length: 60 },
+    (_, i) => `step ${i}: list the ${i % 7 === 0 ? 'largest' : 'newest'} files under /var/log/app${i} and compress them;`,
+  ).join(' '),
 };
 
 // Qwen2's end-of-generation tokens: <|endoftext|> and <|im_end|>.
