@@ -93,7 +93,8 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
                         InstanceMethod("prefill", &MlxModel::Prefill),
                         InstanceMethod("step", &MlxModel::Step),
                         InstanceMethod("abort", &MlxModel::Abort),
-                        InstanceMethod("dispose", &MlxModel::Dispose)});
+                        InstanceMethod("dispose", &MlxModel::Dispose),
+                        InstanceMethod("stopNow", &MlxModel::StopNow)});
   }
 
   explicit MlxModel(const Napi::CallbackInfo& info)
@@ -271,6 +272,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
           o.Set("tokens", tokens);
           o.Set("stopReason", stop_reason_name(r.stop_reason));
           o.Set("promptMs", r.prompt_ms);
+          o.Set("cachedTokens", r.reused_tokens);
           o.Set("timeToFirstTokenMs", r.time_to_first_token_ms);
           o.Set("generationMs", r.generation_ms);
           return o;
@@ -281,20 +283,21 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
         });
   }
 
-  // prefill(prompt: Int32Array, sampling) -> Promise<{ promptMs }>; starts a step-by-step sequence.
+  // prefill(prompt: Int32Array, sampling) -> Promise<{ promptMs, cachedTokens }>; starts a step-by-step sequence.
   Napi::Value Prefill(const Napi::CallbackInfo& info) {
     auto prompt = int32_list(info[0], "prompt");
     auto sampling = sampling_from(info[1].As<Napi::Object>());
-    return RunOnModelThread<double>(
+    return RunOnModelThread<Session::PrefillResult>(
         [prompt, sampling](ThreadState& s) {
           if (!s.session) throw std::runtime_error("the model is not loaded");
-          double ms = s.session->prefill(prompt);
+          auto result = s.session->prefill(prompt);
           s.step_sampler = std::make_unique<Sampler>(sampling);
-          return ms;
+          return result;
         },
-        [](Napi::Env env, double& ms) {
+        [](Napi::Env env, Session::PrefillResult& r) {
           auto o = Napi::Object::New(env);
-          o.Set("promptMs", ms);
+          o.Set("promptMs", r.ms);
+          o.Set("cachedTokens", r.reused_tokens);
           return o;
         });
   }
@@ -320,6 +323,14 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
       auto it = aborts_.find(info[0].As<Napi::Number>().Int32Value());
       if (it != aborts_.end()) it->second->store(true);
     }
+    return info.Env().Undefined();
+  }
+
+  // Synchronous: aborts, waits for the model's thread to end and frees the model. For
+  // process.exit(), which skips environment teardown: the thread must be gone before exit()
+  // destroys MLX's globals under it.
+  Napi::Value StopNow(const Napi::CallbackInfo& info) {
+    Shutdown();
     return info.Env().Undefined();
   }
 

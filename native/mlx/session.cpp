@@ -42,20 +42,27 @@ void Session::set_logits(const mx::array& logits) {
   logits_.assign(data, data + logits.size());
 }
 
-double Session::prefill(const std::vector<int32_t>& prompt) {
+Session::PrefillResult Session::prefill(const std::vector<int32_t>& prompt) {
   if (prompt.empty()) throw std::runtime_error("the prompt has no tokens");
   if (static_cast<int>(prompt.size()) > context_size_) {
     throw std::runtime_error("the prompt has " + std::to_string(prompt.size()) +
                              " tokens but the context holds " + std::to_string(context_size_));
   }
   const auto start = std::chrono::steady_clock::now();
-  for (auto& c : caches_) c.reset();
-  position_ = 0;
+  // Keep the common prefix, but always compute at least the last token: it yields the logits.
+  size_t reused = 0;
+  while (reused + 1 < prompt.size() && reused < cached_tokens_.size() && cached_tokens_[reused] == prompt[reused]) {
+    ++reused;
+  }
+  // Rewinding is just moving the offset: later writes overwrite what lies beyond it.
+  for (auto& c : caches_) c.offset = static_cast<int>(reused);
+  cached_tokens_.assign(prompt.begin(), prompt.begin() + reused);
+
+  size_t done = reused;
   // All chunks but the last only fill the cache; the last one also yields logits.
-  size_t done = 0;
   while (prompt.size() - done > static_cast<size_t>(batch_size_)) {
     mx::array chunk(prompt.data() + done, {1, batch_size_}, mx::int32);
-    auto logits = model_.forward_last(chunk, caches_);
+    model_.forward_last(chunk, caches_);
     std::vector<mx::array> state;
     for (auto& c : caches_) { state.push_back(*c.keys); state.push_back(*c.values); }
     mx::eval(state);
@@ -64,15 +71,15 @@ double Session::prefill(const std::vector<int32_t>& prompt) {
   const int rest = static_cast<int>(prompt.size() - done);
   mx::array last_chunk(prompt.data() + done, {1, rest}, mx::int32);
   set_logits(model_.forward_last(last_chunk, caches_));
-  position_ = static_cast<int>(prompt.size());
-  return ms_since(start);
+  cached_tokens_ = prompt;
+  return {ms_since(start), static_cast<int>(reused)};
 }
 
 void Session::feed(int32_t token) {
-  if (position_ >= context_size_) throw std::runtime_error("the context is full");
+  if (position() >= context_size_) throw std::runtime_error("the context is full");
   mx::array one(&token, {1, 1}, mx::int32);
   set_logits(model_.forward_last(one, caches_));
-  ++position_;
+  cached_tokens_.push_back(token);
 }
 
 int32_t Session::sample(Sampler& sampler, const std::vector<int32_t>& allowed) const {
@@ -87,7 +94,9 @@ GenerateResult Session::generate(const GenerateSpec& spec, const std::atomic<boo
     result.stop_reason = StopReason::kAbort;
     return result;
   }
-  result.prompt_ms = prefill(spec.prompt);
+  const auto prefilled = prefill(spec.prompt);
+  result.prompt_ms = prefilled.ms;
+  result.reused_tokens = prefilled.reused_tokens;
   Sampler sampler(spec.sampling);
   const std::vector<int32_t> unconstrained;
   const auto start = std::chrono::steady_clock::now();
@@ -103,7 +112,7 @@ GenerateResult Session::generate(const GenerateSpec& spec, const std::atomic<boo
     result.tokens.push_back(token);
     on_token(token);
     // The last token needs no logits after it; a full context ends the answer like max_tokens.
-    if (i + 1 == spec.max_tokens || position_ >= context_size_) break;
+    if (i + 1 == spec.max_tokens || position() >= context_size_) break;
     feed(token);
   }
   result.generation_ms = ms_since(start);

@@ -32,6 +32,7 @@ struct GenerateResult {
   std::vector<int32_t> tokens;
   StopReason stop_reason = StopReason::kLength;
   double prompt_ms = 0;
+  int reused_tokens = 0;
   double time_to_first_token_ms = 0;
   double generation_ms = 0;
 };
@@ -40,8 +41,12 @@ class Session {
  public:
   explicit Session(const LoadSpec& spec);
 
-  /** Starts a new sequence: forgets the old one and computes `prompt`; returns milliseconds. */
-  double prefill(const std::vector<int32_t>& prompt);
+  struct PrefillResult { double ms; int reused_tokens; };
+  /**
+   * Starts a new sequence with `prompt`. The part of it the previous sequence already computed
+   * (a shared system prompt, typically) is kept in the KV cache, not recomputed.
+   */
+  PrefillResult prefill(const std::vector<int32_t>& prompt);
   /** Appends one token to the sequence and computes the logits that follow it. */
   void feed(int32_t token);
   /** Picks the next token from the current logits (only among `allowed` when not empty). */
@@ -51,7 +56,7 @@ class Session {
   GenerateResult generate(const GenerateSpec& spec, const std::atomic<bool>& abort,
                           const std::function<void(int32_t)>& on_token);
 
-  int position() const { return position_; }
+  int position() const { return static_cast<int>(cached_tokens_.size()); }
   int context_size() const { return context_size_; }
   const Qwen2Model& model() const { return model_; }
 
@@ -63,7 +68,8 @@ class Session {
   std::vector<float> logits_;
   int context_size_;
   int batch_size_;
-  int position_ = 0;
+  // The tokens whose keys and values are in the cache, in order.
+  std::vector<int32_t> cached_tokens_;
 };
 
 }  // namespace cmdai::mlx_engine

@@ -45,6 +45,18 @@ describeWithMlx('MLX and llama.cpp on the same weights', () => {
     expect(mlx.applyChatTemplate(messages)).toBe(llama.applyChatTemplate(messages));
   });
 
+  test('a prompt sharing its start with the previous one reuses that state and still matches llama.cpp', async () => {
+    const system = { role: 'system' as const, content: 'You translate requests into shell commands.' };
+    const first = mlx.applyChatTemplate([system, { role: 'user', content: 'show disk usage' }]);
+    const second = mlx.applyChatTemplate([system, { role: 'user', content: 'count lines in all log files' }]);
+    await mlx.complete(first, { maxTokens: 4, temperature: 0 });
+    const reused = await mlx.complete(second, { maxTokens: STEPS, temperature: 0 });
+    const reference = await llama.complete(second, { maxTokens: STEPS, temperature: 0 });
+    const shared = mlx.applyChatTemplate([system, { role: 'user', content: '' }], { addAssistant: false }).split('<|im_end|>\n<|im_start|>user')[0];
+    expect(reused.timings.cachedTokens).toBeGreaterThanOrEqual(mlx.tokenize(shared).length);
+    expect(reused.tokens).toEqual(reference.tokens);
+  });
+
   describe.each(Object.entries(PROMPTS))('for %s', (_name, prompt) => {
     test('both tokenize the prompt to the same ids', () => {
       expect(mlx.tokenize(prompt)).toEqual(llama.tokenize(prompt));

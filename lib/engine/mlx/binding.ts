@@ -43,6 +43,8 @@ export interface NativeGenerateResult {
   tokens: Int32Array;
   stopReason: 'eos' | 'length' | 'abort';
   promptMs: number;
+  /** Prompt tokens whose state the previous sequence left in the KV cache (not recomputed). */
+  cachedTokens: number;
   timeToFirstTokenMs: number;
   generationMs: number;
 }
@@ -53,12 +55,14 @@ export interface MlxModelHandle {
   /** The whole generation loop natively; `onToken` gets each token id as it is sampled. */
   generate(jobId: number, prompt: Int32Array, options: NativeGenerateOptions, onToken?: (token: number) => void): Promise<NativeGenerateResult>;
   /** Starts a step-by-step sequence (constrained output): computes the prompt. */
-  prefill(prompt: Int32Array, sampling: NativeSampling): Promise<{ promptMs: number }>;
+  prefill(prompt: Int32Array, sampling: NativeSampling): Promise<{ promptMs: number; cachedTokens: number }>;
   /** Appends `feedToken` (if >= 0) and samples the next token among `allowed` (all if null); -1 if none. */
   step(feedToken: number, allowed: Int32Array | null): Promise<number>;
   /** Stops generation `jobId` at the next token (or before it starts). */
   abort(jobId: number): void;
   dispose(): Promise<void>;
+  /** Aborts and ends the model's thread synchronously (for the process 'exit' event). */
+  stopNow(): void;
 }
 
 export interface MlxAddon {
@@ -105,11 +109,20 @@ export function loadMlxAddon(): MlxAddonLookup {
     };
     return cached;
   }
+  // On Linux MLX's BLAS is OpenBLAS, which starts worker threads as it loads and joins them in
+  // an exit handler; with a generation cut short by process.exit() that join can deadlock
+  // (seen with Debian's OpenBLAS 0.3.21). With one BLAS thread there is nothing to join.
+  // OpenBLAS reads the variable once, while loading, so it is restored right after: commands
+  // cmdai runs later must not inherit it.
+  const saved = process.env.OPENBLAS_NUM_THREADS;
+  if (saved === undefined) process.env.OPENBLAS_NUM_THREADS = '1';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = { addon: require(file) as MlxAddon, file };
   } catch (err) {
     cached = { addon: null, reason: `${file} could not be loaded: ${(err as Error).message}` };
+  } finally {
+    if (saved === undefined) delete process.env.OPENBLAS_NUM_THREADS;
   }
   return cached;
 }

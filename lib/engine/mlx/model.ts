@@ -104,6 +104,25 @@ class StopStringFilter {
 
 let nextJobId = 1;
 
+// process.exit() skips the environment teardown that would stop the models' native threads,
+// and a thread still inside MLX when exit() destroys MLX's globals crashes the process. So
+// every live model is stopped, synchronously, on 'exit'.
+const liveHandles = new Set<WeakRef<MlxModelHandle>>();
+let exitHookInstalled = false;
+
+function trackLive(handle: MlxModelHandle): WeakRef<MlxModelHandle> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const ref of liveHandles) ref.deref()?.stopNow();
+      liveHandles.clear();
+    });
+  }
+  const ref = new WeakRef(handle);
+  liveHandles.add(ref);
+  return ref;
+}
+
 class MlxModel implements Model {
   private disposed = false;
   private disposing: Promise<void> | undefined;
@@ -119,6 +138,7 @@ class MlxModel implements Model {
     private readonly template: ChatTemplate | null,
     private readonly endTokens: number[],
     private readonly loadMs: number,
+    private readonly liveRef: WeakRef<MlxModelHandle>,
   ) {}
 
   private checkUsable(): void {
@@ -235,10 +255,11 @@ class MlxModel implements Model {
     try {
       let stopReason: StopReason;
       let promptMs: number;
+      let cachedTokens: number;
       let timeToFirstTokenMs = 0;
       let generationMs: number;
       if (constraint) {
-        ({ stopReason, promptMs, timeToFirstTokenMs, generationMs } = await this.constrainedLoop(
+        ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = await this.constrainedLoop(
           constraint, promptTokens, sampling, maxTokens, () => aborted || filter.stopped, onTokenId,
         ));
       } else {
@@ -248,7 +269,7 @@ class MlxModel implements Model {
           { ...sampling, maxTokens, endTokens: Int32Array.from(this.endTokens) },
           onTokenId,
         );
-        ({ stopReason, promptMs, timeToFirstTokenMs, generationMs } = result);
+        ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = result);
       }
       if (listenerError !== undefined) throw listenerError;
       if (filter.stopped) stopReason = 'stop';
@@ -260,7 +281,7 @@ class MlxModel implements Model {
         timings: {
           loadMs: this.loadMs,
           promptTokens: promptTokens.length,
-          cachedTokens: 0,
+          cachedTokens,
           promptMs,
           timeToFirstTokenMs,
           generatedTokens: tokens.length,
@@ -284,8 +305,8 @@ class MlxModel implements Model {
     maxTokens: number,
     shouldStop: () => boolean,
     onTokenId: (token: number) => void,
-  ): Promise<{ stopReason: StopReason; promptMs: number; timeToFirstTokenMs: number; generationMs: number }> {
-    const { promptMs } = await this.handle.prefill(Int32Array.from(promptTokens), sampling);
+  ): Promise<{ stopReason: StopReason; promptMs: number; cachedTokens: number; timeToFirstTokenMs: number; generationMs: number }> {
+    const { promptMs, cachedTokens } = await this.handle.prefill(Int32Array.from(promptTokens), sampling);
     const started = performance.now();
     let timeToFirstTokenMs = 0;
     let state = constraint.start();
@@ -303,14 +324,14 @@ class MlxModel implements Model {
       feed = token;
     }
     if (stopReason === 'length' && constraint.isFinished(state)) stopReason = 'eos';
-    return { stopReason, promptMs, timeToFirstTokenMs, generationMs: performance.now() - started };
+    return { stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs: performance.now() - started };
   }
 
   dispose(): Promise<void> {
     if (this.disposing) return this.disposing;
     this.disposed = true;
     this.running?.abort();
-    this.disposing = this.queue.then(() => this.handle.dispose());
+    this.disposing = this.queue.then(() => this.handle.dispose()).finally(() => liveHandles.delete(this.liveRef));
     return this.disposing;
   }
 }
@@ -340,6 +361,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
   const lookup = loadMlxAddon();
   if (!lookup.addon) throw new CmdaiError('BACKEND_UNAVAILABLE', `The MLX engine is unavailable: ${lookup.reason}`);
   const handle = new lookup.addon.MlxModel();
+  const liveRef = trackLive(handle);
   const contextSize = Math.min(opts.contextSize ?? DEFAULT_CONTEXT_SIZE, folder.trainContextSize);
   opts.onProgress?.(0);
   let loaded;
@@ -352,6 +374,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
     });
   } catch (err) {
     await handle.dispose().catch(() => undefined);
+    liveHandles.delete(liveRef);
     throw new CmdaiError('MODEL_INVALID', `${folder.dir} could not be loaded: ${(err as Error).message}`, {
       hint: 'Download the model folder again; if it persists, the folder is not a Qwen2 MLX model.',
       cause: err,
@@ -360,6 +383,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
   // The native load cannot be interrupted; an abort during it discards the result.
   if (opts.signal?.aborted) {
     await handle.dispose();
+    liveHandles.delete(liveRef);
     throw new MlxAbortError('Loading the model was aborted.');
   }
   opts.onProgress?.(1);
@@ -374,5 +398,5 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
     vocabSize: folder.config.vocab_size,
     chatTemplate: template?.source ?? null,
   };
-  return new MlxModel(info, handle, tokenizer, template, endTokens, loaded.loadMs);
+  return new MlxModel(info, handle, tokenizer, template, endTokens, loaded.loadMs, liveRef);
 }
