@@ -79,6 +79,15 @@ describe('streaming', () => {
     expect(pieces.join('')).toBe(completion.text);
   });
 
+  test.each(['Hello my name is', 'Grüße aus Köln — 東京 🦙', '<|im_start|>user\n写一个命令<|im_end|>\n', 'emoji: 🦙🐪🐫'])(
+    'pieces for %p never split a UTF-8 character (their concatenation equals the text)',
+    async (prompt) => {
+      const pieces: string[] = [];
+      const completion = await model.complete(prompt, { ...greedy, maxTokens: 64, onToken: (p) => pieces.push(p) });
+      expect(pieces.join('')).toBe(completion.text);
+    },
+  );
+
   test('a throwing onToken ends the completion and becomes its rejection', async () => {
     const failure = new Error('listener failed');
     await expect(
