@@ -256,7 +256,13 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
     if (where.cls === 'device-harmless' && name === 'mv') {
       analysis.report('fs.mv-to-null', 'high', `Moves files onto "${show(dest)}", which destroys them (and breaks ${show(dest)} when run as root).`, dest.span);
     } else {
-      judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : 'Overwrites', 'replace');
+      const linkWithoutForce = name === 'ln' && !cmd.args.some((w) => /^-[a-zA-Z]*f/.test(w.value) || w.value === '--force');
+      if (linkWithoutForce && (where.cls === 'system' || where.cls === 'system-top')) {
+        // Without -f, ln only adds a new entry; it refuses to replace an existing file.
+        analysis.report('fs.link-into-system', 'moderate', `Adds a link at "${show(dest)}" (${describePathClass(where.cls)}).`, dest.span);
+      } else {
+        judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : 'Overwrites', 'replace');
+      }
     }
   }
   if (name === 'mv') {
