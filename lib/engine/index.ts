@@ -174,6 +174,7 @@ class EngineModel implements Model {
     private readonly model: NativeLlamaModel,
     private readonly context: NativeLlamaContext | undefined,
     info: ModelInfo,
+    private readonly loadMs: number,
   ) {
     this.info = info;
   }
@@ -313,8 +314,6 @@ class EngineModel implements Model {
     };
   }
 
-  loadMs = 0;
-
   dispose(): Promise<void> {
     if (this.disposing) return this.disposing;
     this.disposed = true;
@@ -379,7 +378,7 @@ export async function loadModel(modelPath: string, opts: LoadModelOptions = {}):
     }
   }
 
-  const engineModel = new EngineModel(binding, model, context, {
+  const info: ModelInfo = {
     path: resolved,
     architecture: native.architecture,
     name: native.name,
@@ -389,9 +388,8 @@ export async function loadModel(modelPath: string, opts: LoadModelOptions = {}):
     contextSize,
     vocabSize: native.vocabSize,
     chatTemplate: native.chatTemplate,
-  });
-  engineModel.loadMs = loadMs;
-  return engineModel;
+  };
+  return new EngineModel(binding, model, context, info, loadMs);
 }
 
 /** JSON Schema to the GBNF grammar complete() would use for it (for inspection and tests). */

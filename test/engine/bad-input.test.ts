@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CmdaiError, isAbortError } from '../../lib/errors';
 import { loadModel } from '../../lib/engine';
 import type { Model } from '../../lib/engine/types';
-import { tempDir, tinyModel, writeMetadataOnlyGguf } from './engine-fixtures';
+import { perfModel, tempDir, tinyModel, writeMetadataOnlyGguf } from './engine-fixtures';
 
 let dir: string;
 
@@ -76,6 +76,38 @@ describe('loading a model', () => {
     controller.abort();
     const err = await loadModel(tinyModel(), { signal: controller.signal }).catch((e: unknown) => e);
     expect(isAbortError(err)).toBe(true);
+  });
+
+  test('a successful load reports increasing progress ending at 1, before it resolves', async () => {
+    const fractions: number[] = [];
+    const model = await loadModel(tinyModel(), { threads: 1, contextSize: 256, onProgress: (f) => fractions.push(f) });
+    const seenWhenLoaded = fractions.length;
+    await model.dispose();
+    expect(seenWhenLoaded).toBeGreaterThan(0);
+    expect(fractions.at(-1)).toBe(1);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+  });
+
+  test('aborting during the load rejects with an AbortError, and progress was reported before', async () => {
+    const controller = new AbortController();
+    const fractions: number[] = [];
+    const err = await loadModel(perfModel(), {
+      threads: 1,
+      signal: controller.signal,
+      onProgress: (fraction) => {
+        fractions.push(fraction);
+        controller.abort();
+      },
+    }).then(
+      async (model) => {
+        await model.dispose();
+        return new Error('the load finished despite the abort');
+      },
+      (e: unknown) => e,
+    );
+    expect(isAbortError(err)).toBe(true);
+    expect(fractions.length).toBeGreaterThan(0);
+    expect(fractions.every((f) => f >= 0 && f < 1)).toBe(true);
   });
 });
 

@@ -15,6 +15,16 @@ export function tinyModel(): string {
   return tinyModelPath;
 }
 
+export const perfModelPath = path.join(repoRoot, 'models', 'test', 'perf-qwen2.5-coder-1.5b-q4_k_m.gguf');
+
+/** The ~1 GB performance fixture: big enough that a load is still running when we act on it. */
+export function perfModel(): string {
+  if (!fs.existsSync(perfModelPath)) {
+    throw new Error(`${path.relative(repoRoot, perfModelPath)} is missing; run \`npm run fixtures -- --perf\` first.`);
+  }
+  return perfModelPath;
+}
+
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-engine-test-'));
 }
