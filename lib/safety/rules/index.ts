@@ -143,8 +143,8 @@ const DATA_COMMANDS = new Set([
   'htop', 'free', 'vmstat', 'iostat', 'lsof', 'lsblk', 'blkid', 'ifconfig', 'ping', 'traceroute', 'dig', 'nslookup', 'host',
   'netstat', 'ss', 'clear', 'reset', 'tput', 'stty', 'locale', 'getent', 'zgrep', 'zcat', 'xargs', 'local', 'declare', 'typeset',
   'readonly', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'jobs', 'fg', 'bg', 'disown', 'trap', 'umask', 'ulimit', 'getopts',
-  'vim', 'vi', 'nano', 'emacs', 'code', 'open', 'xdg-open', 'bd', 'tldr', 'nproc', 'env', 'printenv', 'cowthink', 'lolcat', 'sl',
-  'gzip', 'gunzip', 'bzip2', 'xz', 'zip', 'tree', 'watch', 'time', 'timeout', 'nohup', 'format', 'digit', 'legitimate', 'iconv',
+  'vim', 'vi', 'nano', 'emacs', 'code', 'open', 'xdg-open', 'tldr', 'nproc', 'env', 'printenv',
+  'gzip', 'gunzip', 'bzip2', 'xz', 'zip', 'tree', 'watch', 'time', 'timeout', 'nohup', 'iconv',
 ]);
 
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {

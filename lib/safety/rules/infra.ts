@@ -272,9 +272,6 @@ const EXTRA_VERBS: Record<string, RegExp> = {
   restic: /^(forget|prune)$/,
   borg: /^(delete|prune|compact|recreate|repo-delete|rdelete|break-lock)$/,
   rclone: /^(cleanup|dedupe|purge|delete|deletefile|rmdir|rmdirs)$/,
-  gh: /^(delete|archive)$/,
-  glab: /^(delete|archive)$/,
-  'gitlab-runner': /^(unregister)$/,
 };
 
 export function judgeToolVerbs(cmd: SimpleCommand, analysis: Analysis): void {
