@@ -5,3 +5,4 @@ export { loadMlxModel, MlxAbortError } from './model';
 export { loadMlxAddon, mlxAddonCandidates, type MlxAddonLookup } from './binding';
 export { JsonSchemaConstraint } from './json-schema-mask';
 export { MlxTokenizer } from './tokenizer';
+export { chooseEmbeddedEngine, type EngineChoice, type EnginePreference, type EmbeddedEngine } from './select';
