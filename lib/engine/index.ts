@@ -197,7 +197,7 @@ class EngineModel implements Model {
     try {
       return this.model.detokenize(tokens, true);
     } catch (err) {
-      throw err instanceof RangeError ? usage(err.message) : fromNative(err);
+      throw fromNative(err);
     }
   }
 

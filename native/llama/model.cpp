@@ -272,8 +272,8 @@ Napi::Value LlamaModel::Detokenize(const Napi::CallbackInfo & info) {
     const int32_t vocabSize = llama_vocab_n_tokens(loaded->vocab());
     for (llama_token token : tokens) {
         if (token < 0 || token >= vocabSize) {
-            throw Napi::RangeError::New(env, "token id " + std::to_string(token) + " is outside the vocabulary (0.." +
-                                                 std::to_string(vocabSize - 1) + ")");
+            throw MakeError(env, "USAGE", "token id " + std::to_string(token) + " is outside the vocabulary (0.." +
+                                              std::to_string(vocabSize - 1) + ")");
         }
     }
     std::string text(tokens.size() * 8 + 16, '\0');
