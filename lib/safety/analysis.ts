@@ -14,7 +14,7 @@ const MAX_SAME_RULE = 5;
 
 interface CompiledRule {
   pattern: string;
-  regex: RegExp;
+  matches(line: string): boolean;
 }
 
 export class Analysis {
@@ -82,11 +82,11 @@ export class Analysis {
     }
     if (/[/\\]/.test(cmd.nameWord.value)) this.judgeRunOfDownload(cmd.nameWord);
     const line = normalisedLine(cmd);
-    const denied = this.deny.find((r) => r.regex.test(line));
+    const denied = this.deny.find((r) => r.matches(line));
     if (denied) {
       this.report('user.deny', 'high', `Matches your deny rule "${denied.pattern}".`, cmd.span);
     }
-    const allowed = denied ? undefined : this.allow.find((r) => r.regex.test(line));
+    const allowed = denied ? undefined : this.allow.find((r) => r.matches(line));
     if (allowed) {
       this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings are not counted.`, cmd.span);
       this.suppressed++;
@@ -308,19 +308,41 @@ function normalisedLine(cmd: SimpleCommand): string {
 
 function compileRules(patterns: readonly string[] | undefined): CompiledRule[] {
   const out: CompiledRule[] = [];
-  for (const raw of patterns ?? []) {
+  if (!Array.isArray(patterns)) return out;
+  for (const raw of patterns) {
     if (typeof raw !== 'string') continue;
     const pattern = raw.trim().replace(/\s+/g, ' ');
     if (!pattern) continue;
     const words = pattern.split(' ');
     words[0] = commandBaseName(words[0]);
-    const body = words
-      .join(' ')
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
+    const glob = words.join(' ');
     // A pattern names a command and its leading words; anything may follow (`git push` covers `git push -f`).
-    out.push({ pattern: raw, regex: new RegExp('^' + body + '(?: .*)?$', 's') });
+    out.push({ pattern: raw, matches: (line) => globMatch(glob, line) || globMatch(glob + ' *', line) });
   }
   return out;
+}
+
+/** `*` any run of characters, `?` one character, everything else literal. Linear-time two-pointer
+ *  matching (no regular expression), so a pattern with many stars cannot stall an assessment. */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

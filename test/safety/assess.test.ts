@@ -90,6 +90,16 @@ describe('user rules', () => {
     expect(assessCommand('npm publish', { rules: { allow: ['npm'], deny: ['npm publish'] } }).decision).toBe('blocked');
   });
 
+  test('? matches one character', () => {
+    expect(level('rm -rf ./b1', { rules: { allow: ['rm -rf ./b?'] } })).toBe('safe');
+    expect(level('rm -rf ./b12', { rules: { allow: ['rm -rf ./b?'] } })).toBe('high');
+  });
+
+  test('a pattern full of stars matched against a long command answers quickly and correctly', () => {
+    const command = 'echo ' + 'a'.repeat(60_000);
+    expect(assessCommand(command, { rules: { deny: ['*a*a*a*a*a*a*a*b'] } }).decision).toBe('allowed');
+  });
+
   test('an allow rule covers only the matching command, not the rest of the line', () => {
     expect(level('rm -rf ./build && rm -rf /', { rules: { allow: ['rm -rf ./build'] } })).toBe('critical');
   });
