@@ -47,6 +47,19 @@ describeWithMlx('the 4-bit MLX model', () => {
     expect(a.tokens).toEqual(b.tokens);
   });
 
+  test('top-k 1 at any temperature picks the greedy tokens', async () => {
+    const greedy = await model.complete('hello there', { maxTokens: 8, temperature: 0 });
+    const topOne = await model.complete('hello there', { maxTokens: 8, temperature: 1.5, topK: 1, seed: 7 });
+    expect(topOne.tokens).toEqual(greedy.tokens);
+  });
+
+  test('different seeds draw different tokens at a high temperature', async () => {
+    const opts = { maxTokens: 8, temperature: 2, topK: 0, topP: 1, minP: 0 };
+    const a = await model.complete('hello there', { ...opts, seed: 1 });
+    const b = await model.complete('hello there', { ...opts, seed: 2 });
+    expect(a.tokens).not.toEqual(b.tokens);
+  });
+
   test('a JSON Schema constrains the output on 100 different prompts', async () => {
     if (!fs.existsSync(corpus)) throw new Error(`${corpus} is missing: the shared corpora folder must be present (see /work/shared/corpora/README.md).`);
     const requests = fs.readFileSync(corpus, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 100);
