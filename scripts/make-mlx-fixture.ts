@@ -358,11 +358,16 @@ export function makeMlxFixtures(paths = mlxFixturePaths(), shape = TINY_SHAPE, s
 if (require.main === module) {
   const force = process.argv.includes('--force');
   const paths = mlxFixturePaths();
-  if (!force && mlxFixturesExist(paths)) {
-    console.log(`MLX fixtures already present in ${path.dirname(paths.dir)} (use --force to rewrite).`);
-  } else {
-    const started = Date.now();
-    makeMlxFixtures(paths);
-    console.log(`Wrote ${paths.dir}, ${paths.quantizedDir} and ${paths.gguf} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  try {
+    if (!force && mlxFixturesExist(paths)) {
+      console.log(`MLX fixtures already present in ${path.dirname(paths.dir)} (use --force to rewrite).`);
+    } else {
+      const started = Date.now();
+      makeMlxFixtures(paths);
+      console.log(`wrote ${paths.dir} and ${paths.quantizedDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } catch (err) {
+    console.error(`make-mlx-fixture: ${(err as Error).message}`);
+    process.exit(1);
   }
 }
