@@ -57,6 +57,21 @@ describeWithMlx('MLX and llama.cpp on the same weights', () => {
     expect(reused.tokens).toEqual(reference.tokens);
   });
 
+  test('a prompt computed in many chunks, past the KV cache\'s first 256 slots, still matches llama.cpp', async () => {
+    // 37-token chunks do not divide 256, so one chunk straddles the point where the cache grows.
+    const chunked = await loadMlxModel(mlxFixtures().dir, { contextSize: 512, batchSize: 37 });
+    try {
+      const prompt = 'list every file under /var/log that changed in the last day, then compress it; '.repeat(20);
+      const tokens = chunked.tokenize(prompt).length;
+      expect(tokens).toBeGreaterThan(256 + 37);
+      const fromMlx = await chunked.complete(prompt, { maxTokens: STEPS, temperature: 0 });
+      const fromLlama = await llama.complete(prompt, { maxTokens: STEPS, temperature: 0 });
+      expect(fromMlx.tokens).toEqual(fromLlama.tokens);
+    } finally {
+      await chunked.dispose();
+    }
+  });
+
   describe.each(Object.entries(PROMPTS))('for %s', (_name, prompt) => {
     test('both tokenize the prompt to the same ids', () => {
       expect(mlx.tokenize(prompt)).toEqual(llama.tokenize(prompt));
