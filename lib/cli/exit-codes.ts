@@ -10,7 +10,7 @@ export const EXIT = {
   USAGE: 2,
   /** The safety policy blocked the command. */
   BLOCKED: 3,
-  /** No backend could answer: model missing or offline, engine not loadable, server down or refusing. */
+  /** No backend could answer: model missing, unusable or offline, engine not loadable, server down or refusing. */
   BACKEND_UNAVAILABLE: 4,
   /** The user cancelled (menu, confirmation question). */
   CANCELLED: 5,
@@ -28,6 +28,7 @@ export function exitCodeForError(code: ErrorCode | undefined): number {
     case 'BACKEND_UNAVAILABLE':
     case 'BACKEND_AUTH':
     case 'MODEL_MISSING':
+    case 'MODEL_INVALID':
     case 'OFFLINE':
     case 'DOWNLOAD':
       return EXIT.BACKEND_UNAVAILABLE;
@@ -46,7 +47,7 @@ export const EXIT_CODES_HELP = [
   '  1    generation failed',
   '  2    usage or configuration error',
   '  3    blocked by the safety policy',
-  '  4    backend unavailable (no model, offline, engine or server not reachable)',
+  '  4    backend unavailable (no usable model, offline, engine or server not reachable)',
   '  5    cancelled',
   '  130  interrupted (Ctrl-C)',
 ].join('\n');

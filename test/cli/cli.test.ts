@@ -184,7 +184,7 @@ describe('bad input gets a clear message and a non-zero exit, never a stack trac
     const bogus = path.join(workDir, 'bogus.gguf');
     fs.writeFileSync(bogus, 'this is not a GGUF file');
     const run = runCli(['--model', bogus, 'list files'], { env });
-    expect(run.status).not.toBe(0);
+    expect(run.status).toBe(4);
     expect(run.stderr).toMatch(/^cmdai: /);
     expectNoStackTrace(run.stderr);
   });

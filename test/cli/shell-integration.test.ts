@@ -32,15 +32,17 @@ test('bash: Ctrl-G replaces the typed request with the generated command, ready 
   try {
     await shell.waitFor('test$ ');
     shell.press('list files here');
+    await shell.waitFor('test$ list files here');
     shell.press('\x07'); // Ctrl-G
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const want = expected.stdout.replace(/\n$/, '');
     const started = Date.now();
+    // Ctrl-T until bash's edit line holds the generated command (the widget takes a few seconds).
     while (Date.now() - started < 120_000) {
-      shell.press('\x14'); // Ctrl-T
+      shell.press('\x14');
       await new Promise((resolve) => setTimeout(resolve, 500));
-      if (fs.existsSync(lineFile) && fs.readFileSync(lineFile, 'utf8') !== 'list files here') break;
+      if (fs.existsSync(lineFile) && fs.readFileSync(lineFile, 'utf8') === want) break;
     }
-    expect(fs.readFileSync(lineFile, 'utf8')).toBe(expected.stdout.replace(/\n$/, ''));
+    expect(fs.readFileSync(lineFile, 'utf8')).toBe(want);
     shell.press('\x05\x15'); // Ctrl-E Ctrl-U: clear the line without running it
     shell.press('exit\r');
     await shell.exitCode();
