@@ -43,6 +43,41 @@ describeWithMlx('MLX load/dispose cycles', () => {
   }, 240_000);
 });
 
+describeWithMlx('two MLX models at once', () => {
+  test('generating at the same time, each gives what it gives alone', async () => {
+    const fixtures = mlxFixtures();
+    const [a, b] = await Promise.all([
+      loadMlxModel(fixtures.dir, { contextSize: 256 }),
+      loadMlxModel(fixtures.quantizedDir, { contextSize: 256 }),
+    ]);
+    try {
+      const opts = { maxTokens: 32, temperature: 0 };
+      const aloneA = await a.complete('hello world', opts);
+      const aloneB = await b.complete('hello world', opts);
+      for (let round = 0; round < 3; round++) {
+        const [togetherA, togetherB] = await Promise.all([a.complete('hello world', opts), b.complete('hello world', opts)]);
+        expect(togetherA.tokens).toEqual(aloneA.tokens);
+        expect(togetherB.tokens).toEqual(aloneB.tokens);
+      }
+    } finally {
+      await Promise.all([a.dispose(), b.dispose()]);
+    }
+  });
+
+  test('calls on one model queue up and each gets its own answer', async () => {
+    const model = await loadMlxModel(mlxFixtures().dir, { contextSize: 256 });
+    try {
+      const prompts = ['one', 'two', 'three'];
+      const alone = [];
+      for (const p of prompts) alone.push((await model.complete(p, { maxTokens: 8, temperature: 0 })).tokens);
+      const together = await Promise.all(prompts.map((p) => model.complete(p, { maxTokens: 8, temperature: 0 })));
+      expect(together.map((c) => c.tokens)).toEqual(alone);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
 describeWithMlx('the MLX engine in worker threads', () => {
   const workerData = () => ({ register, engine: engineModule, model: mlxFixtures().dir });
 
