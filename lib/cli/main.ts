@@ -123,6 +123,10 @@ export function reportError(err: unknown, verbose: boolean): number {
 
 /** Entry point for bin/cmdai.js: exits once stdout and stderr are flushed. */
 export function run(args: string[]): void {
+  // `cmdai ... | head -c0`: the reader went away; nothing left to say to it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+  });
   void main(args).then((code) => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
