@@ -34,7 +34,6 @@ export function describeWithMlx(title: string, body: () => void): void {
     describe(title, body);
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`[skipped] ${title}: ${mlxUnavailable}`);
   describe.skip(`${title} [skipped: ${mlxUnavailable}]`, body);
 }

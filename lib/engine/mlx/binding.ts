@@ -117,7 +117,6 @@ export function loadMlxAddon(): MlxAddonLookup {
   const saved = process.env.OPENBLAS_NUM_THREADS;
   if (saved === undefined) process.env.OPENBLAS_NUM_THREADS = '1';
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = { addon: require(file) as MlxAddon, file };
   } catch (err) {
     cached = { addon: null, reason: `${file} could not be loaded: ${(err as Error).message}` };

@@ -2,7 +2,6 @@
 // Jinja dialect the template was written for in transformers.
 // The package is ESM-first; its CommonJS build is loaded with require, typed from the ESM types.
 import type * as Jinja from '@huggingface/jinja' with { 'resolution-mode': 'import' };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Template } = require('@huggingface/jinja') as typeof Jinja;
 type Template = InstanceType<typeof Template>;
 import { CmdaiError } from '../../errors';

@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The package is ESM-first; its CommonJS build is loaded with require, typed from the ESM types.
 import type * as HfTokenizers from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Tokenizer } = require('@huggingface/tokenizers') as typeof HfTokenizers;
 type Tokenizer = InstanceType<typeof Tokenizer>;
 import { CmdaiError } from '../../errors';
