@@ -9,7 +9,3 @@ export function levelRank(level: RiskLevel): number {
 export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
   return levelRank(a) >= levelRank(b) ? a : b;
 }
-
-export function atLeast(level: RiskLevel, floor: RiskLevel): boolean {
-  return levelRank(level) >= levelRank(floor);
-}

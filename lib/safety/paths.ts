@@ -191,11 +191,6 @@ function classifyWindows(segs: string[], glob: boolean): PathClass {
   return 'user';
 }
 
-/** Classes whose destruction loses the system or a user's home. */
-export function isCatastrophicTarget(cls: PathClass): boolean {
-  return cls === 'root' || cls === 'home' || cls === 'system-top' || cls === 'system-file-critical' || cls === 'device-disk';
-}
-
 export function describePathClass(cls: PathClass): string {
   switch (cls) {
     case 'root': return 'the root of the filesystem';

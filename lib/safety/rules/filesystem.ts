@@ -3,7 +3,7 @@ import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
 import type { Analysis } from '../analysis';
 import type { RiskLevel } from '../types';
-import { classifyPath, ClassifiedPath, describePathClass, PathClass } from '../paths';
+import { classifyPath, ClassifiedPath, describePathClass } from '../paths';
 import { displayText } from '../markers';
 import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
 
@@ -29,11 +29,11 @@ export function judgeRm(cmd: SimpleCommand, analysis: Analysis): void {
   }
   for (const target of targets) {
     const where = classifyPath(target.value);
-    judgeDeletion(cmd, analysis, target, where, recursive, force);
+    judgeDeletion(analysis, target, where, recursive, force);
   }
 }
 
-function judgeDeletion(cmd: SimpleCommand, analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
+function judgeDeletion(analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
   const what = `"${show(target)}" (${describePathClass(where.cls)})`;
   if (recursive) {
     switch (where.cls) {
@@ -324,10 +324,6 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
     };
     analysis.judge(nested);
   }
-}
-
-export function isDestructivePathClass(cls: PathClass): boolean {
-  return cls === 'root' || cls === 'home' || cls === 'system-top' || cls === 'system-file-critical';
 }
 
 /** scp/rsync destinations, local or `host:/path`: copying over system files is judged like cp. */

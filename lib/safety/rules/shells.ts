@@ -4,7 +4,7 @@ import type { DataSource, Dialect, SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
 import type { Analysis } from '../analysis';
 import { displayText, isDynamic } from '../markers';
-import { firstPositional, optionValue } from '../options';
+import { firstPositional } from '../options';
 import { assessInlineCode, InlineLanguage } from './inline-code';
 import { judgeRedirects } from './filesystem';
 import { interpreterFor } from './programs';
@@ -237,10 +237,6 @@ export function decodeUtf16Base64(value: string): string | undefined {
   if (bytes.length < 2 || bytes.length % 2) return undefined;
   const text = bytes.toString('utf16le');
   return /[\uFFFD\u0000]/.test(text) ? undefined : text;
-}
-
-export function optionCode(cmd: SimpleCommand, short: string | null, long: string[]): Word | undefined {
-  return optionValue(cmd.args, short, long);
 }
 
 /** Options whose value is a shell command run locally: `vim -c '!cmd'`, `tar --to-command=cmd`,
