@@ -8,6 +8,7 @@ import { displayText, isDynamic, unknownValue } from './markers';
 import { firstPositional, optionValue } from './options';
 import { judgeCommand } from './rules';
 import { analyseBashText } from './bash/walk';
+import { commandOutput } from './rules/data-flow';
 
 const MAX_NESTING = 8;
 const MAX_SAME_RULE = 5;
@@ -21,7 +22,7 @@ export class Analysis {
   readonly reasons: RiskReason[] = [];
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
-  readonly writtenFiles = new Map<string, string>();
+  private readonly writtenFiles = new Map<string, string>();
   /** Files downloaded earlier in the command (`curl -o x.sh URL`), whose content cannot be seen. */
   private readonly downloadedFiles = new Set<string>();
   private carrier: Span | null = null;
@@ -104,8 +105,7 @@ export class Analysis {
     const out = cmd.redirects.filter((r) => r.op === '>' || r.op === '>>' || r.op === '>|');
     if (!out.length) return;
     let text: string | undefined;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const source = (require('./rules/data-flow') as typeof import('./rules/data-flow')).commandOutput(cmd);
+    const source = commandOutput(cmd);
     if (source.kind === 'network') {
       for (const r of out) this.markDownloaded(r.target.value);
       return;
