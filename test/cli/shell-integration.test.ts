@@ -1,5 +1,8 @@
-// `cmdai init bash` in a real interactive bash in a pseudo-terminal: the request typed on the
-// command line becomes the generated command in bash's own edit line after Ctrl-G.
+// `cmdai init <shell>` in a real interactive shell in a pseudo-terminal: the request typed on
+// the command line becomes the generated command in the shell's own edit line after Ctrl-G.
+// A second key binding (Ctrl-T) writes the shell's edit buffer to a file so the test reads
+// exactly what the shell holds. Shells that are not installed are skipped (bash always is).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,47 +10,78 @@ import { cliPath, ensureBuilt, isolatedEnv, PtySession, requireTinyModel, runCli
 
 jest.setTimeout(180_000);
 
-test('bash: Ctrl-G replaces the typed request with the generated command, ready to edit', async () => {
-  ensureBuilt();
-  const model = requireTinyModel();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-bash-'));
-  const binDir = path.join(dir, 'bin');
-  fs.mkdirSync(binDir);
-  // `cmdai` on PATH, as after `npm i -g`, with the test model as the configured default
-  // (the script itself comes from the real `cmdai init bash`).
-  fs.writeFileSync(
-    path.join(binDir, 'cmdai'),
-    `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" --model "${model}" --max-tokens 48 "$@"\n`,
-    { mode: 0o755 },
-  );
-  const env = isolatedEnv({ PATH: `${binDir}:${process.env.PATH}` });
-  const expected = runCli(['--model', model, '--max-tokens', '48', '--print', '--shell', 'bash', '--', 'list files here'], { env, cwd: dir });
-  expect(expected.status).toBe(0);
+interface ShellSetup {
+  /** Writes the shell's startup file into `dir`; returns the command line that starts it. */
+  start(dir: string, init: string, lineFile: string): { program: string[]; env?: NodeJS.ProcessEnv };
+}
 
-  const lineFile = path.join(dir, 'line.txt');
-  const rc = path.join(dir, 'bashrc');
-  // Ctrl-T writes the current edit line to a file so the test can read exactly what bash holds.
-  fs.writeFileSync(rc, `PS1='test$ '\neval "$('${process.execPath}' '${cliPath}' init bash)"\nbind -x '"\\C-t": printf %s "$READLINE_LINE" > ${lineFile}'\n`);
-  const shell = new PtySession([], env, dir, ['bash', '--rcfile', rc, '-i']);
-  try {
-    await shell.waitFor('test$ ');
-    shell.press('list files here');
-    await shell.waitFor('test$ list files here');
-    shell.press('\x07'); // Ctrl-G
+const SHELLS: Record<string, ShellSetup> = {
+  bash: {
+    start(dir, init, lineFile) {
+      const rc = path.join(dir, 'bashrc');
+      fs.writeFileSync(rc, `PS1='test$ '\n${init}\nbind -x '"\\C-t": printf %s "$READLINE_LINE" > ${lineFile}'\n`);
+      return { program: ['bash', '--rcfile', rc, '-i'] };
+    },
+  },
+  zsh: {
+    start(dir, init, lineFile) {
+      fs.writeFileSync(
+        path.join(dir, '.zshrc'),
+        `PROMPT='test$ '\n${init}\n__dump_buffer() { print -rn -- "$BUFFER" > ${lineFile} }\nzle -N __dump_buffer\nbindkey '^T' __dump_buffer\n`,
+      );
+      return { program: ['zsh', '-i'], env: { ZDOTDIR: dir } };
+    },
+  },
+  fish: {
+    start(dir, init, lineFile) {
+      const rc = path.join(dir, 'init.fish');
+      fs.writeFileSync(rc, `function fish_prompt; echo -n 'test$ '; end\nset -g fish_greeting\n${init}\nbind \\ct 'commandline > ${lineFile}'\n`);
+      return { program: ['fish', '--no-config', '-i', '-C', `source ${rc}`] };
+    },
+  },
+};
+
+const installed = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+
+describe.each(Object.keys(SHELLS))('%s', (shellName) => {
+  const run = installed(shellName) ? test : test.skip;
+
+  run('Ctrl-G replaces the typed request with the generated command, ready to edit', async () => {
+    ensureBuilt();
+    const model = requireTinyModel();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cmdai-${shellName}-`));
+    const binDir = path.join(dir, 'bin');
+    fs.mkdirSync(binDir);
+    // `cmdai` on PATH, as after `npm i -g`, with the test model as the configured default.
+    fs.writeFileSync(path.join(binDir, 'cmdai'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" --model "${model}" --max-tokens 48 "$@"\n`, { mode: 0o755 });
+    const env = isolatedEnv({ PATH: `${binDir}:${process.env.PATH}` });
+    const init = runCli(['init', shellName], { env }).stdout;
+    const expected = runCli(['--model', model, '--max-tokens', '48', '--print', '--shell', shellName, '--', 'list files here'], { env, cwd: dir });
+    expect(expected.status).toBe(0);
     const want = expected.stdout.replace(/\n$/, '');
-    const started = Date.now();
-    // Ctrl-T until bash's edit line holds the generated command (the widget takes a few seconds).
-    while (Date.now() - started < 120_000) {
-      shell.press('\x14');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      if (fs.existsSync(lineFile) && fs.readFileSync(lineFile, 'utf8') === want) break;
+
+    const lineFile = path.join(dir, 'line.txt');
+    const setup = SHELLS[shellName].start(dir, init, lineFile);
+    const shell = new PtySession([], { ...env, ...setup.env }, dir, setup.program);
+    try {
+      await shell.waitFor('test$ ');
+      shell.press('list files here');
+      await shell.waitFor('test$ list files here');
+      shell.press('\x07'); // Ctrl-G
+      const started = Date.now();
+      // Ctrl-T until the edit line holds the generated command (the widget takes a few seconds).
+      while (Date.now() - started < 120_000) {
+        shell.press('\x14');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (fs.existsSync(lineFile) && fs.readFileSync(lineFile, 'utf8').replace(/\n$/, '') === want) break;
+      }
+      expect(fs.readFileSync(lineFile, 'utf8').replace(/\n$/, '')).toBe(want);
+      shell.press('\x05\x15'); // Ctrl-E Ctrl-U: clear the line without running it
+      shell.press('exit\r');
+      await shell.exitCode();
+    } finally {
+      shell.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    expect(fs.readFileSync(lineFile, 'utf8')).toBe(want);
-    shell.press('\x05\x15'); // Ctrl-E Ctrl-U: clear the line without running it
-    shell.press('exit\r');
-    await shell.exitCode();
-  } finally {
-    shell.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
