@@ -241,6 +241,12 @@ function halfBytes(values: Float32Array): Buffer {
 
 interface SafetensorsEntry { name: string; dtype: 'F32' | 'F16' | 'U32'; shape: number[]; bytes: Buffer }
 
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
 /** safetensors: u64 header length, JSON header (offsets relative to the data), data. */
 export function writeSafetensors(file: string, entries: SafetensorsEntry[], metadata: Record<string, string>): void {
   const header: Record<string, unknown> = { __metadata__: metadata };
@@ -253,7 +259,7 @@ export function writeSafetensors(file: string, entries: SafetensorsEntry[], meta
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  const tmp = `${file}.partial`;
+  const tmp = `${file}.${process.pid}.partial`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, len);
@@ -303,14 +309,16 @@ function writeMlxFolder(dir: string, shape: TestModelShape, vocabSize: number, w
     }
   }
   entries.sort((a, b) => a.name.localeCompare(b.name));
-  writeSafetensors(path.join(dir, 'model.safetensors'), entries, { format: 'mlx' });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configJson(shape, vocabSize, tok, quantized), null, 2));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
-  fs.writeFileSync(
+  // Each file appears whole (written aside, then renamed), and the weights last: test workers
+  // generating at the same time never read a half-written folder.
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(configJson(shape, vocabSize, tok, quantized), null, 2));
+  writeFileAtomic(path.join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
+  writeFileAtomic(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
+  writeFileAtomic(
     path.join(dir, 'generation_config.json'),
     JSON.stringify({ eos_token_id: [tok.imEndTokenId, tok.eosTokenId], do_sample: false }, null, 2),
   );
+  writeSafetensors(path.join(dir, 'model.safetensors'), entries, { format: 'mlx' });
 }
 
 export interface MlxFixturePaths {
