@@ -126,6 +126,30 @@ describe('abort', () => {
   });
 });
 
+describe('abort during the prompt', () => {
+  test('aborting while a long prompt is evaluated leaves the cache consistent: the same prompt then gives the output of a fresh model', async () => {
+    const longPrompt = Array.from({ length: 700 }, (_, i) => `item${i}`).join(' ');
+    const options = { temperature: 0, maxTokens: 8 } as const;
+    const small = await loadModel(tinyModel(), { contextSize: 4096, batchSize: 32, threads: 1 });
+    const fresh = await loadModel(tinyModel(), { contextSize: 4096, batchSize: 32, threads: 1 });
+    try {
+      expect(small.tokenize(longPrompt).length).toBeGreaterThan(1500);
+      // Evaluating ~2700 prompt tokens in batches of 32 takes seconds on one thread, so the abort
+      // usually lands between or inside batches; the assertions hold wherever it lands.
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const aborted = await small.complete(longPrompt, { ...options, signal: controller.signal });
+      expect(aborted.stopReason).toBe('abort');
+      const afterAbort = await small.complete(longPrompt, options);
+      const reference = await fresh.complete(longPrompt, options);
+      expect(afterAbort.tokens).toEqual(reference.tokens);
+    } finally {
+      await small.dispose();
+      await fresh.dispose();
+    }
+  });
+});
+
 describe('stop strings', () => {
   test('generation stops before a stop string spanning two pieces, which is not in the text', async () => {
     const pieces: string[] = [];

@@ -46,7 +46,7 @@ describe('JSON Schema constrained output on random weights', () => {
   let model: Model;
 
   beforeAll(async () => {
-    model = await loadModel(tinyModel(), { contextSize: 1024, threads: 2 });
+    model = await loadModel(tinyModel(), { contextSize: 1024, threads: 1 });
   });
 
   afterAll(async () => {
