@@ -197,6 +197,8 @@ describe('nested code', () => {
     ['base64 -d <<< cm0gLXJmIC8K | bash', 'base64 here-string decoded into bash'],
     ['bash -c "$(cat <<EOF\nrm -rf /\nEOF\n)"', 'heredoc through $(cat) into bash -c'],
     ['ssh host "rm -rf /"', 'a remote command over ssh'],
+    ['echo "rm -rf /" | at now', 'at'],
+    ['(crontab -l; echo "* * * * * rm -rf /") | crontab -', 'a cron line installed from stdin'],
     ["find / -exec rm -rf {} +", 'find -exec'],
     ['$(which rm) -rf /', 'the program found by which'],
     ['echo "rm -rf /" > x.sh && bash x.sh', 'a script written earlier in the line'],
@@ -320,6 +322,9 @@ describe('targets and operations', () => {
     ['chmod -R 755 ./public', 'safe'],
     ['chmod -R 777 ./public', 'high'],
     ['chmod u+s /usr/bin/find', 'high'],
+    ['chattr -R +i /etc', 'critical'],
+    ['setfacl -R -m u:nobody:rwx /', 'critical'],
+    ['setfacl -m u:bob:r notes.txt', 'safe'],
   ] as const)('permissions: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
   });

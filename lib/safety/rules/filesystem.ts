@@ -119,6 +119,9 @@ export function judgeDd(cmd: SimpleCommand, analysis: Analysis): void {
     if (!m) continue;
     const where = classifyPath(m[1]);
     judgeWriteTarget(analysis, where, m[1], arg, 'dd writes raw data over', 'overwrite');
+    if ((where.cls === 'user' || where.cls === 'dynamic') && !/^\/dev\/null$/.test(m[1])) {
+      analysis.report('fs.dd-overwrite', 'moderate', `dd overwrites "${displayText(m[1])}" in place.`, arg.span);
+    }
   }
 }
 
@@ -139,9 +142,15 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   const flags = shortFlags(cmd.args);
   const long = longOptions(cmd.args);
   if (long.has('--help') || long.has('--version')) return;
-  const recursive = flags.has('R') || long.has('--recursive') || (cmd.name !== 'chmod' && flags.has('r'));
-  const words = positionals(cmd.args, { long: ['--reference', '--from'] });
-  const [spec, ...targets] = cmd.name === 'chmod' && cmd.args.some((w) => /^-[rwxXst]+$/.test(w.value)) ? [cmd.args.find((w) => /^-[rwxXst]+$/.test(w.value))!, ...words] : words;
+  const recursive = flags.has('R') || long.has('--recursive') || (cmd.name !== 'chmod' && cmd.name !== 'chattr' && flags.has('r'));
+  // setfacl takes its ACL as an option value (-m spec); the others take the mode/owner first.
+  const acl = cmd.name === 'setfacl' ? optionValue(cmd.args, 'm', ['--modify']) ?? optionValue(cmd.args, 'x', ['--remove']) ?? optionValue(cmd.args, 's', ['--set']) : undefined;
+  const words = positionals(cmd.args, cmd.name === 'setfacl' ? { short: 'mMxXs', long: ['--modify', '--modify-file', '--remove', '--remove-file', '--set', '--set-file'] } : { long: ['--reference', '--from'] });
+  const [spec, ...targets] = acl
+    ? [acl, ...words]
+    : cmd.name === 'chmod' && cmd.args.some((w) => /^-[rwxXst]+$/.test(w.value))
+      ? [cmd.args.find((w) => /^-[rwxXst]+$/.test(w.value))!, ...words]
+      : words;
   if (!spec) return;
   const mode = spec.value;
   const worldWritable = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo)?\+[rwxX]*w/.test(mode));

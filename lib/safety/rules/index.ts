@@ -31,7 +31,8 @@ register(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'newfs',
 register(['wipefs'], (c, a) => fsRules().judgeWipe(c, a));
 register(['fdisk', 'sfdisk', 'gdisk', 'sgdisk', 'cfdisk', 'parted', 'blkdiscard'], (c, a) => fsRules().judgePartitioner(c, a));
 register(['dd'], (c, a) => fsRules().judgeDd(c, a));
-register(['chmod', 'chown', 'chgrp'], (c, a) => fsRules().judgeChmodChown(c, a));
+register(['chmod', 'chown', 'chgrp', 'chattr', 'setfacl'], (c, a) => fsRules().judgeChmodChown(c, a));
+register(['at', 'batch'], (c, a) => shellRules().judgeScheduler(c, a));
 register(['cp', 'mv', 'install', 'ln', 'tee', 'truncate', 'sed', 'gsed'], (c, a) => fsRules().judgeFileWriters(c, a));
 register(['find', 'gfind'], (c, a) => fsRules().judgeFind(c, a));
 register([...POSIX_SHELLS], (c, a) => shellRules().judgeShell(c, a));
@@ -78,7 +79,10 @@ register(['nsupdate'], (c, a) => {
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
 register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
 register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
-register(['crontab'], (c, a) => systemRules().judgeCrontab(c, a));
+register(['crontab'], (c, a) => {
+  systemRules().judgeCrontab(c, a);
+  shellRules().judgeScheduler(c, a);
+});
 register(['kill', 'pkill', 'killall', 'killall5'], (c, a) => systemRules().judgeKill(c, a));
 register(['history'], (c, a) => systemRules().judgeHistory(c, a));
 register(['mount', 'umount'], (c, a) => systemRules().judgeMount(c, a));

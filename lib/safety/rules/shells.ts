@@ -323,3 +323,22 @@ function positionalsAfterAwkOptions(args: readonly Word[]): Word[] {
   }
   return out;
 }
+
+/** `at`/`batch` run shell code from stdin later; `crontab -` installs cron lines whose commands run
+ *  on schedule. Both are judged by the code they will run. */
+export function judgeScheduler(cmd: SimpleCommand, analysis: Analysis): void {
+  const stdin = cmd.stdin;
+  if (cmd.name === 'crontab') {
+    const fromStdin = cmd.args.some((w) => w.value === '-') || (!cmd.args.some((w) => !w.value.startsWith('-')) && stdin && !cmd.args.length);
+    if (!fromStdin || !stdin) return;
+    analysis.report('sys.crontab-replace', 'moderate', 'Replaces your whole crontab with the new list; jobs not in it are removed.', cmd.span);
+    if (stdin.kind !== 'text') return;
+    for (const line of stdin.text.split('\n')) {
+      const m = /^\s*(?:@\w+|(?:\S+\s+){5})(.+)$/.exec(line);
+      if (m && !line.trim().startsWith('#') && !/^\s*[A-Za-z_]+=/.test(line)) analysis.analyseNested(m[1], 'posix', stdin.span);
+    }
+    return;
+  }
+  if (cmd.args.some((w) => w.value === '-f')) return;
+  if (stdin) judgeCodeSource(analysis, { stdin }, 'posix', cmd.name, cmd);
+}
