@@ -100,27 +100,32 @@ export const packageRoot = path.resolve(__dirname, '..', '..');
 
 let cached: NativeBinding | undefined;
 
-/** Loads build/Release/cmdai.node or prebuilds/<platform>-<arch>/ (first use only). */
-export function loadBinding(): NativeBinding {
-  if (cached) return cached;
+/**
+ * Loads build/Release/cmdai.node or prebuilds/<platform>-<arch>/ (first use only). `root` is
+ * the package root; tests pass another one to see what a user without a build is told.
+ */
+export function loadBinding(root: string = packageRoot): NativeBinding {
+  if (cached && root === packageRoot) return cached;
   const platformTag = `${process.platform}-${process.arch}`;
-  const hasBuild = fs.existsSync(path.join(packageRoot, 'build', 'Release', 'cmdai.node'));
-  const hasPrebuild = fs.existsSync(path.join(packageRoot, 'prebuilds', platformTag));
+  const hasBuild = fs.existsSync(path.join(root, 'build', 'Release', 'cmdai.node'));
+  const hasPrebuild = fs.existsSync(path.join(root, 'prebuilds', platformTag));
   if (!hasBuild && !hasPrebuild) {
     throw new BackendUnavailableError(
       `The embedded engine is not built for ${platformTag}: there is no build/Release/cmdai.node and no prebuilds/${platformTag}/.`,
-      { hint: `Run \`npm run build:native\` in ${packageRoot} (needs CMake and a C++ compiler).` },
+      { hint: `Run \`npm run build:native\` in ${root} (needs CMake and a C++ compiler).` },
     );
   }
+  let binding: NativeBinding;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    cached = nodeGypBuild(packageRoot) as NativeBinding;
+    binding = nodeGypBuild(root) as NativeBinding;
   } catch (err) {
-    throw new BackendUnavailableError(
-      `The embedded engine's native addon failed to load: ${(err as Error).message}`,
-      { hint: `Rebuild it with \`npm run build:native\` in ${packageRoot}.`, cause: err },
-    );
+    throw new BackendUnavailableError(`The embedded engine's native addon failed to load: ${(err as Error).message}`, {
+      hint: `Rebuild it with \`npm run build:native\` in ${root}.`,
+      cause: err,
+    });
   }
-  return cached;
+  if (root === packageRoot) cached = binding;
+  return binding;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { CmdaiError, isAbortError } from '../../lib/errors';
 import { loadModel } from '../../lib/engine';
+import { loadBinding } from '../../lib/engine/binding';
 import type { Model } from '../../lib/engine/types';
 import { tempDir, tinyModel } from './engine-fixtures';
 
@@ -113,5 +114,26 @@ describe('the completion queue and dispose()', () => {
   test('promptPrefix must be the beginning of the prompt', async () => {
     const err = await model.complete('hello world', { promptPrefix: 'world' }).catch((e: unknown) => e);
     expect((err as CmdaiError).code).toBe('USAGE');
+  });
+});
+
+describe('without a native build', () => {
+  test('loading the addon says exactly what to run', () => {
+    const emptyRoot = tempDir();
+    try {
+      let thrown: unknown;
+      try {
+        loadBinding(emptyRoot);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(CmdaiError);
+      const err = thrown as CmdaiError;
+      expect(err.code).toBe('BACKEND_UNAVAILABLE');
+      expect(err.message).toContain(`${process.platform}-${process.arch}`);
+      expect(err.hint).toBe(`Run \`npm run build:native\` in ${emptyRoot} (needs CMake and a C++ compiler).`);
+    } finally {
+      fs.rmSync(emptyRoot, { recursive: true, force: true });
+    }
   });
 });
