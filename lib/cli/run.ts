@@ -1,6 +1,7 @@
 // Runs a command in the user's shell with the terminal inherited, and reports its exit code.
 import { spawn } from 'node:child_process';
 import type { ShellName } from '../config/keys';
+import { CmdaiError } from '../errors';
 
 export interface ShellInvocation {
   file: string;
@@ -33,9 +34,13 @@ export function runInShell(shell: ShellName, command: string): Promise<number> {
     // The child owns the terminal now: Ctrl-C is for it, not for us.
     const ignore = () => {};
     process.on('SIGINT', ignore);
-    child.on('error', (err) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
       process.off('SIGINT', ignore);
-      reject(err);
+      if (err.code === 'ENOENT') {
+        reject(new CmdaiError('USAGE', `Cannot run the command: the shell "${invocation.file}" was not found.`, {
+          hint: 'Install it, or pick the shell you have with --shell (or `shell` in the config).',
+        }));
+      } else reject(err);
     });
     child.on('exit', (code, signal) => {
       process.off('SIGINT', ignore);

@@ -289,3 +289,10 @@ describe('light commands load nothing heavy', () => {
     expect(heavyIn(loadedModules(['--help']), ['node_modules/yargs/'])).toEqual([]);
   });
 });
+
+test('running with a shell that is not installed says so', () => {
+  const run = runCli(['--shell', 'ksh', '--yes', '--command', 'echo hi'], { env: { ...env, PATH: path.dirname(process.execPath) } });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('the shell "ksh" was not found');
+  expectNoStackTrace(run.stderr);
+});

@@ -8,21 +8,24 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 export const cliPath = path.join(repoRoot, 'bin', 'cmdai.js');
 export const tinyModel = path.join(repoRoot, 'models', 'test', 'tiny-qwen2.gguf');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+// Whether any lib/ source is newer than its compiled dist/ file (per file: other builds may run at the same time).
+function distIsStale(libDir: string, distDir: string): boolean {
+  for (const entry of fs.readdirSync(libDir, { withFileTypes: true })) {
+    const source = path.join(libDir, entry.name);
+    if (entry.isDirectory()) {
+      if (distIsStale(source, path.join(distDir, entry.name))) return true;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const compiled = path.join(distDir, entry.name.replace(/\.ts$/, '.js'));
+      if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs) return true;
+    }
   }
-  return newest;
+  return false;
 }
 
-/** Compiles lib/ to dist/ when a source file is newer than the CLI entry point. */
+/** Compiles lib/ to dist/ when a source file is newer than its output. */
 export function ensureBuilt(): void {
   const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
-  const fresh = () => fs.existsSync(entry) && fs.statSync(entry).mtimeMs >= newestMtime(path.join(repoRoot, 'lib'));
-  if (fresh()) return;
+  if (fs.existsSync(entry) && !distIsStale(path.join(repoRoot, 'lib'), path.join(repoRoot, 'dist'))) return;
   // Other parts of the tree may have type errors in progress; tsc still emits, and the lock
   // keeps parallel test runs from writing dist/ at the same time.
   spawnSync('flock', ['/tmp/cmdai-dist.lock', 'npx', 'tsc', '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'ignore' });
