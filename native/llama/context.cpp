@@ -212,8 +212,13 @@ Napi::Value LlamaContext::Init(const Napi::CallbackInfo & info) {
     params.abort_callback = &LlamaContext::ShouldAbortDecode;
     params.abort_callback_data = this;
     BeginWork(env, false);
-    auto * worker = new CreateContextWorker(env, info.This().As<Napi::Object>(), this, params);
-    return worker->Start();
+    try {
+        auto * worker = new CreateContextWorker(env, info.This().As<Napi::Object>(), this, params);
+        return worker->Start();
+    } catch (...) {
+        EndWork();
+        throw;
+    }
 }
 
 Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
@@ -254,8 +259,13 @@ Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
 
     BeginWork(env, true);
     abortRequested_ = false;
-    auto * worker = new CompleteWorker(env, info.This().As<Napi::Object>(), this, std::move(request), info[2]);
-    return worker->Start();
+    try {
+        auto * worker = new CompleteWorker(env, info.This().As<Napi::Object>(), this, std::move(request), info[2]);
+        return worker->Start();
+    } catch (...) {
+        EndWork();
+        throw;
+    }
 }
 
 void LlamaContext::Abort(const Napi::CallbackInfo &) { abortRequested_ = true; }

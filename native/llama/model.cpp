@@ -198,6 +198,9 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     if (!info[0].IsString()) {
         throw Napi::TypeError::New(env, "load(path, options, onProgress): path must be a string");
     }
+    Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    bool useMmap = !options.Has("useMmap") || options.Get("useMmap").ToBoolean();
+    bool vocabOnly = options.Has("vocabOnly") && options.Get("vocabOnly").ToBoolean();
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (loading_ || model_) {
@@ -205,13 +208,16 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
         }
         loading_ = true;
     }
-    Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
-    bool useMmap = !options.Has("useMmap") || options.Get("useMmap").ToBoolean();
-    bool vocabOnly = options.Has("vocabOnly") && options.Get("vocabOnly").ToBoolean();
     path_ = info[0].As<Napi::String>().Utf8Value();
     abortLoad_ = false;
-    auto * worker = new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, vocabOnly, info[2]);
-    return worker->Start();
+    try {
+        auto * worker = new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, vocabOnly, info[2]);
+        return worker->Start();
+    } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        loading_ = false;
+        throw;
+    }
 }
 
 void LlamaModel::AbortLoad(const Napi::CallbackInfo &) { abortLoad_ = true; }
