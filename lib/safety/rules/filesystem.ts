@@ -119,8 +119,10 @@ export function judgeDd(cmd: SimpleCommand, analysis: Analysis): void {
     if (!m) continue;
     const where = classifyPath(m[1]);
     judgeWriteTarget(analysis, where, m[1], arg, 'dd writes raw data over', 'overwrite');
-    if ((where.cls === 'user' || where.cls === 'dynamic') && !/^\/dev\/null$/.test(m[1])) {
-      analysis.report('fs.dd-overwrite', 'moderate', `dd overwrites "${displayText(m[1])}" in place.`, arg.span);
+    // Filling a file from /dev/zero or /dev/urandom wipes it (copying an image is just a copy).
+    const wiping = cmd.args.some((w) => /^if=\/dev\/(zero|u?random)$/.test(w.value));
+    if (wiping && (where.cls === 'user' || where.cls === 'dynamic')) {
+      analysis.report('fs.dd-overwrite', 'moderate', `dd overwrites "${displayText(m[1])}" with zeros or random data.`, arg.span);
     }
   }
 }
