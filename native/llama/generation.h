@@ -16,9 +16,9 @@ namespace cmdai {
 // A failure the caller reports to JS with a stable code (USAGE, GENERATION, ...).
 class GenerationError : public std::runtime_error {
   public:
-    GenerationError(std::string code, const std::string & message) :
+    GenerationError(std::string errorCode, const std::string & message) :
         std::runtime_error(message),
-        code(std::move(code)) {}
+        code(std::move(errorCode)) {}
     std::string code;
 };
 

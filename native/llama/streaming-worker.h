@@ -34,7 +34,7 @@ class StreamingWorker : public Napi::AsyncWorker {
         Napi::Function callback =
             hasListener_ ? listener.As<Napi::Function>() : Napi::Function::New(env, [](const Napi::CallbackInfo &) {});
         events_ = Napi::ThreadSafeFunction::New(env, callback, name, 0, 1, this,
-                                                [](Napi::Env env, StreamingWorker * self) { self->OnEventsClosed(env); });
+                                                [](Napi::Env closingEnv, StreamingWorker * self) { self->OnEventsClosed(closingEnv); });
         envState_->KeepCleanupHookFirst();
     }
 
@@ -66,7 +66,7 @@ class StreamingWorker : public Napi::AsyncWorker {
     // JS thread: the promise's value on success.
     virtual Napi::Value Result(Napi::Env env) = 0;
     // JS thread: after success or failure, before the promise settles (release references here).
-    virtual void Finish(Napi::Env env) {}
+    virtual void Finish(Napi::Env /*env*/) {}
 
     bool hasListener() const { return hasListener_; }
 
