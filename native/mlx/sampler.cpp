@@ -10,6 +10,10 @@ Sampler::Sampler(const SamplingParams& params)
     : params_(params), rng_(params.has_seed ? params.seed : std::random_device{}()) {}
 
 int32_t Sampler::sample(const float* logits, int32_t vocab_size, const std::vector<int32_t>& allowed) {
+  if (params_.temperature <= 0.0f && allowed.empty()) {
+    // Greedy over the whole vocabulary: no candidate list needed (the lowest id wins a tie).
+    return static_cast<int32_t>(std::max_element(logits, logits + vocab_size) - logits);
+  }
   candidates_.clear();
   if (allowed.empty()) {
     candidates_.reserve(vocab_size);
