@@ -14,7 +14,11 @@ const PREFIX_CACHE_FORMAT = 1;
 
 type LoadModel = (modelPath: string, options?: LoadModelOptions) => Promise<Model>;
 
+export type EmbeddedEngineName = 'llama.cpp' | 'mlx';
+
 export interface EmbeddedBackendOptions {
+  /** Which in-process engine runs the model (default llama.cpp); also the backend's name. */
+  engine?: EmbeddedEngineName;
   /** Finds (and, if allowed, downloads) the .gguf file; called once, on first use. */
   resolveModelPath: () => Promise<string>;
   /** Name shown in results (catalog name or file name); defaults to the file name. */
@@ -27,7 +31,7 @@ export interface EmbeddedBackendOptions {
   onLoadProgress?: (fraction: number) => void;
   /** For status(): whether the model is present, without downloading anything. */
   describeModel?: () => Promise<{ available: boolean; detail: string; model?: string }>;
-  /** Replaceable engine entry point (tests); defaults to `cmdai/engine`'s loadModel. */
+  /** Replaceable engine entry point (tests); defaults to the chosen engine's loader. */
   loadModel?: LoadModel;
 }
 
@@ -41,7 +45,10 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   let loadedOnce = false;
   let disposed = false;
 
-  const loadModel: LoadModel = options.loadModel ?? ((file, opts) => (require('../engine') as { loadModel: LoadModel }).loadModel(file, opts));
+  const engineName: EmbeddedEngineName = options.engine ?? 'llama.cpp';
+  const loadModel: LoadModel = options.loadModel ?? defaultLoader(engineName);
+  // llama.cpp gets the tightened grammar; other loaders (MLX masks tokens itself) get the schema.
+  const useLlamaGrammar = options.loadModel === undefined && engineName === 'llama.cpp';
 
   function ensureLoaded(signal?: AbortSignal) {
     if (disposed) throw new CmdaiError('GENERATION', 'The embedded backend was already disposed.');
@@ -73,15 +80,15 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   }
 
   return {
-    name: EMBEDDED_BACKEND_NAME,
+    name: engineName,
     load,
 
     async status(): Promise<BackendStatus> {
-      const engine = engineAvailability();
-      if (!engine.available) return { backend: EMBEDDED_BACKEND_NAME, available: false, detail: engine.detail };
+      const engine = engineName === 'mlx' ? mlxAvailability() : engineAvailability();
+      if (!engine.available) return { backend: engineName, available: false, detail: engine.detail };
       const model = options.describeModel ? await options.describeModel() : { available: true, detail: 'model resolved on first use' };
       return {
-        backend: EMBEDDED_BACKEND_NAME,
+        backend: engineName,
         available: model.available,
         detail: `${engine.detail}; ${model.detail}`,
         model: model.model ?? options.modelLabel,
@@ -110,7 +117,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
           minP: request.minP,
           seed: request.seed,
           stop: request.stop,
-          ...constraint(request.jsonSchema, options.loadModel === undefined),
+          ...constraint(request.jsonSchema, useLlamaGrammar),
           signal: request.signal,
           onToken: request.onToken,
           promptPrefix: prefix,
@@ -123,7 +130,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       const t = completion.timings;
       return {
         text: completion.text,
-        backend: EMBEDDED_BACKEND_NAME,
+        backend: engineName,
         model: options.modelLabel ?? path.basename(modelPath),
         stopReason: completion.stopReason,
         timings: {
@@ -152,6 +159,23 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       }
     },
   };
+}
+
+function defaultLoader(engine: EmbeddedEngineName): LoadModel {
+  if (engine === 'mlx') return (file, opts) => (require('../engine/mlx/model') as { loadMlxModel: LoadModel }).loadMlxModel(file, opts);
+  return (file, opts) => (require('../engine') as { loadModel: LoadModel }).loadModel(file, opts);
+}
+
+/** Whether the MLX addon loads, and from where; never throws. */
+export function mlxAvailability(): { available: boolean; detail: string; location?: string } {
+  try {
+    const { loadMlxAddon } = require('../engine/mlx/binding') as typeof import('../engine/mlx/binding');
+    const lookup = loadMlxAddon();
+    if (lookup.addon) return { available: true, detail: `MLX addon loads from ${lookup.file}`, location: lookup.file };
+    return { available: false, detail: `MLX engine not available: ${lookup.reason}` };
+  } catch (err) {
+    return { available: false, detail: `MLX engine not available: ${(err as Error).message.split('\n')[0]}` };
+  }
 }
 
 function statModel(modelPath: string): fs.Stats {

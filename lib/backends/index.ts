@@ -63,12 +63,40 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
 export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: string | undefined, options: CreateBackendOptions = {}): EmbeddedBackend {
   const spec = modelFlag ?? config.model;
   const env = options.env ?? process.env;
+  // Known now when the model is a path; for a name, the engine decides which format to fetch.
+  const choice = chooseEngine(config, spec && looksLikePath(spec) ? path.resolve(spec) : undefined);
   return createEmbeddedBackend({
-    resolveModelPath: () => resolveModelPath(spec, config, options),
+    engine: choice.engine,
+    resolveModelPath: async () => {
+      const modelPath = await resolveModelPath(spec, config, options, choice.engine === 'mlx' ? 'mlx' : 'gguf');
+      chooseEngine(config, modelPath); // a model in the other engine's format is an error, said plainly
+      return modelPath;
+    },
     modelLabel: spec && !looksLikePath(spec) ? spec : undefined,
     promptCacheDir: promptCacheDir({ env }),
     onLoadProgress: options.onLoadProgress,
-    describeModel: () => describeModel(spec, config),
+    describeModel: () => describeModel(spec, config, choice.engine === 'mlx' ? 'mlx' : 'gguf'),
+  });
+}
+
+export interface EngineChoice {
+  engine: 'llama.cpp' | 'mlx';
+  /** Which engine and why, for `cmdai doctor`. */
+  reason: string;
+}
+
+/** MLX on Apple Silicon when built, llama.cpp elsewhere; the model's format and `engine` config decide first. */
+export function chooseEngine(config: CmdaiConfig, modelPath?: string, platform: NodeJS.Platform = process.platform, arch: string = process.arch): EngineChoice {
+  const { chooseEmbeddedEngine } = require('../engine/mlx/select') as typeof import('../engine/mlx/select');
+  // Loading the MLX addon costs time; only try it where the answer can change the choice.
+  const mlxFolder = modelPath !== undefined && fs.existsSync(path.join(modelPath, 'config.json'));
+  const mlxMatters = config.engine === 'mlx' || mlxFolder || (config.engine === 'auto' && platform === 'darwin' && arch === 'arm64');
+  return chooseEmbeddedEngine({
+    preference: config.engine,
+    modelPath,
+    platform,
+    arch,
+    mlxUnavailable: mlxMatters ? undefined : 'not needed for this choice',
   });
 }
 
@@ -76,6 +104,8 @@ export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: 
 export function looksLikePath(spec: string): boolean {
   return /\.gguf$/i.test(spec) || spec.includes('/') || spec.includes('\\') || spec.startsWith('.');
 }
+
+type ModelFormat = 'gguf' | 'mlx';
 
 interface ModelsModule {
   ensureModel?: (name: string | undefined, options: Record<string, unknown>) => Promise<string | { path: string }>;
@@ -90,7 +120,7 @@ function modelsModule(): ModelsModule | undefined {
   }
 }
 
-async function resolveModelPath(spec: string | undefined, config: CmdaiConfig, options: CreateBackendOptions): Promise<string> {
+async function resolveModelPath(spec: string | undefined, config: CmdaiConfig, options: CreateBackendOptions, format: ModelFormat): Promise<string> {
   if (spec && looksLikePath(spec)) return checkModelFile(path.resolve(spec));
   const models = modelsModule();
   if (!models?.ensureModel) {
@@ -103,6 +133,7 @@ async function resolveModelPath(spec: string | undefined, config: CmdaiConfig, o
     yes: options.yes,
     interactive: options.interactive,
     env: options.env ?? process.env,
+    format,
   });
   return checkModelFile(typeof resolved === 'string' ? resolved : resolved.path);
 }
@@ -116,11 +147,13 @@ function checkModelFile(file: string): string {
       hint: 'Check the path given with --model (or `model` in the config), or run `cmdai model list`.',
     });
   }
-  if (!stat.isFile()) throw new CmdaiError('MODEL_MISSING', `Not a model file: ${file}`, { hint: 'Point --model at a .gguf file.' });
+  // An MLX model is a folder with config.json; everything else must be a file.
+  const mlxFolder = stat.isDirectory() && fs.existsSync(path.join(file, 'config.json'));
+  if (!stat.isFile() && !mlxFolder) throw new CmdaiError('MODEL_MISSING', `Not a model file: ${file}`, { hint: 'Point --model at a .gguf file.' });
   return file;
 }
 
-async function describeModel(spec: string | undefined, config: CmdaiConfig): Promise<{ available: boolean; detail: string; model?: string }> {
+async function describeModel(spec: string | undefined, config: CmdaiConfig, format: ModelFormat): Promise<{ available: boolean; detail: string; model?: string }> {
   if (spec && looksLikePath(spec)) {
     const file = path.resolve(spec);
     return fs.existsSync(file) ? { available: true, detail: `model file ${file}`, model: path.basename(file) } : { available: false, detail: `model file not found: ${file}` };
@@ -128,7 +161,7 @@ async function describeModel(spec: string | undefined, config: CmdaiConfig): Pro
   const models = modelsModule();
   if (!models?.locateModel) return { available: false, detail: 'model manager not available; use --model <file.gguf>' };
   try {
-    const found = await models.locateModel(spec, { config });
+    const found = await models.locateModel(spec, { config, format });
     if (!found) return { available: false, detail: `model "${spec ?? 'default'}" is not downloaded yet (cmdai model pull)`, model: spec };
     const file = typeof found === 'string' ? found : found.path;
     return { available: true, detail: `model at ${file}`, model: spec ?? path.basename(file) };

@@ -5,6 +5,7 @@ import { CmdaiError } from '../errors';
 import {
   BackendName,
   CONFIG_KEYS,
+  EnginePreference,
   ConfigKey,
   ConfigValue,
   KeySpec,
@@ -52,6 +53,8 @@ export interface CmdaiConfig {
   fallback: BackendName[];
   /** Embedded-engine model: catalog name or .gguf path. Unset means the catalog default. */
   model?: string;
+  /** Which in-process engine runs the embedded backend's model. */
+  engine: EnginePreference;
   /** Unset means detect from the environment. */
   shell?: ShellName;
   safety: { policy: SafetyPolicy; allow: string[]; deny: string[] };
@@ -91,6 +94,7 @@ export function defaultConfig(file: string): CmdaiConfig {
   return {
     backend: 'embedded',
     fallback: [],
+    engine: 'auto',
     safety: { policy: 'moderate', allow: [], deny: [] },
     ollama: { ...remote(), endpoint: 'http://127.0.0.1:11434' },
     openai: remote(),

@@ -10,6 +10,9 @@ export type ShellName = (typeof SHELL_NAMES)[number];
 export const SAFETY_POLICIES = ['strict', 'moderate', 'permissive'] as const;
 export type SafetyPolicy = (typeof SAFETY_POLICIES)[number];
 
+export const ENGINE_PREFERENCES = ['auto', 'llama.cpp', 'mlx'] as const;
+export type EnginePreference = (typeof ENGINE_PREFERENCES)[number];
+
 export type ConfigValue = string | number | string[];
 
 export type KeySpec =
@@ -22,7 +25,8 @@ export type KeySpec =
 export const CONFIG_KEYS = {
   backend: { kind: 'enum', values: BACKEND_NAMES, describe: 'which backend answers first' },
   fallback: { kind: 'list', values: BACKEND_NAMES, describe: 'backends tried in order when the first is unreachable' },
-  model: { kind: 'string', describe: 'model for the embedded engine: a catalog name or a path to a .gguf file' },
+  model: { kind: 'string', describe: 'model for the embedded engine: a catalog name, a .gguf file or an MLX model folder' },
+  engine: { kind: 'enum', values: ENGINE_PREFERENCES, describe: 'in-process engine: auto (MLX on Apple Silicon, llama.cpp elsewhere), llama.cpp or mlx' },
   shell: { kind: 'enum', values: SHELL_NAMES, describe: 'target shell (detected from the environment when unset)' },
   'safety.policy': { kind: 'enum', values: SAFETY_POLICIES, describe: 'what the safety check blocks or confirms' },
   'safety.allow': { kind: 'list', describe: 'commands (patterns) you always allow' },

@@ -74,6 +74,12 @@ describe('loading', () => {
     expect(config.sources).toMatchObject({ 'safety.policy': 'env', shell: 'flag', model: 'file' });
   });
 
+  test('the embedded engine preference defaults to auto and can be set', () => {
+    expect(loadConfig({ file: writeConfig(''), env: {} }).engine).toBe('auto');
+    expect(loadConfig({ file: writeConfig('engine = "mlx"\n'), env: {} }).engine).toBe('mlx');
+    expect(loadConfig({ file: writeConfig(''), env: { CMDAI_ENGINE: 'llama.cpp' } }).engine).toBe('llama.cpp');
+  });
+
   test('the [safety] table holds the policy and user rules', () => {
     const file = writeConfig('[safety]\npolicy = "strict"\nallow = ["git push"]\ndeny = ["terraform destroy"]\n');
     const config = loadConfig({ file, env: {} });

@@ -1,5 +1,6 @@
 // `cmdai doctor`: what cmdai sees on this machine, and whether each backend can answer.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from '../exit-codes';
 import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
@@ -17,10 +18,18 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
   handler: async (argv) => {
     const config = configFromArgs(argv);
     const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
-    const { engineAvailability } = require('../../backends/embedded') as typeof import('../../backends/embedded');
-    const { createBackend } = require('../../backends') as typeof import('../../backends');
+    const { engineAvailability, mlxAvailability } = require('../../backends/embedded') as typeof import('../../backends/embedded');
+    const { createBackend, chooseEngine, looksLikePath } = require('../../backends') as typeof import('../../backends');
     const environment = detectEnvironment({ shell: config.shell });
     const engine = engineAvailability();
+    const mlx = mlxAvailability();
+    const spec = argv.model ?? config.model;
+    let engineChoice: string;
+    try {
+      engineChoice = chooseEngine(config, spec && looksLikePath(spec) ? path.resolve(spec) : undefined).reason;
+    } catch (err) {
+      engineChoice = `none: ${(err as Error).message}`;
+    }
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv) });
     let backends;
     try {
@@ -38,6 +47,8 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
       config: `${config.file}${fs.existsSync(config.file) ? '' : ' (not present: defaults in use)'}`,
       safety: config.safety.policy,
       engine,
+      mlx,
+      engineChoice,
       backends,
     };
     const ready = backends.some((status) => status.available);
@@ -54,7 +65,9 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
         `  tools      ${report.tools.join(' ') || '(none of the common ones found)'}`,
         `  config     ${report.config}`,
         `  safety     ${report.safety}`,
-        `  engine     ${mark(engine.available)} ${engine.detail}`,
+        `  embedded   ${engineChoice}`,
+        `  llama.cpp  ${mark(engine.available)} ${engine.detail}`,
+        `  mlx        ${mark(mlx.available)} ${mlx.detail}`,
         ...backends.map((status) => `  backend    ${mark(status.available)} ${status.backend}: ${status.detail}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');
