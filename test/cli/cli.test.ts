@@ -244,7 +244,8 @@ describe('fast paths and small commands', () => {
 
   test('doctor reports the engine and the model', () => {
     const run = runCli(['doctor', '--model', model], { env });
-    expect(run.stdout).toMatch(/engine\s+ok\s+llama\.cpp .* addon loads from .*cmdai\.node/);
+    expect(run.stdout).toMatch(/embedded\s+llama\.cpp: the model is a GGUF file/);
+    expect(run.stdout).toMatch(/llama\.cpp\s+ok\s+llama\.cpp .* addon loads from .*cmdai\.node/);
     expect(run.stdout).toMatch(/backend\s+ok\s+llama\.cpp/);
     expect(run.status).toBe(0);
   });
