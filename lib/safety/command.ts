@@ -12,6 +12,8 @@ export interface Word {
   glob: boolean;
   /** When the word is the output of a command or process substitution: where that output comes from. */
   producedBy?: DataSource;
+  /** Unquoted braces were present, so `{a,b}` expands to several words. */
+  braces?: boolean;
 }
 
 /** What a command reads as its input, as far as it can be known before running. */

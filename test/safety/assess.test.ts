@@ -134,6 +134,17 @@ describe('resolving what actually runs', () => {
     expect(level('rm -rf ${TMPDIR:-/tmp}/build')).toBe('moderate');
   });
 
+  test('unquoted $IFS and variables holding spaces split into words, as in bash', () => {
+    expect(level('rm${IFS}-rf${IFS}/')).toBe('critical');
+    expect(level('X="-rf /"; rm $X')).toBe('critical');
+    expect(level('X="-rf /"; echo "$X"')).toBe('safe');
+  });
+
+  test('brace expansion makes several words', () => {
+    expect(level('rm -rf /{etc,usr}')).toBe('critical');
+    expect(level('cp file{,.bak}')).toBe('safe');
+  });
+
   test('ANSI-C quoting is decoded', () => {
     expect(level("$'\\x72\\x6d' -rf /")).toBe('critical');
   });

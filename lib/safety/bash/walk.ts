@@ -6,7 +6,7 @@ import type { Analysis } from '../analysis';
 import type { Span } from '../types';
 import { bashParser } from './parser';
 import { copyTree, firstError, SyntaxNode } from './tree';
-import { resolveWord, WordContext } from './words';
+import { expandWord, resolveWord, WordContext } from './words';
 import { commandOutput } from '../rules/data-flow';
 
 interface Io {
@@ -260,8 +260,7 @@ class BashWalker {
     }
     this.scan(nameNode);
     for (const arg of argNodes) this.scan(arg);
-    const nameWord = resolveWord(nameNode, this.wordContext);
-    const args: Word[] = argNodes.map((arg) => resolveWord(arg, this.wordContext));
+    const [nameWord, ...args]: Word[] = [nameNode, ...argNodes].flatMap((n) => expandWord(resolveWord(n, this.wordContext)));
     const cmd: SimpleCommand = {
       name: commandBaseName(foldLookalikes(nameWord.value)),
       nameWord,

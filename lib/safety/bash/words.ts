@@ -23,17 +23,40 @@ export interface WordContext {
 }
 
 export function resolveWord(node: SyntaxNode, ctx: WordContext): Word {
-  const state: ResolveState = { glob: false, producedBy: undefined, depth: 0 };
+  const state: ResolveState = { glob: false, producedBy: undefined, depth: 0, braces: false };
   const value = resolve(node, ctx, state, false);
   const word: Word = { value, span: { start: node.startIndex, end: node.endIndex }, glob: state.glob };
   if (state.producedBy) word.producedBy = state.producedBy;
+  if (state.braces) word.braces = true;
   return word;
+}
+
+/** Bash splits an unquoted `$IFS` into separate words: `rm${IFS}-rf${IFS}/` is `rm -rf /`. */
+export const FIELD_SPLIT = '\uE002';
+
+/** The words a shell makes of one word: `$IFS` splitting and brace expansion (`/{etc,usr}`). */
+export function expandWord(word: Word): Word[] {
+  let parts: string[] = word.value.includes(FIELD_SPLIT) ? word.value.split(FIELD_SPLIT).filter((p) => p !== '') : [word.value];
+  if (word.braces) parts = parts.flatMap((p) => expandBraces(p, 0));
+  if (parts.length === 1 && parts[0] === word.value) return [word];
+  return parts.map((value) => ({ ...word, value }));
+}
+
+function expandBraces(text: string, depth: number): string[] {
+  const m = /\{([^{}]*,[^{}]*)\}/.exec(text);
+  if (!m || depth > 4) return [text];
+  const before = text.slice(0, m.index);
+  const after = text.slice(m.index + m[0].length);
+  const options = m[1].split(',').slice(0, 32);
+  return options.flatMap((o) => expandBraces(before + o + after, depth + 1)).slice(0, 64);
 }
 
 interface ResolveState {
   glob: boolean;
   producedBy: DataSource | undefined;
   depth: number;
+  /** Unquoted `{a,b}` was present (brace expansion applies). */
+  braces: boolean;
 }
 
 /** Words nested deeper than this (quotes in expansions in quotes...) are left unresolved. */
@@ -125,7 +148,10 @@ function resolveExpansion(node: SyntaxNode, ctx: WordContext, state: ResolveStat
   const nameNode = node.namedChildren.find((c) => c.type === 'variable_name' || c.type === 'special_variable_name');
   const name = nameNode?.text ?? node.text.replace(/^\$\{?/, '').replace(/\}$/, '');
   const simple = node.type === 'simple_expansion' || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(node.text);
+  if (name === 'IFS' && simple && !inDoubleQuotes && !ctx.env.has(name)) return FIELD_SPLIT;
   const known = ctx.env.get(name) ?? WELL_KNOWN[name];
+  // Unquoted, a value with spaces becomes several words (X="-rf /"; rm $X).
+  if (simple && known !== undefined && !inDoubleQuotes && /\s/.test(known)) return known.split(/\s+/).join(FIELD_SPLIT);
   if (simple) return known ?? unknownValue(name);
   // ${NAME:-default} and friends: use the default when the variable is unknown and the default is a plain word.
   const op = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=])(.*)\}$/s.exec(node.text);
@@ -140,6 +166,7 @@ function resolveExpansion(node: SyntaxNode, ctx: WordContext, state: ResolveStat
 
 /** Backslash removal and glob detection for unquoted text. */
 function unescapeUnquoted(text: string, state: ResolveState): string {
+  if (text.includes('{') || text.includes(',')) state.braces = true;
   if (!text.includes('\\')) {
     if (/[*?[]/.test(text)) state.glob = true;
     return text;
