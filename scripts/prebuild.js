@@ -120,6 +120,33 @@ function checkLinuxLinkage(addonName) {
   return problems;
 }
 
+function compareDotted(a, b) {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
+  }
+  return 0;
+}
+
+/**
+ * The newest glibc and libstdc++ symbol versions the prebuild uses: the oldest Linux it runs on.
+ * (A prebuild built on a new distribution fails on older ones with "GLIBCXX_3.4.xx not found".)
+ */
+function linuxRuntimeFloor() {
+  const newest = { glibc: null, glibcxx: null };
+  for (const name of fs.readdirSync(prebuildDir)) {
+    if (!name.endsWith('.node') && !SHARED_LIBRARY.test(name)) continue;
+    const result = spawnSync('readelf', ['-W', '--dyn-syms', path.join(prebuildDir, name)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (result.error) return null;
+    for (const [, lib, version] of result.stdout.matchAll(/@(GLIBCXX|GLIBC)_([0-9.]+)/g)) {
+      const key = lib === 'GLIBC' ? 'glibc' : 'glibcxx';
+      if (!newest[key] || compareDotted(version, newest[key]) > 0) newest[key] = version;
+    }
+  }
+  return newest;
+}
+
 /** Loads the laid-out addon in a fresh process, from the prebuild folder and nowhere else. */
 function checkLoads(addonName) {
   const script = `require(${JSON.stringify(path.join(prebuildDir, addonName))}); console.log('ok')`;
@@ -143,7 +170,10 @@ function main() {
   const argv = process.argv.slice(2);
   const unknown = argv.filter((a) => a !== '--skip-build');
   if (unknown.length) fail(`unknown option ${unknown[0]}. Usage: prebuild.js [--skip-build]`);
-  const buildSeconds = argv.includes('--skip-build') ? null : build();
+  const manifestFile = path.join(prebuildDir, 'prebuild.json');
+  const previous = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : {};
+  // --skip-build keeps the build time of the build it lays out (when it is the same platform's).
+  const buildSeconds = argv.includes('--skip-build') ? (previous.buildSeconds ?? null) : build();
 
   const found = collect();
   const addonName = layOut(found);
@@ -160,15 +190,17 @@ function main() {
       .filter(Boolean)
       .map((m) => m[1]),
     napiVersion: 8,
+    requires: process.platform === 'linux' ? linuxRuntimeFloor() : undefined,
     llamaCppRevision: llamaCppRevision(),
     buildSeconds,
     builtWith: { node: process.version, cmakeOptions: ['CMDAI_DIST=ON'] },
   };
-  fs.writeFileSync(path.join(prebuildDir, 'prebuild.json'), JSON.stringify(manifest, null, 2) + '\n');
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
 
   const bytes = fs.readdirSync(prebuildDir).reduce((sum, n) => sum + fs.statSync(path.join(prebuildDir, n)).size, 0);
   log(`${path.relative(repoRoot, prebuildDir)}: ${addonName} + ${libraries.length} libraries, ${(bytes / 1024 / 1024).toFixed(1)} MB` +
     (manifest.cpuVariants.length ? `, CPU variants: ${manifest.cpuVariants.join(' ')}` : '') +
+    (manifest.requires ? `, needs glibc >= ${manifest.requires.glibc} and libstdc++ GLIBCXX >= ${manifest.requires.glibcxx}` : '') +
     (buildSeconds !== null ? `, built in ${buildSeconds} s` : ''));
   if (problems.length) fail(`the prebuild is not usable:\n  - ${problems.join('\n  - ')}`);
 }
