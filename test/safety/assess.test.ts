@@ -241,6 +241,12 @@ describe('nested code', () => {
     expect(level(command)).toBe(expected);
   });
 
+  test('inline code that decodes text and runs it is high; literal base64 is decoded and read', () => {
+    expect(level("node -e \"eval(Buffer.from(process.argv[1], 'base64').toString())\"")).toBe('high');
+    const hidden = Buffer.from('import shutil; shutil.rmtree("/")').toString('base64');
+    expect(level(`python3 -c "import base64; exec(base64.b64decode('${hidden}'))"`)).toBe('critical');
+  });
+
   test('inline code that only prints text is safe', () => {
     expect(level("python3 -c \"print('rm -rf /')\"")).toBe('safe');
     expect(level("node -e \"console.log('rm -rf /')\"")).toBe('safe');

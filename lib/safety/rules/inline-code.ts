@@ -6,6 +6,7 @@ import type { Analysis } from '../analysis';
 import type { Span } from '../types';
 import { classifyPath, describePathClass } from '../paths';
 import { judgeWriteTarget } from './filesystem';
+import { decodeBase64 } from './data-flow';
 
 export type InlineLanguage = 'python' | 'perl' | 'ruby' | 'node' | 'php';
 
@@ -84,6 +85,21 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
       `The ${name} code deletes a directory tree${target !== undefined ? ` ("${target}", ${describePathClass(where!.cls)})` : ''}; deleted files cannot be recovered.`,
       carrier,
     );
+  }
+  // exec/eval of decoded text hides what runs; of other computed text, it is at least unseen.
+  const evaluates = /\b(?:exec|eval|Function|instance_eval|class_eval|create_function|assert)\s*\(/.test(code);
+  // Literal base64 handed to a decoder is decoded and read too.
+  for (const m of code.matchAll(/(?:b64decode|decodebytes|base64_decode|decode_base64|atob|Buffer\.from)\s*\(\s*b?(['"`])([A-Za-z0-9+/=_-]{8,})\1/g)) {
+    const decoded = decodeBase64(m[2]);
+    if (decoded !== undefined && decoded.trim()) {
+      assessInlineCode(decoded, language, analysis, carrier);
+      if (/^\s*(rm|curl|wget|bash|sh|chmod|dd|mkfs)\b/.test(decoded)) analysis.analyseNested(decoded, 'posix', carrier);
+    }
+  }
+  if (evaluates && /\b(?:b64decode|base64|atob|decodebytes|unpack\s*\(\s*["']m|decode\s*\(\s*["'](?:base64|hex|rot13)|fromCharCode|gzinflate|str_rot13|unhexlify|zlib)/i.test(code)) {
+    analysis.report('code.obfuscated', 'high', `The ${name} code decodes text and runs it as code; what it does is hidden.`, carrier);
+  } else if (evaluates && /\b(?:exec|eval)\s*\(\s*(?!["'`])/.test(code)) {
+    analysis.report('code.dynamic', 'moderate', `The ${name} code runs code it builds at run time (eval/exec).`, carrier);
   }
   // Client libraries name their destructive calls plainly: deleteIndex(), dropDatabase(), destroy_all.
   const api = /\.(delete[A-Z_]\w*|drop[A-Z_]\w*|destroy(?:_all|All)?|purge\w*|truncate\w*|clear[A-Z]\w*|wipe\w*|flush(?:all|db|All|DB)\w*|delete_all|remove_all)\s*(\(|\b)/.exec(code);
