@@ -73,6 +73,52 @@ describe('JSON Schema token masking over the Qwen2 vocabulary', () => {
     }
   });
 
+  test('nested arrays, $ref, anyOf, type lists and const also hold on 100 walks', () => {
+    const schema = {
+      $defs: {
+        step: {
+          type: 'object',
+          properties: {
+            kind: { const: 'shell' },
+            argv: { type: 'array', items: { type: 'string', maxLength: 8 }, minItems: 1, maxItems: 3 },
+            retries: { type: ['integer', 'null'] },
+            note: { anyOf: [{ type: 'boolean' }, { type: 'string', maxLength: 5 }] },
+            extra: { type: 'array', items: { type: 'number' }, maxItems: 2 },
+          },
+          required: ['kind', 'argv', 'retries'],
+        },
+      },
+      type: 'array',
+      items: { $ref: '#/$defs/step' },
+      maxItems: 2,
+    };
+    const nested = new JsonSchemaConstraint(schema, { tokenBytes: tokenizer.tokenBytes, excludedIds: tokenizer.addedTokenIds }, [END]);
+    const validate = new Ajv().compile(schema);
+    for (let seed = 1; seed <= 100; seed++) {
+      const next = random(seed);
+      let state = nested.start();
+      const ids: number[] = [];
+      for (let i = 0; i < 2000 && !nested.isFinished(state); i++) {
+        const allowed = nested.allowedTokens(state);
+        const token = allowed[Math.floor(next() * allowed.length)];
+        if (token === END) break;
+        state = nested.accept(state, tokenizer.tokenBytes[token]);
+        ids.push(token);
+      }
+      const text = tokenizer.detokenize(ids);
+      if (!nested.isComplete(state)) throw new Error(`seed ${seed}: walk did not finish: ${text}`);
+      if (!validate(JSON.parse(text))) throw new Error(`seed ${seed}: ${text} does not validate: ${JSON.stringify(validate.errors)}`);
+    }
+  });
+
+  test('free-form values nest at most three levels deep', () => {
+    const free = new JsonSchemaConstraint({}, { tokenBytes: tokenizer.tokenBytes, excludedIds: tokenizer.addedTokenIds }, [END]);
+    const encode = (t: string) => new TextEncoder().encode(t);
+    const deep = free.accept(free.start(), encode('[{"a":[1'));
+    expect(() => free.accept(free.start(), encode('[{"a":[['))).toThrow();
+    expect(free.isComplete(free.accept(deep, encode(']}]')))).toBe(true);
+  });
+
   test('an end token is allowed only once the document is complete', () => {
     let state = constraint.start();
     for (const piece of ['{"command":"ls","risk":"safe","needs_sudo":false']) {

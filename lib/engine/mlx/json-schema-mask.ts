@@ -12,7 +12,7 @@ import { CmdaiError } from '../../errors';
 
 export type SchemaNode =
   | { kind: 'object'; props: Array<{ key: string; node: SchemaNode; required: boolean }> }
-  | { kind: 'freeObject' }
+  | { kind: 'freeObject'; values: SchemaNode }
   | { kind: 'array'; items: SchemaNode; min: number; max: number }
   | { kind: 'string'; min: number; max: number }
   | { kind: 'number'; integer: boolean }
@@ -26,9 +26,10 @@ const DESCRIPTIVE = new Set([
   'additionalProperties', 'deprecated', 'readOnly', 'writeOnly', '$defs', 'definitions',
 ]);
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
-// Free-form values ({} or "any") stay small, so random text cannot nest forever.
+// Free-form values ({} or "any") stay small, so random text cannot nest or grow forever.
 const ANY_STRING_MAX = 256;
-const ANY_ARRAY_MAX = 16;
+const ANY_ITEMS_MAX = 16;
+const ANY_DEPTH_MAX = 3;
 
 function unsupported(what: string): never {
   throw new CmdaiError('USAGE', `The JSON Schema uses ${what}, which constrained output does not support.`, {
@@ -38,15 +39,20 @@ function unsupported(what: string): never {
 
 function compileSchema(root: unknown): SchemaNode {
   const refs = new Map<string, SchemaNode>();
-  const anyValue: SchemaNode = {
-    kind: 'anyOf',
-    options: [
+  // Any JSON value, arrays and objects nested at most ANY_DEPTH_MAX deep.
+  const anyAtDepth: SchemaNode[] = [];
+  const anyValue = (depth = 0): SchemaNode => {
+    if (anyAtDepth[depth]) return anyAtDepth[depth];
+    const scalars: SchemaNode[] = [
       { kind: 'string', min: 0, max: ANY_STRING_MAX },
       { kind: 'number', integer: false },
       { kind: 'literals', values: ['true', 'false', 'null'] },
-      { kind: 'ref', target: () => ({ kind: 'array', items: anyValue, min: 0, max: ANY_ARRAY_MAX }) },
-      { kind: 'freeObject' },
-    ],
+    ];
+    const containers: SchemaNode[] = depth >= ANY_DEPTH_MAX ? [] : [
+      { kind: 'array', items: anyValue(depth + 1), min: 0, max: ANY_ITEMS_MAX },
+      { kind: 'freeObject', values: anyValue(depth + 1) },
+    ];
+    return (anyAtDepth[depth] = { kind: 'anyOf', options: [...scalars, ...containers] });
   };
 
   const resolveRef = (ref: string): SchemaNode => {
@@ -66,7 +72,7 @@ function compileSchema(root: unknown): SchemaNode {
 
   const compile = (schema: unknown): SchemaNode => {
     if (schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).every((k) => DESCRIPTIVE.has(k)))) {
-      return anyValue;
+      return anyValue();
     }
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       unsupported(`${JSON.stringify(schema)} as a schema`);
@@ -89,13 +95,13 @@ function compileSchema(root: unknown): SchemaNode {
         const required = new Set(Array.isArray(s.required) ? (s.required as string[]) : []);
         for (const r of required) if (!(r in properties)) unsupported(`"required": "${r}" without a schema for it in "properties"`);
         const keys = Object.keys(properties);
-        if (keys.length === 0) return { kind: 'freeObject' };
+        if (keys.length === 0) return { kind: 'freeObject', values: anyValue(1) };
         return { kind: 'object', props: keys.map((key) => ({ key, node: compile(properties[key]), required: required.has(key) })) };
       }
       case 'array':
         return {
           kind: 'array',
-          items: s.items === undefined ? anyValue : compile(s.items),
+          items: s.items === undefined ? anyValue(1) : compile(s.items),
           min: typeof s.minItems === 'number' ? s.minItems : 0,
           max: typeof s.maxItems === 'number' ? s.maxItems : UNLIMITED,
         };
@@ -114,7 +120,7 @@ function compileSchema(root: unknown): SchemaNode {
       case 'null':
         return { kind: 'literals', values: ['null'] };
       case undefined:
-        return anyValue;
+        return anyValue();
       default:
         unsupported(`"type": ${JSON.stringify(s.type)}`);
     }
@@ -138,7 +144,7 @@ export type Frame =
   | { t: 'str'; min: number; max: number; len: number; escape: number; cont: number; low: number; high: number }
   | { t: 'num'; integer: boolean; phase: NumberPhase; digits: number }
   | { t: 'obj'; node: Extract<SchemaNode, { kind: 'object' }>; idx: number; first: boolean; id: number }
-  | { t: 'freeObj'; count: number }
+  | { t: 'freeObj'; node: Extract<SchemaNode, { kind: 'freeObject' }>; count: number; id: number }
   | { t: 'arr'; node: Extract<SchemaNode, { kind: 'array' }>; count: number; id: number };
 
 /** A persistent stack; null is the empty stack: a complete document. */
@@ -156,11 +162,8 @@ class Recognizer {
   private readonly literalIds = new Map<string, number>();
   private readonly nodeIds = new Map<SchemaNode, number>();
   private readonly anyString: SchemaNode = { kind: 'string', min: 0, max: ANY_STRING_MAX };
-  private readonly anyValue: SchemaNode;
 
-  constructor(readonly root: SchemaNode) {
-    this.anyValue = compileSchema({});
-  }
+  constructor(readonly root: SchemaNode) {}
 
   private lit(text: string): Frame {
     let id = this.literalIds.get(text);
@@ -210,8 +213,9 @@ class Recognizer {
       }
       case 'freeObj': {
         this.expand({ frame: this.lit('}'), next: rest }, out);
-        const after: Stack = { frame: { t: 'freeObj', count: f.count + 1 }, next: rest };
-        const value: Stack = { frame: { t: 'value', node: this.anyValue }, next: after };
+        if (f.count >= ANY_ITEMS_MAX) return;
+        const after: Stack = { frame: { ...f, count: f.count + 1 }, next: rest };
+        const value: Stack = { frame: { t: 'value', node: f.node.values }, next: after };
         const key: Stack = { frame: { t: 'value', node: this.anyString }, next: { frame: this.lit(':'), next: value } };
         this.expand(f.count > 0 ? { frame: this.lit(','), next: key } : key, out);
         return;
@@ -234,7 +238,7 @@ class Recognizer {
         this.expand({ frame: this.lit('{'), next: { frame: { t: 'obj', node, idx: 0, first: true, id: this.nodeId(node) }, next: rest } }, out);
         return;
       case 'freeObject':
-        this.expand({ frame: this.lit('{'), next: { frame: { t: 'freeObj', count: 0 }, next: rest } }, out);
+        this.expand({ frame: this.lit('{'), next: { frame: { t: 'freeObj', node, count: 0, id: this.nodeId(node) }, next: rest } }, out);
         return;
       case 'array':
         this.expand({ frame: this.lit('['), next: { frame: { t: 'arr', node, count: 0, id: this.nodeId(node) }, next: rest } }, out);
@@ -362,7 +366,7 @@ function frameKey(f: Frame): string {
     case 'str': return `S${f.min}.${f.max}.${f.len}.${f.escape}.${f.cont}.${f.low}`;
     case 'num': return `N${f.integer ? 1 : 0}${f.phase}${f.digits}`;
     case 'obj': return `O${f.id}.${f.idx}.${f.first ? 1 : 0}`;
-    case 'freeObj': return `F${f.count}`;
+    case 'freeObj': return `F${f.id}.${f.count}`;
     case 'arr': return `A${f.id}.${f.count}`;
     case 'value': return 'V';
   }
@@ -437,6 +441,42 @@ export interface ConstraintState {
 
 const MASK_CACHE_LIMIT = 4096;
 
+interface VocabularyIndex {
+  all: SortedTokens;
+  special: SortedTokens;
+  plainIds: Int32Array;
+  plainChars: Int32Array;
+}
+
+// Sorting 150k tokens takes a while and does not depend on the schema: one index per vocabulary.
+const vocabularyIndexes = new WeakMap<Uint8Array[], WeakMap<Set<number>, VocabularyIndex>>();
+
+function indexVocabulary(vocab: ConstraintVocabulary): VocabularyIndex {
+  let byExcluded = vocabularyIndexes.get(vocab.tokenBytes);
+  if (!byExcluded) vocabularyIndexes.set(vocab.tokenBytes, (byExcluded = new WeakMap()));
+  const known = byExcluded.get(vocab.excludedIds);
+  if (known) return known;
+  const candidates: number[] = [];
+  const special: number[] = [];
+  const plain: Array<[number, number]> = [];
+  vocab.tokenBytes.forEach((bytes, id) => {
+    if (bytes.length === 0 || vocab.excludedIds.has(id)) return;
+    candidates.push(id);
+    const chars = plainStringChars(bytes);
+    if (chars < 0) special.push(id);
+    else plain.push([id, chars]);
+  });
+  plain.sort((a, b) => a[1] - b[1]);
+  const index: VocabularyIndex = {
+    all: sortTokens(candidates, vocab.tokenBytes),
+    special: sortTokens(special, vocab.tokenBytes),
+    plainIds: Int32Array.from(plain.map((p) => p[0])),
+    plainChars: Int32Array.from(plain.map((p) => p[1])),
+  };
+  byExcluded.set(vocab.excludedIds, index);
+  return index;
+}
+
 export class JsonSchemaConstraint {
   private readonly recognizer: Recognizer;
   private readonly all: SortedTokens;
@@ -448,21 +488,7 @@ export class JsonSchemaConstraint {
 
   constructor(schema: object, vocab: ConstraintVocabulary, private readonly endTokens: number[]) {
     this.recognizer = new Recognizer(compileSchema(schema));
-    const candidates: number[] = [];
-    const special: number[] = [];
-    const plain: Array<[number, number]> = [];
-    vocab.tokenBytes.forEach((bytes, id) => {
-      if (bytes.length === 0 || vocab.excludedIds.has(id)) return;
-      candidates.push(id);
-      const chars = plainStringChars(bytes);
-      if (chars < 0) special.push(id);
-      else plain.push([id, chars]);
-    });
-    this.all = sortTokens(candidates, vocab.tokenBytes);
-    this.special = sortTokens(special, vocab.tokenBytes);
-    plain.sort((a, b) => a[1] - b[1]);
-    this.plainIds = Int32Array.from(plain.map((p) => p[0]));
-    this.plainChars = Int32Array.from(plain.map((p) => p[1]));
+    ({ all: this.all, special: this.special, plainIds: this.plainIds, plainChars: this.plainChars } = indexVocabulary(vocab));
   }
 
   start(): ConstraintState {
