@@ -9,7 +9,10 @@ import { verbOf } from './infra';
 import { judgeWriteTarget } from './filesystem';
 import { POSIX_SHELLS } from './programs';
 
+// Endpoints that delete data (`_delete_by_query`, `doDelete`), or admin endpoints that take a
+// service out of use (`/logs/_close`, `/_shutdown`).
 const DESTRUCTIVE_PATH_WORDS = new Set(['delete', 'destroy', 'drop', 'purge', 'truncate', 'wipe', 'remove', 'flush', 'flushall', 'reset', 'nuke', 'erase']);
+const ADMIN_OUTAGE_ENDPOINT = /\/_(close|shutdown)(\/|\?|$)/;
 
 export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   const isWget = cmd.name === 'wget' || cmd.name === 'wget2';
@@ -24,7 +27,7 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   // httpie also takes `:9200/path` and `localhost:9200/path`.
   const urls = cmd.args.filter((w) => /^[a-z][a-z0-9+.-]*:\/\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+|[a-z0-9.-]*)?:\d+\//i.test(w.value) || /^(localhost|\d+\.\d+\.\d+\.\d+)\//.test(w.value));
   const body = cmd.args.map((w) => w.value).join(' ');
-  const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)));
+  const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)) || ADMIN_OUTAGE_ENDPOINT.test(w.value));
   if (method === 'DELETE' || /\bmutation\b[^]*?\b(delete|destroy|remove|drop|purge|wipe)[A-Z_a-z]*\s*\(/i.test(body) || /"Action"\s*:\s*"DELETE"/i.test(body)) {
     analysis.report('http.delete', 'high', `Sends an HTTP DELETE request${urls[0] ? ` to ${urls[0].value}` : ''}: it deletes the remote resource.`, cmd.span);
   } else if (destructiveUrl && (method === 'POST' || method === 'PUT' || method === 'PATCH' || (!method && hasBody) || (!method && cmd.name === 'curl' && urls.length && hasBody))) {
