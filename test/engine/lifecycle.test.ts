@@ -36,6 +36,8 @@ describe('load/dispose cycles', () => {
   // per cycle or more fails; leaking the weights (19 MiB), the vocabulary or a context per cycle
   // fails many times over.
   const FLOOR_GROWTH_BOUND_MIB = 12;
+  // And an absolute ceiling for the whole run (measured: ~270 MiB at the plateau).
+  const RSS_CEILING_MIB = 400;
 
   test(`${CYCLES} load/complete/dispose cycles raise the resident memory floor by less than ${FLOOR_GROWTH_BOUND_MIB} MiB`, () => {
     // A child with --expose-gc, so garbage JS objects do not blur the figure.
@@ -71,6 +73,7 @@ describe('load/dispose cycles', () => {
         `(growth ${(late - early).toFixed(1)} MiB; all samples ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MiB)\n`,
     );
     expect(late - early).toBeLessThan(FLOOR_GROWTH_BOUND_MIB);
+    expect(Math.max(...rss)).toBeLessThan(RSS_CEILING_MIB);
   }, 300_000);
 });
 
