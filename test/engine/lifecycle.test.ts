@@ -11,12 +11,12 @@ import { repoRoot, tinyModel } from './engine-fixtures';
 const registerTypeScript = `require(${JSON.stringify(path.join(__dirname, 'transpile-register.js'))});`;
 
 /** Runs a script in a fresh node process that can require lib/*.ts. */
-function runNode(script: string, args: string[] = []): ReturnType<typeof spawnSync> {
+function runNode(script: string, args: string[] = [], env: Record<string, string> = {}): ReturnType<typeof spawnSync> {
   return spawnSync(process.execPath, ['-e', script, ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, CMDAI_LLAMA_LOG: '' },
+    env: { ...process.env, CMDAI_LLAMA_LOG: '', ...env },
   });
 }
 
@@ -200,5 +200,23 @@ describe('process exit', () => {
     expect(run.signal).toBeNull();
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('llama.cpp logging', () => {
+  const script = `${registerTypeScript}
+    const { loadModel } = require(${JSON.stringify(engineModuleForChildren())});
+    loadModel(process.argv[1], { contextSize: 256, threads: 1 }).then((model) => model.dispose());`;
+
+  test('is silent by default', () => {
+    const run = runNode(script, [tinyModel()]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+
+  test('CMDAI_LLAMA_LOG=1 shows it on stderr', () => {
+    const run = runNode(script, [tinyModel()], { CMDAI_LLAMA_LOG: '1' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('llama_model_loader');
   });
 });
