@@ -34,7 +34,27 @@ Session::Session(const LoadSpec& spec)
     : model_(build_model(spec)),
       caches_(model_.make_caches()),
       context_size_(spec.context_size),
-      batch_size_(std::max(1, spec.batch_size)) {}
+      batch_size_(std::max(1, spec.batch_size)) {
+  // One token through the whole model: weights whose shapes disagree with config.json fail
+  // the load, with MLX's reason, instead of the first prompt.
+  try {
+    const int32_t probe = 0;
+    mx::eval(model_.forward_last(mx::array(&probe, {1, 1}, mx::int32), caches_));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("the weights do not fit config.json: ") + e.what());
+  }
+  for (auto& c : caches_) c.reset();
+}
+
+void Session::check_tokens(const int32_t* tokens, size_t count) const {
+  const int32_t vocab = model_.config().vocab_size;
+  for (size_t i = 0; i < count; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= vocab) {
+      throw std::runtime_error("token id " + std::to_string(tokens[i]) + " is outside the model's vocabulary (0 to " +
+                               std::to_string(vocab - 1) + "); the tokenizer does not belong to these weights");
+    }
+  }
+}
 
 void Session::set_logits(const mx::array& logits) {
   mx::eval(logits);
@@ -48,6 +68,7 @@ Session::PrefillResult Session::prefill(const std::vector<int32_t>& prompt) {
     throw std::runtime_error("the prompt has " + std::to_string(prompt.size()) +
                              " tokens but the context holds " + std::to_string(context_size_));
   }
+  check_tokens(prompt.data(), prompt.size());
   const auto start = std::chrono::steady_clock::now();
   // Keep the common prefix, but always compute at least the last token: it yields the logits.
   size_t reused = 0;
@@ -77,6 +98,7 @@ Session::PrefillResult Session::prefill(const std::vector<int32_t>& prompt) {
 
 void Session::feed(int32_t token) {
   if (position() >= context_size_) throw std::runtime_error("the context is full");
+  check_tokens(&token, 1);
   mx::array one(&token, {1, 1}, mx::int32);
   set_logits(model_.forward_last(one, caches_));
   cached_tokens_.push_back(token);

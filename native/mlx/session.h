@@ -62,6 +62,8 @@ class Session {
 
  private:
   void set_logits(const mx::array& logits);
+  /** Token ids outside the vocabulary would index past the embedding table. */
+  void check_tokens(const int32_t* tokens, size_t count) const;
 
   Qwen2Model model_;
   std::vector<KVCache> caches_;

@@ -122,6 +122,37 @@ describeWithMlx('loading weights the native code rejects', () => {
   });
 });
 
+describeWithMlx('weights and files that do not belong together', () => {
+  test('weights whose shapes disagree with config.json are MODEL_INVALID with MLX\'s reason', async () => {
+    const folder = modelCopy('wrong-shape', (f) => {
+      const config = JSON.parse(fs.readFileSync(path.join(f, 'config.json'), 'utf8'));
+      fs.writeFileSync(path.join(f, 'config.json'), JSON.stringify({ ...config, num_attention_heads: 2, num_key_value_heads: 2 }));
+    });
+    const err = await loadError(folder);
+    expect(err.code).toBe('MODEL_INVALID');
+    expect(err.message).toMatch(/the weights do not fit config\.json: \S+/);
+  });
+
+  test('a tokenizer with ids beyond the weights\' vocabulary fails the completion, not the process', async () => {
+    const folder = modelCopy('foreign-tokenizer', (f) => {
+      const file = path.join(f, 'tokenizer.json');
+      const tokenizer = JSON.parse(fs.readFileSync(file, 'utf8'));
+      tokenizer.added_tokens.push({ id: 200000, content: '<|foreign|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+      fs.writeFileSync(file, JSON.stringify(tokenizer));
+    });
+    const model = await loadMlxModel(folder, { contextSize: 128 });
+    try {
+      const err = await model.complete('hello <|foreign|>', { maxTokens: 2 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CmdaiError);
+      expect((err as CmdaiError).code).toBe('GENERATION');
+      expect((err as CmdaiError).message).toMatch(/token id 200000 is outside the model's vocabulary/);
+      expect((await model.complete('hello', { maxTokens: 2, temperature: 0 })).tokens).toHaveLength(2);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
 describeWithMlx('completing with bad options on the MLX engine', () => {
   let model: Model;
 
