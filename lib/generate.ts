@@ -20,7 +20,6 @@ import {
   parseCommandAnswer,
   parseExplanation,
 } from './prompt';
-
 import { assessCommand, type Assessment } from './safety';
 
 export type RiskAssessment = Assessment;
