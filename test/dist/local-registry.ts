@@ -30,8 +30,8 @@ interface PackResult {
   integrity: string;
 }
 
-/** The installed folders of every non-dev package in package-lock.json. */
-function runtimeDependencyDirs(repoRoot: string): string[] {
+/** The installed folders of every non-dev package in package-lock.json, plus `extra` ones. */
+function runtimeDependencyDirs(repoRoot: string, extra: string[]): string[] {
   const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
@@ -41,13 +41,18 @@ function runtimeDependencyDirs(repoRoot: string): string[] {
     const dir = path.join(repoRoot, key);
     if (fs.existsSync(path.join(dir, 'package.json'))) dirs.push(dir);
   }
+  for (const key of extra) {
+    const dir = path.join(repoRoot, key);
+    if (!dirs.includes(dir)) dirs.push(dir);
+  }
   return dirs;
 }
 
-export async function startLocalRegistry(repoRoot: string, workDir: string): Promise<LocalRegistry> {
+/** `extraPackages`: more node_modules folders to serve (e.g. a consumer's dev dependency). */
+export async function startLocalRegistry(repoRoot: string, workDir: string, extraPackages: string[] = []): Promise<LocalRegistry> {
   const tarballDir = path.join(workDir, 'registry-tarballs');
   fs.mkdirSync(tarballDir, { recursive: true });
-  const dirs = runtimeDependencyDirs(repoRoot);
+  const dirs = runtimeDependencyDirs(repoRoot, extraPackages);
   // One `npm pack` for all of them; each argument is a folder (./ prefix), so nothing is fetched.
   const packed = spawnSync(
     'npm',

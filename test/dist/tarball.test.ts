@@ -14,6 +14,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const tinyModel = path.join(repoRoot, 'models', 'test', 'tiny-qwen2.gguf');
 const prebuildTuple = `${process.platform}-${process.arch}`;
+const typesNodeVersion = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
 
 // Build tools a source build would reach for. Each is replaced by a script that records the call
 // and fails, and these come first on PATH, so any attempt to compile shows up in the log.
@@ -107,7 +108,7 @@ beforeAll(async () => {
   tarball = path.join(work, report.filename);
   tarballFiles = report.files.map((f) => f.path);
 
-  registry = await startLocalRegistry(repoRoot, work);
+  registry = await startLocalRegistry(repoRoot, work, ['node_modules/@types/node']);
 });
 
 afterAll(async () => {
@@ -179,7 +180,7 @@ describe('npx --yes ./cmdai-<version>.tgz', () => {
     const cwd = fs.mkdtempSync(path.join(work, 'npx-'));
     fs.copyFileSync(tarball, path.join(cwd, path.basename(tarball)));
     const r = await run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd });
-    expect(describeRun(r)).toMatch(/^exit 0/);
+    expect(`${describeRun(r)}\n--- build tools called\n${buildToolCalls()}`).toMatch(/^exit 0/);
     expect(r.stdout.trim()).toBe(version);
     expect(buildToolCalls()).toBe('');
   });
@@ -192,7 +193,8 @@ describe('a project that depends on the tarball', () => {
     consumer = path.join(work, 'consumer');
     fs.mkdirSync(consumer);
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    const install = await run('npm', ['install', '--ignore-scripts', tarball], { cwd: consumer });
+    // @types/node as any TypeScript project on Node has it: cmdai's declarations use Node types.
+    const install = await run('npm', ['install', '--ignore-scripts', tarball, `@types/node@${typesNodeVersion}`], { cwd: consumer });
     expectSuccess(install, `npm install ${path.basename(tarball)} in a consumer project`);
   });
 
@@ -247,7 +249,7 @@ describe('a project that depends on the tarball', () => {
     fs.writeFileSync(path.join(dir, fileName), typedConsumer);
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', types: [], ...compilerOptions }, files: [fileName] }),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', types: ['node'], ...compilerOptions }, files: [fileName] }),
     );
     const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     return run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir });
