@@ -105,19 +105,30 @@ class TokenSampler {
             grammar_.reset(NewGrammarSampler(vocab, options.grammar));
         }
         candidates_.resize(llama_vocab_n_tokens(vocab));
+        plainGreedy_ = options.temperature <= 0.0f && options.repeatPenalty == 1.0f;
     }
 
     llama_token Sample(llama_context * ctx) {
+        if (plainGreedy_) {
+            // Greedy with nothing to adjust the logits: an argmax, without building (and
+            // allocating) a candidate array over the whole vocabulary at every token.
+            const float * logits = llama_get_logits_ith(ctx, -1);
+            llama_token token = Argmax(logits);
+            if (grammar_ && !GrammarAllows(token)) {
+                token = Draw(logits, true);
+            }
+            if (grammar_) {
+                llama_sampler_accept(grammar_.get(), token);
+            }
+            return token;
+        }
         if (!grammar_) {
             // Without a grammar this is exactly llama.cpp's llama_sampler_sample().
             return llama_sampler_sample(chain_.get(), ctx, -1);
         }
         const float * logits = llama_get_logits_ith(ctx, -1);
         llama_token token = Draw(logits, false);
-        llama_token_data single = {token, 1.0f, 0.0f};
-        llama_token_data_array check = {&single, 1, -1, false};
-        llama_sampler_apply(grammar_.get(), &check);
-        if (single.logit == -INFINITY) {
+        if (!GrammarAllows(token)) {
             token = Draw(logits, true);
         }
         llama_sampler_accept(grammar_.get(), token);
@@ -126,6 +137,23 @@ class TokenSampler {
     }
 
   private:
+    llama_token Argmax(const float * logits) const {
+        llama_token best = 0;
+        for (size_t i = 1; i < candidates_.size(); i++) {
+            if (logits[i] > logits[best]) {
+                best = static_cast<llama_token>(i);
+            }
+        }
+        return best;
+    }
+
+    bool GrammarAllows(llama_token token) {
+        llama_token_data single = {token, 1.0f, 0.0f};
+        llama_token_data_array check = {&single, 1, -1, false};
+        llama_sampler_apply(grammar_.get(), &check);
+        return single.logit != -INFINITY;
+    }
+
     llama_token Draw(const float * logits, bool constrained) {
         for (size_t i = 0; i < candidates_.size(); i++) {
             candidates_[i] = {static_cast<llama_token>(i), logits[i], 0.0f};
@@ -144,6 +172,7 @@ class TokenSampler {
     SamplerPtr chain_;
     SamplerPtr grammar_;
     std::vector<llama_token_data> candidates_;
+    bool plainGreedy_ = false;
 };
 
 std::string TokenPiece(const llama_vocab * vocab, llama_token token) {
