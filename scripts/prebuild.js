@@ -4,6 +4,7 @@
 //   prebuilds/<platform>-<arch>/cmdai[.glibc].napi.node   the addon (node-gyp-build finds it)
 //   prebuilds/<platform>-<arch>/lib*.so | *.dll           llama/ggml libraries it links to
 //   prebuilds/<platform>-<arch>/libggml-cpu-*.so | ...    CPU backend variants, one per ISA level
+//   prebuilds/linux-<arch>/libgomp.so.1                   OpenMP runtime (not on every Linux)
 //   prebuilds/<platform>-<arch>/prebuild.json             what is there and how it was built
 //
 // The build is `CMDAI_DIST=ON` (see CMakeLists.txt): never tuned for the build host's CPU. On Linux
@@ -33,6 +34,12 @@ function fail(message) {
 function log(message) {
   process.stderr.write(`prebuild: ${message}\n`);
 }
+
+// Run-time libraries some Linux machines lack that may be redistributed: copied from the build
+// machine into the prebuild folder, where the $ORIGIN run path finds them. libgomp (GCC's OpenMP
+// runtime, GPL-3.0+ with the GCC Runtime Library Exception) runs ggml's CPU threads.
+const BUNDLED_RUNTIME = new Set(['libgomp.so.1']);
+const GPL3_TEXT = '/usr/share/common-licenses/GPL-3';
 
 /** Name node-gyp-build matches: N-API, and on Linux the C library, so musl never picks a glibc build. */
 function addonFileName() {
@@ -89,6 +96,27 @@ function layOut({ addon, libraries }) {
   return addonName;
 }
 
+/** Copies each BUNDLED_RUNTIME library a file in the folder needs (as `ldd` resolves it here). */
+function bundleRuntimeLibraries() {
+  const bundled = [];
+  for (const name of fs.readdirSync(prebuildDir)) {
+    if (!name.endsWith('.node') && !SHARED_LIBRARY.test(name)) continue;
+    const ldd = spawnSync('ldd', [path.join(prebuildDir, name)], { encoding: 'utf8' });
+    if (ldd.error) fail('ldd is needed to find the run-time libraries to ship.');
+    for (const [, lib, resolved] of ldd.stdout.matchAll(/^\s*(\S+) => (\/\S+)/gm)) {
+      if (!BUNDLED_RUNTIME.has(lib) || bundled.includes(lib)) continue;
+      fs.copyFileSync(resolved, path.join(prebuildDir, lib)); // follows the symlink: a plain file
+      bundled.push(lib);
+    }
+  }
+  if (bundled.includes('libgomp.so.1') && fs.existsSync(GPL3_TEXT)) {
+    // GPL-3.0 asks for the license text to travel with the binary; the exception text and the
+    // source location are in THIRD_PARTY_NOTICES.md.
+    fs.copyFileSync(GPL3_TEXT, path.join(prebuildDir, 'libgomp.so.1.GPL-3.0.txt'));
+  }
+  return bundled;
+}
+
 function readElfDynamic(file) {
   const result = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
   if (result.error) return null; // readelf missing: skip the ELF checks, the load check remains
@@ -103,7 +131,7 @@ const SYSTEM_LIBRARY = /^(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|
 /** Checks a Linux prebuild: each file finds its libraries in its own folder, none in the build tree. */
 function checkLinuxLinkage(addonName) {
   const problems = [];
-  const names = fs.readdirSync(prebuildDir).filter((n) => n.endsWith('.node') || SHARED_LIBRARY.test(n));
+  const names = fs.readdirSync(prebuildDir).filter((n) => n.endsWith('.node') || SHARED_LIBRARY.test(n) || BUNDLED_RUNTIME.has(n));
   for (const name of names) {
     const dyn = readElfDynamic(path.join(prebuildDir, name));
     if (!dyn) return [];
@@ -136,7 +164,7 @@ function compareDotted(a, b) {
 function linuxRuntimeFloor() {
   const newest = { glibc: null, glibcxx: null };
   for (const name of fs.readdirSync(prebuildDir)) {
-    if (!name.endsWith('.node') && !SHARED_LIBRARY.test(name)) continue;
+    if (!name.endsWith('.node') && !SHARED_LIBRARY.test(name) && !BUNDLED_RUNTIME.has(name)) continue;
     const result = spawnSync('readelf', ['-W', '--dyn-syms', path.join(prebuildDir, name)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (result.error) return null;
     for (const [, lib, version] of result.stdout.matchAll(/@(GLIBCXX|GLIBC)_([0-9.]+)/g)) {
@@ -177,7 +205,9 @@ function main() {
 
   const found = collect();
   const addonName = layOut(found);
-  const libraries = [...found.libraries.keys()].sort();
+  const bundled = process.platform === 'linux' ? bundleRuntimeLibraries() : [];
+  const libraries = [...found.libraries.keys(), ...bundled].sort();
+  if (fs.existsSync(path.join(prebuildDir, 'libgomp.so.1.GPL-3.0.txt'))) libraries.push('libgomp.so.1.GPL-3.0.txt');
   const problems = [...(process.platform === 'linux' ? checkLinuxLinkage(addonName) : []), ...checkLoads(addonName)];
 
   const manifest = {
