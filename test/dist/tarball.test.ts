@@ -77,6 +77,8 @@ function isolatedEnv(): NodeJS.ProcessEnv {
     npm_config_audit: 'false',
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
+    // A dependency's install script that falls back to node-gyp must not download Node headers.
+    npm_config_nodedir: path.resolve(path.dirname(process.execPath), '..'),
     BUILD_TOOL_LOG: toolLog,
   };
 }
@@ -179,7 +181,8 @@ describe('npx --yes ./cmdai-<version>.tgz', () => {
   test('runs the packaged CLI: --version prints the package version', async () => {
     const cwd = fs.mkdtempSync(path.join(work, 'npx-'));
     fs.copyFileSync(tarball, path.join(cwd, path.basename(tarball)));
-    const r = await run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd });
+    // Foreground scripts: a failing dependency install script then shows its output here.
+    const r = await run('npx', ['--yes', `./${path.basename(tarball)}`, '--version'], { cwd, env: { ...isolatedEnv(), npm_config_foreground_scripts: 'true' } });
     expect(`${describeRun(r)}\n--- build tools called\n${buildToolCalls()}`).toMatch(/^exit 0/);
     expect(r.stdout.trim()).toBe(version);
     expect(buildToolCalls()).toBe('');
