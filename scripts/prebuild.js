@@ -75,6 +75,11 @@ function collect() {
   const addons = files.filter((f) => path.basename(f) === 'cmdai.node');
   if (addons.length !== 1) fail(`expected one cmdai.node under ${buildDir}, found ${addons.length}.`);
   const libraries = new Map();
+  // Other addons of the package keep their names (the MLX engine looks for cmdai_mlx.node);
+  // node-gyp-build still picks the main addon, whose tagged name ranks first.
+  for (const f of files) {
+    if (/^cmdai_\w+\.node$/.test(path.basename(f))) libraries.set(path.basename(f), f);
+  }
   for (const f of files) {
     if (!SHARED_LIBRARY.test(f)) continue;
     // Versioned names (libggml.so.0 -> libggml.so.0.9.4) would need symlinks npm cannot pack;
