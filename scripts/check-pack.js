@@ -12,19 +12,41 @@
 'use strict';
 
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '..');
+
+// Dependencies shipped inside the tarball on purpose (package.json bundleDependencies, see
+// scripts/prebuild-parser.js), with the packages they depend on: npm packs those too.
+function bundledPackages() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const names = new Set();
+  const visit = (name) => {
+    if (names.has(name)) return;
+    names.add(name);
+    const file = path.join(repoRoot, 'node_modules', name, 'package.json');
+    if (!fs.existsSync(file)) return;
+    for (const dep of Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).dependencies || {})) visit(dep);
+  };
+  for (const name of manifest.bundleDependencies || manifest.bundledDependencies || []) visit(name);
+  return names;
+}
+const BUNDLED = bundledPackages();
+const bundledPath = (p) => {
+  const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p);
+  return m !== null && BUNDLED.has(m[1]);
+};
 
 // Paths that must never be in the tarball, with the reason shown to whoever broke it.
 const FORBIDDEN = [
   { test: (p) => p.startsWith('deps/'), why: 'llama.cpp/ggml source and tool builds (deps/)' },
   { test: (p) => p.startsWith('test/') || p.startsWith('tests/'), why: 'test files' },
-  { test: (p) => /(^|\/)(fixtures?|__fixtures__)(\/|$)/.test(p), why: 'test fixtures' },
+  { test: (p) => !bundledPath(p) && /(^|\/)(fixtures?|__fixtures__)(\/|$)/.test(p), why: 'test fixtures' },
   { test: (p) => p.startsWith('models/test/'), why: 'generated test models (models/test/)' },
   { test: (p) => /\.gguf$/i.test(p), why: 'model weights (*.gguf)' },
   { test: (p) => p.startsWith('build/'), why: 'local build tree (build/)' },
-  { test: (p) => p.startsWith('node_modules/'), why: 'node_modules' },
+  { test: (p) => p.startsWith('node_modules/') && !bundledPath(p), why: 'node_modules (only bundleDependencies belong there)' },
   { test: (p) => p.startsWith('coverage/'), why: 'coverage output' },
   { test: (p) => p.startsWith('bench/'), why: 'benchmarks' },
   { test: (p) => p.startsWith('lib/'), why: 'TypeScript sources (dist/ carries the compiled code)' },

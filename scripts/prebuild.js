@@ -208,6 +208,11 @@ function main() {
   // --skip-build keeps the build time of the build it lays out (when it is the same platform's).
   const buildSeconds = argv.includes('--skip-build') ? (previous.buildSeconds ?? null) : build();
 
+  // The shell parser's binding travels inside the tarball (bundleDependencies); make sure the
+  // copy shipped runs on the same Linux floor as the addon (scripts/prebuild-parser.js).
+  const parser = spawnSync(process.execPath, [path.join(__dirname, 'prebuild-parser.js')], { cwd: repoRoot, stdio: 'inherit' });
+  if (parser.status !== 0) fail('the shell parser binding is not usable (see the output above).');
+
   const found = collect();
   const addonName = layOut(found);
   const bundled = process.platform === 'linux' ? bundleRuntimeLibraries() : [];

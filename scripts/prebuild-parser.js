@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Makes the shell parser's native binding load on every Linux the cmdai prebuild supports.
+//
+// The safety assessor parses with tree-sitter's native binding, which cmdai ships inside its own
+// tarball (package.json bundleDependencies). Upstream's linux prebuild of tree-sitter@0.25 is
+// compiled with GCC 13 and needs libstdc++ GLIBCXX_3.4.31, so it does not load on Debian 12,
+// Ubuntu 22.04 and their kin; without it every command would be rated "could not be inspected".
+// On the release build machine (the same one that builds cmdai's prebuild, with the same
+// toolchain floor) this script compiles tree-sitter's binding from the sources in its npm package
+// with node-gyp and puts it where node-gyp-build looks first inside the bundled package.
+//
+//   node scripts/prebuild-parser.js          rebuild when the shipped binary needs a newer runtime
+//   node scripts/prebuild-parser.js --check  only report whether the shipped binary loads
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+
+function log(message) {
+  process.stderr.write(`prebuild-parser: ${message}\n`);
+}
+
+function fail(message) {
+  log(message);
+  process.exit(1);
+}
+
+/** Loads a .node file in a fresh process: the error text, or null when it loads. */
+function loadError(file) {
+  const probe = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', file], { encoding: 'utf8' });
+  if (probe.status === 0) return null;
+  return (probe.stderr.split('\n').find((l) => /Error/.test(l)) || probe.stderr || `exit ${probe.status}`).trim();
+}
+
+/** The newest libstdc++ symbol version a binary needs, e.g. "3.4.31", or null. */
+function newestGlibcxx(file) {
+  const bytes = fs.readFileSync(file).toString('latin1');
+  const versions = [...bytes.matchAll(/GLIBCXX_([0-9]+(?:\.[0-9]+)*)/g)].map((m) => m[1]);
+  const byNumber = (a, b) => {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);
+    return 0;
+  };
+  return versions.sort(byNumber).pop() || null;
+}
+
+/** npm's own node-gyp, so no extra dependency is needed to compile the binding. */
+function nodeGypScript() {
+  const candidates = [
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(path.dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  try {
+    candidates.unshift(require.resolve('node-gyp/bin/node-gyp.js', { paths: [repoRoot] }));
+  } catch {
+    // not a project dependency; npm's copy below
+  }
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) fail('node-gyp was not found (it ships with npm); install npm or node-gyp, then run again.');
+  return found;
+}
+
+/** Node's own headers next to this node binary (no download), as npm would pass them. */
+function nodeHeadersArgs() {
+  if (process.env.npm_config_nodedir) return [`--nodedir=${process.env.npm_config_nodedir}`];
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+}
+
+function main() {
+  const check = process.argv.includes('--check');
+  if (process.platform !== 'linux') {
+    log(`nothing to do on ${process.platform}: upstream's prebuild is used as is.`);
+    return;
+  }
+  const packageDir = path.dirname(require.resolve('tree-sitter/package.json', { paths: [repoRoot] }));
+  const shipped = path.join(packageDir, 'prebuilds', `linux-${process.arch}`, 'tree-sitter.node');
+  if (!fs.existsSync(shipped)) fail(`${shipped} is missing; run \`npm ci\` first.`);
+
+  const error = loadError(shipped);
+  const needs = newestGlibcxx(shipped);
+  if (!error) {
+    log(`the shipped tree-sitter binding loads here (needs GLIBCXX ${needs || 'none'}).`);
+    return;
+  }
+  if (check) fail(`the shipped tree-sitter binding does not load here: ${error}`);
+
+  log(`the shipped tree-sitter binding does not load here (${error}); compiling it from its sources`);
+  const built = spawnSync(process.execPath, [nodeGypScript(), 'rebuild', '--release', ...nodeHeadersArgs()], { cwd: packageDir, stdio: 'inherit' });
+  if (built.status !== 0) fail('compiling the tree-sitter binding failed (see the output above); it needs python3, make and a C++ compiler.');
+  const output = path.join(packageDir, 'build', 'Release', 'tree_sitter_runtime_binding.node');
+  const stillBroken = loadError(output);
+  if (stillBroken) fail(`the rebuilt tree-sitter binding does not load: ${stillBroken}`);
+  fs.copyFileSync(output, shipped);
+  log(`replaced ${path.relative(repoRoot, shipped)} with a build that needs GLIBCXX ${newestGlibcxx(shipped) || 'none'}.`);
+}
+
+main();
