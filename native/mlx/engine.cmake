@@ -1,13 +1,9 @@
 # The MLX engine addon, cmdai_mlx.node: our Qwen2 over mlx::core plus its Node-API binding.
 # A second addon next to cmdai.node, independent of llama.cpp, so either can be built (and
-# loaded) without the other. The parent adds this directory only when MLX was found:
-#
-#   find_package(MLX CONFIG)            # CMAKE_PREFIX_PATH / MLX_DIR point at an install
-#   if(MLX_FOUND) add_subdirectory(native/mlx) endif()
+# loaded) without the other. The top-level CMakeLists.txt includes this file only when MLX was
+# found (find_package(MLX CONFIG) with CMAKE_PREFIX_PATH / CMDAI_MLX_DIR pointing at an install).
 #
 # cmake-js provides CMAKE_JS_INC / CMAKE_JS_SRC / CMAKE_JS_LIB.
-cmake_minimum_required(VERSION 3.19)
-
 if(NOT TARGET mlx)
   find_package(MLX CONFIG REQUIRED)
 endif()
@@ -23,10 +19,10 @@ if(NOT NODE_ADDON_API_DIR)
 endif()
 
 add_library(cmdai_mlx SHARED
-  addon.cpp
-  qwen2.cpp
-  sampler.cpp
-  session.cpp
+  "${CMAKE_CURRENT_LIST_DIR}/addon.cpp"
+  "${CMAKE_CURRENT_LIST_DIR}/qwen2.cpp"
+  "${CMAKE_CURRENT_LIST_DIR}/sampler.cpp"
+  "${CMAKE_CURRENT_LIST_DIR}/session.cpp"
   ${CMAKE_JS_SRC})
 set_target_properties(cmdai_mlx PROPERTIES
   PREFIX ""
