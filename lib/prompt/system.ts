@@ -95,9 +95,9 @@ export function buildSystemPrompt(environment: Environment): string {
   ].join('\n');
 }
 
-/** The user turn: per-run context plus the request. */
-export function buildUserMessage(request: string, cwd: string): string {
-  return `Working directory: ${cwd}\nRequest: ${request}`;
+/** The user turn: per-run context plus the request; piped input (already delimited) goes between them. */
+export function buildUserMessage(request: string, cwd: string, pipedInput?: string): string {
+  return `Working directory: ${cwd}\n${pipedInput ? `${pipedInput}\n` : ''}Request: ${request}`;
 }
 
 /** A follow-up turn asking to change the previous answer. */
