@@ -21,6 +21,7 @@ import {
   parseExplanation,
 } from './prompt';
 import { assessCommand, type Assessment } from './safety';
+import { boundContext, contextBlock, type PipedContext } from './context';
 
 export type RiskAssessment = Assessment;
 export type { RiskLevel, RiskReason, SafetyDecision } from './safety';
@@ -62,6 +63,8 @@ export interface CommandResult {
   timings: CommandTimings;
   /** The user and assistant turns so far (no system prompt); pass to reviseCommand. */
   conversation: ChatMessage[];
+  /** Present when piped input was given as context: its size, and whether its middle was cut. */
+  context?: { bytes: number; truncated: boolean };
 }
 
 export interface GenerateCommandOptions {
@@ -88,6 +91,11 @@ export interface GenerateCommandOptions {
   yes?: boolean;
   /** Earlier user/assistant turns (revision). */
   conversation?: ChatMessage[];
+  /**
+   * Untrusted text the request is about (a diff, a log): bounded to a head and a tail, and given to
+   * the model as delimited data it is told not to obey. A string is bounded with the default budget.
+   */
+  context?: string | PipedContext;
 }
 
 export const DEFAULT_MAX_TOKENS = 768;
@@ -96,13 +104,21 @@ export const DEFAULT_MAX_TOKENS = 768;
 export async function generateCommand(request: string, options: GenerateCommandOptions = {}): Promise<CommandResult> {
   const text = checkRequest(request);
   const environment = resolveEnvironment(options);
-  const userTurn: ChatMessage = { role: 'user', content: options.conversation?.length ? buildRevisionMessage(text) : buildUserMessage(text, environment.cwd) };
-  return withBackend(options, (backend, config) => answer(backend, config, environment, [...(options.conversation ?? []), userTurn], options));
+  const context = typeof options.context === 'string' ? boundContext(options.context) : options.context;
+  const block = context ? contextBlock(context) : undefined;
+  const userTurn: ChatMessage = {
+    role: 'user',
+    content: options.conversation?.length ? buildRevisionMessage(text) : buildUserMessage(text, environment.cwd, block),
+  };
+  const result = await withBackend(options, (backend, config) => answer(backend, config, environment, [...(options.conversation ?? []), userTurn], options));
+  return context ? { ...result, context: { bytes: context.bytes, truncated: context.truncated } } : result;
 }
 
 /** Regenerates with a refinement, keeping the conversation so far ("make it recursive"). */
 export async function reviseCommand(previous: CommandResult, refinement: string, options: GenerateCommandOptions = {}): Promise<CommandResult> {
-  return generateCommand(refinement, { ...options, shell: options.shell ?? previous.shell, conversation: previous.conversation });
+  const result = await generateCommand(refinement, { ...options, context: undefined, shell: options.shell ?? previous.shell, conversation: previous.conversation });
+  // The piped input is in the conversation already; the revised command still comes from it.
+  return previous.context ? { ...result, context: previous.context } : result;
 }
 
 export interface CommandExplanation {
