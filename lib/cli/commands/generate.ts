@@ -17,6 +17,7 @@ export interface GenerateArgs extends ModelArgs {
   dryRun?: boolean;
   alternatives?: number;
   command?: string;
+  trustContext?: boolean;
 }
 
 export function generateBuilder<T>(yargs: Argv<T>) {
@@ -29,6 +30,11 @@ export function generateBuilder<T>(yargs: Argv<T>) {
     .option('command', {
       type: 'string',
       describe: 'review a command you already have: assess it and open the menu, without generating',
+      group: 'Output:',
+    })
+    .option('trust-context', {
+      type: 'boolean',
+      describe: 'with --yes, run a command written from piped input (otherwise it is shown, not run: exit 3)',
       group: 'Output:',
     });
 }
@@ -134,6 +140,9 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
   // Words after `--` (as the shell integrations pass them) land in argv._.
   const words = [...(argv.request ?? []), ...((argv as { _?: (string | number)[] })._ ?? [])];
   const request = checkRequest(await readRequest(words));
+  // Words are the request, so anything piped in is context: data about the request, never instructions.
+  const { readPipedContext } = require('../../context/stdin') as typeof import('../../context/stdin');
+  const context = words.length > 0 ? await readPipedContext() : undefined;
   const backend = session.get();
   if (config.backend !== 'embedded' && process.stderr.isTTY) session.spinner = startSpinner(process.stderr, `Asking ${config.backend}`);
 
@@ -150,7 +159,7 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
       }
     : undefined;
   try {
-    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText });
+    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, context });
     session.stopSpinner();
     if (interactive) {
       const { renderResult } = require('../interactive') as typeof import('../interactive');
@@ -217,6 +226,11 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
   if (argv.dryRun) {
     process.stderr.write(`cmdai: dry run: would run it with ${result.shell}\n`);
     return EXIT.OK;
+  }
+  if (result.context && !argv.trustContext) {
+    process.stderr.write('cmdai: not run: the command was written from piped input, which may carry instructions from whoever wrote it.\n');
+    process.stderr.write('cmdai: read it, then run it yourself, or add --trust-context to let --yes run it.\n');
+    return EXIT.BLOCKED;
   }
   const { runInShell } = require('../run') as typeof import('../run');
   return runInShell(result.shell, result.command);
