@@ -24,6 +24,8 @@ export interface CreateBackendOptions {
   onLoadProgress?: (fraction: number) => void;
   onWarning?: (message: string) => void;
   onFallback?: (event: FallbackEvent) => void;
+  /** Told how many secrets were redacted from each request to a remote backend (never which). */
+  onSecretsRedacted?: (count: number, backend: string) => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -50,14 +52,20 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
     case 'ollama': {
       const { createOllamaBackend } = require('./ollama') as typeof import('./ollama');
       const { ollamaOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
-      return createOllamaBackend(ollamaOptionsFromConfig(config.ollama, flags, wiring));
+      return redacted(createOllamaBackend(ollamaOptionsFromConfig(config.ollama, flags, wiring)), options);
     }
     case 'openai': {
       const { createOpenAIBackend } = require('./openai') as typeof import('./openai');
       const { openAIOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
-      return createOpenAIBackend(openAIOptionsFromConfig(config.openai, flags, wiring));
+      return redacted(createOpenAIBackend(openAIOptionsFromConfig(config.openai, flags, wiring)), options);
     }
   }
+}
+
+/** Remote backends never see secrets: requests are redacted on the way out (lib/redact). */
+function redacted(backend: InferenceBackend, options: CreateBackendOptions): InferenceBackend {
+  const { withSecretRedaction } = require('../redact/backend') as typeof import('../redact/backend');
+  return withSecretRedaction(backend, { env: options.env, onRedacted: options.onSecretsRedacted });
 }
 
 export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: string | undefined, options: CreateBackendOptions = {}): EmbeddedBackend {
