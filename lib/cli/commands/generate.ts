@@ -114,6 +114,9 @@ class BackendSession {
           this.spinner.text(fraction >= 1 ? 'Thinking' : `Loading model ${Math.round(fraction * 100)}%`);
         },
         onWarning: (message) => process.stderr.write(`cmdai: ${message}\n`),
+        onSecretsRedacted: this.argv.verbose
+          ? (count, name) => process.stderr.write(`cmdai: ${count} secret${count === 1 ? '' : 's'} redacted from the request to ${name}\n`)
+          : undefined,
       });
     }
     return this.backend;
