@@ -31,6 +31,8 @@ export interface FakeSecret {
   inText: string;
   /** Whether the value fits in a directory name (no slash, no newline, not too long). */
   pathSafe: boolean;
+  /** Whether the value alone has a recognisable shape (a prefix, a structure), without its setting. */
+  shaped: boolean;
 }
 
 export function makeFakeSecrets(seed = 13): FakeSecret[] {
@@ -42,13 +44,13 @@ export function makeFakeSecrets(seed = 13): FakeSecret[] {
     return `-----BEGIN ${label}-----\n${body}\n${pick(BASE64, 24)}==\n-----END ${label}-----`;
   };
   const secrets: FakeSecret[] = [];
-  const add = (label: string, value: string, inText: (value: string) => string = (v) => v) => {
-    secrets.push({ label, value, inText: inText(value), pathSafe: !/[/\n\\]/.test(value) && value.length < 120 });
+  const add = (label: string, value: string, inText: (value: string) => string = (v) => v, shaped = true) => {
+    secrets.push({ label, value, inText: inText(value), pathSafe: !/[/\n\\]/.test(value) && value.length < 120, shaped });
   };
 
   add('AWS access key id', 'AKIA' + pick(UPPER + '234567', 16), (v) => `aws_access_key_id = ${v}`);
   add('AWS temporary access key id', 'ASIA' + pick(UPPER + '234567', 16));
-  add('AWS secret access key', pick(BASE64, 40), (v) => `aws_secret_access_key = ${v}`);
+  add('AWS secret access key', pick(BASE64, 40), (v) => `aws_secret_access_key = ${v}`, false);
   add('GitHub classic token', 'ghp_' + pick(ALNUM, 36), (v) => `export GH_AUTH=${v}`);
   add('GitHub OAuth token', 'gho_' + pick(ALNUM, 36));
   add('GitHub app token', 'ghs_' + pick(ALNUM, 36), (v) => `git clone https://x-access-token:${v}@github.com/acme/app.git`);
@@ -66,21 +68,21 @@ export function makeFakeSecrets(seed = 13): FakeSecret[] {
   add('RSA private key', pem('RSA PRIVATE KEY', 6));
   add('OpenSSH private key', pem('OPENSSH PRIVATE KEY', 5));
   add('PKCS#8 key in a service-account JSON', pem('PRIVATE KEY', 4).replace(/\n/g, '\\n'), (v) => `{"type": "service_account", "private_key_id": "${pick(HEX, 40)}", "private_key": "${v}"}`);
-  add('password in a database URL', pick(ALNUM, 16), (v) => `psql postgres://app_user:${v}@db.internal:5432/orders`);
-  add('password in a redis URL', pick(ALNUM, 20) + '!', (v) => `REDIS_URL=redis://default:${v}@cache.internal:6379/0`);
-  add('password= in a .env file', pick(ALNUM, 14), (v) => `DB_PASSWORD=${v}`);
-  add('client_secret in YAML', pick(BASE64URL, 32), (v) => `oauth:\n  client_id: web-app\n  client_secret: ${v}`);
-  add('apiKey in JSON', pick(HEX, 32), (v) => `{"service": "maps", "apiKey": "${v}"}`);
-  add('--password flag', 'Tr0ub4dor&' + pick(DIGITS, 4), (v) => `mysql --user=root --password '${v}' shop`);
-  add('secret= in a query string', pick(ALNUM, 24), (v) => `https://hooks.example.com/notify?channel=ops&secret=${v}`);
-  add('Basic auth header', Buffer.from(`admin:${pick(ALNUM, 12)}`).toString('base64'), (v) => `Authorization: Basic ${v}`);
+  add('password in a database URL', pick(ALNUM, 16), (v) => `psql postgres://app_user:${v}@db.internal:5432/orders`, false);
+  add('password in a redis URL', pick(ALNUM, 20) + '!', (v) => `REDIS_URL=redis://default:${v}@cache.internal:6379/0`, false);
+  add('password= in a .env file', pick(ALNUM, 14), (v) => `DB_PASSWORD=${v}`, false);
+  add('client_secret in YAML', pick(BASE64URL, 32), (v) => `oauth:\n  client_id: web-app\n  client_secret: ${v}`, false);
+  add('apiKey in JSON', pick(HEX, 32), (v) => `{"service": "maps", "apiKey": "${v}"}`, false);
+  add('--password flag', 'Tr0ub4dor&' + pick(DIGITS, 4), (v) => `mysql --user=root --password '${v}' shop`, false);
+  add('secret= in a query string', pick(ALNUM, 24), (v) => `https://hooks.example.com/notify?channel=ops&secret=${v}`, false);
+  add('Basic auth header', Buffer.from(`admin:${pick(ALNUM, 12)}`).toString('base64'), (v) => `Authorization: Basic ${v}`, false);
   add('Google API key', 'AIza' + pick(ALNUM + '-_', 35));
   add('Stripe live key', 'sk_live_' + pick(ALNUM, 24), (v) => `STRIPE=${v}`);
   add('npm token', 'npm_' + pick(ALNUM, 36), (v) => `//registry.npmjs.org/:_authToken=${v}`);
   add('SendGrid key', `SG.${pick(BASE64URL, 22)}.${pick(BASE64URL, 43)}`);
   add('PyPI token', 'pypi-AgEIcHlwaS5vcmc' + pick(BASE64URL, 60));
   add('DigitalOcean token', 'dop_v1_' + pick(HEX, 64));
-  add('passphrase assignment', pick(LOWER, 8) + '-' + pick(LOWER, 8), (v) => `passphrase: "${v}"`);
+  add('passphrase assignment', pick(LOWER, 8) + '-' + pick(LOWER, 8), (v) => `passphrase: "${v}"`, false);
   return secrets;
 }
 
