@@ -19,6 +19,7 @@ import {
   isConfigKey,
 } from './keys';
 import { configFilePath } from './paths';
+import type { RepoPolicy } from './repo-policy';
 
 // smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here.
 const { parse: parseToml, TomlError } = require('smol-toml') as {
@@ -65,6 +66,8 @@ export interface CmdaiConfig {
   file: string;
   /** Where each explicitly set key came from. */
   sources: Partial<Record<ConfigKey, ConfigSource>>;
+  /** The repository's `.cmdai.toml` that tightened the safety settings, when one applies. */
+  repoPolicy?: RepoPolicy;
 }
 
 export type ConfigSource = 'file' | 'env' | 'flag';
@@ -79,6 +82,8 @@ export interface LoadConfigOptions {
   flags?: FlagOverrides;
   /** Flag spelling for each key, so errors name what the user typed. */
   flagNames?: Partial<Record<ConfigKey, string>>;
+  /** Where to look for a repository's `.cmdai.toml` (default: the current directory); false: do not look. */
+  repoPolicyFrom?: string | false;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -138,6 +143,13 @@ export function loadConfig(options: LoadConfigOptions = {}): CmdaiConfig {
       throw new CmdaiError('USAGE', `${flag} ${JSON.stringify(String(raw))} is not valid: it must be ${checked.expected}.`);
     }
     assign(config, key, checked.value, 'flag');
+  }
+
+  // Last, over flags too: a repository can only tighten, so it never overrides a user's stricter choice.
+  if (options.repoPolicyFrom !== false) {
+    const { applyRepoPolicy, repoPolicyFor } = require('./repo-policy') as typeof import('./repo-policy');
+    const repo = repoPolicyFor(options.repoPolicyFrom ?? process.cwd(), config.safety.policy, env.HOME ?? env.USERPROFILE);
+    if (repo) return { ...applyRepoPolicy(config, repo), repoPolicy: repo };
   }
   return config;
 }
