@@ -45,7 +45,9 @@ export function configFromArgs(argv: ModelArgs): CmdaiConfig {
     shell: argv.shell,
     'safety.policy': argv.safety,
   };
-  return loadConfig({ file: argv.config, flags, flagNames: { backend: '--backend', shell: '--shell', 'safety.policy': '--safety' } });
+  const config = loadConfig({ file: argv.config, flags, flagNames: { backend: '--backend', shell: '--shell', 'safety.policy': '--safety' } });
+  for (const note of config.repoPolicy?.notes ?? []) process.stderr.write(`cmdai: note: ${note}\n`);
+  return config;
 }
 
 /** Flags that apply to the first backend in the chain. */
