@@ -46,6 +46,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
       tools: environment.tools,
       config: `${config.file}${fs.existsSync(config.file) ? '' : ' (not present: defaults in use)'}`,
       safety: config.safety.policy,
+      repoPolicy: config.repoPolicy ? { file: config.repoPolicy.file, policy: config.repoPolicy.policy ?? null, deny: config.repoPolicy.deny, notes: config.repoPolicy.notes } : null,
       engine,
       mlx,
       engineChoice,
@@ -65,6 +66,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
         `  tools      ${report.tools.join(' ') || '(none of the common ones found)'}`,
         `  config     ${report.config}`,
         `  safety     ${report.safety}`,
+        `  repo       ${repoPolicyLine(config.repoPolicy)}`,
         `  embedded   ${engineChoice}`,
         `  llama.cpp  ${mark(engine.available)} ${engine.detail}`,
         `  mlx        ${mark(mlx.available)} ${mlx.detail}`,
@@ -77,3 +79,9 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
 };
 
 export default doctorCommandModule;
+
+function repoPolicyLine(policy: import('../../config/repo-policy').RepoPolicy | undefined): string {
+  if (!policy) return 'no .cmdai.toml between here and the repository root';
+  const parts = [policy.policy ? `policy raised to ${policy.policy}` : undefined, `${policy.deny.length} deny rule${policy.deny.length === 1 ? '' : 's'}`, policy.notes.length ? `${policy.notes.length} setting(s) ignored` : undefined];
+  return `${policy.file} (${parts.filter(Boolean).join(', ')})`;
+}
