@@ -15,7 +15,7 @@ const MAX_SAME_RULE = 5;
 
 interface CompiledRule {
   pattern: string;
-  matches(line: string): boolean;
+  matches(words: readonly string[]): boolean;
 }
 
 export class Analysis {
@@ -32,12 +32,13 @@ export class Analysis {
   private readonly deny: CompiledRule[];
 
   constructor(rules: SafetyRules | undefined) {
-    this.allow = compileRules(rules?.allow);
-    this.deny = compileRules(rules?.deny);
+    this.allow = compileRules(rules?.allow, 'allow');
+    this.deny = compileRules(rules?.deny, 'deny');
   }
 
   report(rule: string, level: RiskLevel, message: string, span: Span): void {
-    if (this.suppressed > 0 && rule !== 'user.deny') return;
+    // An allow rule never hides a critical finding, nor a deny.
+    if (this.suppressed > 0 && rule !== 'user.deny' && level !== 'critical') return;
     const at = this.carrier ?? span;
     if (this.reasons.some((r) => r.rule === rule && r.message === message && r.span.start === at.start && r.span.end === at.end)) return;
     // A long command can repeat one finding many times; a few examples say it, and the level is kept.
@@ -82,14 +83,14 @@ export class Analysis {
       this.analyseNested(script, cmd.dialect, cmd.nameWord.span);
     }
     if (/[/\\]/.test(cmd.nameWord.value)) this.judgeRunOfDownload(cmd.nameWord);
-    const line = normalisedLine(cmd);
-    const denied = this.deny.find((r) => r.matches(line));
+    const words = normalisedWords(cmd);
+    const denied = this.deny.find((r) => r.matches(words));
     if (denied) {
       this.report('user.deny', 'high', `Matches your deny rule "${denied.pattern}".`, cmd.span);
     }
-    const allowed = denied ? undefined : this.allow.find((r) => r.matches(line));
+    const allowed = denied ? undefined : this.allow.find((r) => r.matches(words));
     if (allowed) {
-      this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings are not counted.`, cmd.span);
+      this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings below critical are not counted.`, cmd.span);
       this.suppressed++;
     }
     try {
@@ -302,24 +303,55 @@ function scriptKey(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/').toLowerCase();
 }
 
-function normalisedLine(cmd: SimpleCommand): string {
-  return [cmd.name, ...cmd.args.map((w) => displayText(foldLookalikes(w.value)))].join(' ');
+function normalisedWords(cmd: SimpleCommand): string[] {
+  return [cmd.name, ...cmd.args.map((w) => displayText(foldLookalikes(w.value)))];
 }
 
-function compileRules(patterns: readonly string[] | undefined): CompiledRule[] {
+export type RuleKind = 'allow' | 'deny';
+
+/** Compile the config file's patterns. A pattern is a list of words matched against the whole
+ *  resolved command, word by word: a word that is only `*` stands for any number of words (so
+ *  `git push *` covers `git push --force`, `git push` alone covers nothing more than `git push`);
+ *  inside a word, `*` is any characters and `?` one character. A deny rule also covers anything
+ *  that follows it (`terraform destroy` blocks `terraform destroy -auto-approve`): blocking too
+ *  much is the direction a deny list should err in. */
+export function compileRules(patterns: readonly string[] | undefined, kind: RuleKind = 'allow'): CompiledRule[] {
   const out: CompiledRule[] = [];
   if (!Array.isArray(patterns)) return out;
   for (const raw of patterns) {
     if (typeof raw !== 'string') continue;
-    const pattern = raw.trim().replace(/\s+/g, ' ');
-    if (!pattern) continue;
-    const words = pattern.split(' ');
+    const words = raw.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) continue;
     words[0] = commandBaseName(words[0]);
-    const glob = words.join(' ');
-    // A pattern names a command and its leading words; anything may follow (`git push` covers `git push -f`).
-    out.push({ pattern: raw, matches: (line) => globMatch(glob, line) || globMatch(glob + ' *', line) });
+    if (kind === 'deny' && words[words.length - 1] !== '*') words.push('*');
+    out.push({ pattern: raw, matches: (command) => wordsMatch(words, command) });
   }
   return out;
+}
+
+/** Pattern words against command words: a `*` word is any run of words, other words are globs
+ *  over one word. Two-pointer matching, linear in practice, never backtracking exponentially. */
+export function wordsMatch(pattern: readonly string[], words: readonly string[]): boolean {
+  let p = 0;
+  let w = 0;
+  let star = -1;
+  let resume = 0;
+  while (w < words.length) {
+    if (p < pattern.length && pattern[p] !== '*' && globMatch(pattern[p], words[w])) {
+      p++;
+      w++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = w;
+    } else if (star >= 0) {
+      p = star + 1;
+      w = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** `*` any run of characters, `?` one character, everything else literal. Linear-time two-pointer

@@ -67,13 +67,31 @@ describe('user rules', () => {
     expect(a.reasons.map((r) => r.rule)).toEqual(['user.allow']);
   });
 
-  test('a rule names a command prefix: anything may follow', () => {
-    expect(level('git push --force origin main', { rules: { allow: ['git push'] } })).toBe('safe');
+  test('an allow rule matches the whole command, not a command that starts with it', () => {
+    expect(level('rm -rf build /tmp/x', { rules: { allow: ['rm -rf build'] } })).toBe('high');
+    expect(level('git push --force origin main', { rules: { allow: ['git push'] } })).toBe('high');
+    expect(level('rm -rf ~', { policy: 'strict', rules: { allow: ['rm'] } })).toBe('critical');
   });
 
-  test('* in a rule matches any text', () => {
+  test('a word that is only * stands for any further words', () => {
+    expect(level('git push --force origin main', { rules: { allow: ['git push *'] } })).toBe('safe');
+    expect(level('git push', { rules: { allow: ['git push *'] } })).toBe('safe');
+  });
+
+  test('* inside a word matches within that one word', () => {
     expect(level('rm -rf ./dist/cache', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('safe');
     expect(level('rm -rf ./src', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('high');
+    expect(level('rm -rf ./dist/cache ./src', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('high');
+  });
+
+  test('no allow rule lowers a critical finding', () => {
+    expect(assessCommand('rm -rf /', { policy: 'permissive', rules: { allow: ['*'] } }).level).toBe('critical');
+    expect(level("bash -c 'rm -rf /'", { rules: { allow: ['bash *'] } })).toBe('critical');
+  });
+
+  test('a deny rule also covers what follows it', () => {
+    expect(assessCommand('terraform destroy -auto-approve', { rules: { deny: ['terraform destroy'] } }).decision).toBe('blocked');
+    expect(assessCommand('terraform plan', { rules: { deny: ['terraform destroy'] } }).decision).toBe('allowed');
   });
 
   test('rules match the command after wrappers, quotes and paths are resolved', () => {
@@ -87,7 +105,7 @@ describe('user rules', () => {
   });
 
   test('deny wins over allow', () => {
-    expect(assessCommand('npm publish', { rules: { allow: ['npm'], deny: ['npm publish'] } }).decision).toBe('blocked');
+    expect(assessCommand('npm publish', { rules: { allow: ['npm *'], deny: ['npm publish'] } }).decision).toBe('blocked');
   });
 
   test('? matches one character', () => {
