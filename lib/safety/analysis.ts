@@ -9,6 +9,10 @@ import { firstPositional, optionValue } from './options';
 import { judgeCommand } from './rules';
 import { analyseBashText } from './bash/walk';
 import { commandOutput } from './rules/data-flow';
+import type { Analysis } from './judging';
+import type { Effect, EffectFacts } from './effects';
+import { kindOfRule, levelOf } from './effects';
+import { classifyPath, ClassifiedPath, resolvePath } from './paths';
 
 const MAX_NESTING = 8;
 const MAX_SAME_RULE = 5;
@@ -18,8 +22,24 @@ interface CompiledRule {
   matches(words: readonly string[]): boolean;
 }
 
-export class Analysis {
+/** Where the command runs: the caller's working directory and home, when known. */
+export interface RunContext {
+  cwd?: string;
+  home?: string;
+}
+
+/** Wrappers that run the wrapped command as root or another user. */
+const ELEVATING = new Set(['sudo', 'doas', 'dzdo', 'run0', 'pkexec', 'su', 'runuser', 'gosu', 'su-exec', 'runas', 'gsudo']);
+
+export class CommandAnalysis implements Analysis {
   readonly reasons: RiskReason[] = [];
+  readonly effects: Effect[] = [];
+  /** The working directory as tracked through `cd`; undefined while it is the caller's unknown one. */
+  private cwd: string | undefined;
+  private readonly dirStack: (string | undefined)[] = [];
+  private readonly home: string | undefined;
+  private elevatedNow = false;
+  private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
   private readonly writtenFiles = new Map<string, string>();
@@ -31,12 +51,22 @@ export class Analysis {
   private readonly allow: CompiledRule[];
   private readonly deny: CompiledRule[];
 
-  constructor(rules: SafetyRules | undefined) {
+  constructor(rules: SafetyRules | undefined, context: RunContext = {}) {
     this.allow = compileRules(rules?.allow, 'allow');
     this.deny = compileRules(rules?.deny, 'deny');
+    this.home = context.home ? context.home.replace(/[\\/]+$/, '') || '/' : undefined;
+    this.cwd = context.cwd;
   }
 
-  report(rule: string, level: RiskLevel, message: string, span: Span): void {
+  get elevated(): boolean {
+    return this.elevatedNow;
+  }
+
+  get findingsSinceJudge(): number {
+    return this.effects.length - this.findingsAtJudge;
+  }
+
+  report(rule: string, level: RiskLevel, message: string, span: Span, effect?: Omit<Effect, 'level' | 'rule' | 'span'>): void {
     // An allow rule never hides a critical finding, nor a deny.
     if (this.suppressed > 0 && rule !== 'user.deny' && level !== 'critical') return;
     const at = this.carrier ?? span;
@@ -45,6 +75,67 @@ export class Analysis {
     const rank = LEVELS.indexOf(level);
     if (this.reasons.filter((r) => r.rule === rule && LEVELS.indexOf(r.level) >= rank).length >= MAX_SAME_RULE) return;
     this.reasons.push({ rule, message, span: { start: at.start, end: at.end }, level });
+    if (rule === 'user.allow' || rule === 'user.deny') return;
+    const facts = effect ?? { kind: kindOfRule(rule), scope: 'one' as const, elevated: this.elevatedNow };
+    this.effects.push({ ...facts, level, rule, span: { start: at.start, end: at.end } });
+  }
+
+  effect(facts: EffectFacts, message: string, span: Span, rule?: string): Effect {
+    const level = levelOf({ ...facts, elevated: facts.elevated ?? this.elevatedNow });
+    const id = rule ?? `effect.${facts.kind}${facts.op ? '-' + facts.op : ''}`;
+    const effect: Effect = {
+      kind: facts.kind,
+      ...(facts.op ? { op: facts.op } : {}),
+      ...(facts.target ? { target: facts.target } : {}),
+      scope: facts.scope ?? 'one',
+      elevated: facts.elevated ?? this.elevatedNow,
+      level,
+      rule: id,
+      span,
+    };
+    if (level === 'safe') {
+      if (this.suppressed === 0) this.effects.push({ ...effect, span: this.carrier ?? span });
+      return effect;
+    }
+    const { level: _l, rule: _r, span: _s, ...rest } = effect;
+    this.report(id, level, message, span, rest);
+    return effect;
+  }
+
+  resolve(path: string): string {
+    return resolvePath(path, { cwd: this.cwd, home: this.home });
+  }
+
+  classify(path: string): ClassifiedPath {
+    return classifyPath(resolvePath(path, { cwd: this.cwd, home: this.home, tilde: true }));
+  }
+
+  changeDirectory(target: string | undefined, how: 'cd' | 'pushd' | 'popd' = 'cd'): void {
+    if (how === 'popd') {
+      this.cwd = this.dirStack.length ? this.dirStack.pop() : unknownValue('OLDPWD');
+      return;
+    }
+    if (how === 'pushd') this.dirStack.push(this.cwd);
+    if (target === undefined || target === '' || target === '~') {
+      this.cwd = this.home ?? '~';
+      return;
+    }
+    if (target === '-') {
+      this.cwd = unknownValue('OLDPWD');
+      return;
+    }
+    this.cwd = this.resolve(target);
+  }
+
+  saveDirectory(): unknown {
+    return { cwd: this.cwd, stack: [...this.dirStack] };
+  }
+
+  restoreDirectory(saved: unknown): void {
+    const s = saved as { cwd: string | undefined; stack: (string | undefined)[] };
+    this.cwd = s.cwd;
+    this.dirStack.length = 0;
+    this.dirStack.push(...s.stack);
   }
 
   /** Assess code found inside a command (bash -c '...', eval, a heredoc fed to a shell). Its reasons
@@ -55,6 +146,8 @@ export class Analysis {
       return;
     }
     const savedCarrier = this.carrier;
+    // Nested code runs in a child shell: its `cd` does not move the outer command.
+    const savedDirectory = this.saveDirectory();
     this.carrier = savedCarrier ?? carrier;
     this.depth++;
     try {
@@ -62,6 +155,7 @@ export class Analysis {
     } finally {
       this.depth--;
       this.carrier = savedCarrier;
+      this.restoreDirectory(savedDirectory);
     }
   }
 
@@ -77,12 +171,29 @@ export class Analysis {
     this.rememberWrittenFile(raw);
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
+    const savedElevated = this.elevatedNow;
+    const savedFindings = this.findingsAtJudge;
+    this.elevatedNow = savedElevated || cmd.wrappers.some((w) => ELEVATING.has(w));
+    this.findingsAtJudge = this.effects.length;
+    try {
+      this.judgeUnwrapped(cmd);
+    } finally {
+      this.elevatedNow = savedElevated;
+      this.findingsAtJudge = savedFindings;
+    }
+    return cmd;
+  }
+
+  /** Runs commands nested in `cmd` (find -exec, xargs) or code it carries with its elevation. */
+  private judgeUnwrapped(cmd: SimpleCommand): void {
     const script = this.writtenFiles.get(scriptKey(cmd.nameWord.value));
     if (script !== undefined && /[/\\]/.test(cmd.nameWord.value)) {
       // `./x.sh` runs a script this same command wrote.
       this.analyseNested(script, cmd.dialect, cmd.nameWord.span);
     }
     if (/[/\\]/.test(cmd.nameWord.value)) this.judgeRunOfDownload(cmd.nameWord);
+    const move = directoryChange(cmd);
+    if (move) this.changeDirectory(move.target, move.how);
     const words = normalisedWords(cmd);
     const denied = this.deny.find((r) => r.matches(words));
     if (denied) {
@@ -98,7 +209,6 @@ export class Analysis {
     } finally {
       if (allowed) this.suppressed--;
     }
-    return cmd;
   }
 
   /** The content a command writes to a file, when both are known (`echo '...' > x.sh`, `cat > x.sh <<EOF`). */
@@ -297,6 +407,28 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     if (words.length && words.length <= 64) return words;
   }
   return [unknownValue('(xargs input)')];
+}
+
+const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {
+  cd: 'cd', chdir: 'cd', pushd: 'pushd', popd: 'popd', 'set-location': 'cd', sl: 'cd', 'push-location': 'pushd', 'pop-location': 'popd',
+};
+
+/** `cd DIR`, `pushd DIR`, `popd`, `Set-Location -Path DIR`, `cd /d D:\x`: where the shell moves. */
+function directoryChange(cmd: SimpleCommand): { target: string | undefined; how: 'cd' | 'pushd' | 'popd' } | undefined {
+  const how = CD_NAMES[cmd.name];
+  if (!how) return undefined;
+  if (cmd.dialect === 'pwsh') {
+    const path = cmd.args.findIndex((w) => /^-(path|literalpath|lp)$/i.test(w.value));
+    if (path >= 0) return { target: cmd.args[path + 1]?.value, how };
+    return { target: cmd.args.find((w) => !w.value.startsWith('-'))?.value, how };
+  }
+  if (cmd.dialect === 'cmd') {
+    const target = cmd.args.filter((w) => !/^\/[a-z]$/i.test(w.value)).map((w) => w.value).join(' ');
+    // A bare `cd` in cmd.exe prints the directory instead of moving.
+    return target ? { target, how } : undefined;
+  }
+  const target = cmd.args.find((w, i) => !/^-[LPe@]+$/.test(w.value) || (w.value === '-' && i === cmd.args.length - 1));
+  return { target: target?.value, how };
 }
 
 function scriptKey(path: string): string {

@@ -7,7 +7,7 @@ const rules = (command: string, options?: AssessOptions): string[] => assessComm
 
 describe('the result', () => {
   test('a harmless command is safe, allowed, with no reasons', () => {
-    expect(assessCommand('ls -la')).toEqual({ level: 'safe', reasons: [], decision: 'allowed', policy: 'moderate' });
+    expect(assessCommand('ls -la')).toEqual({ level: 'safe', reasons: [], decision: 'allowed', policy: 'moderate', effects: [] });
   });
 
   test('each reason has a rule id, a message, a level and the span it is about', () => {
@@ -68,7 +68,7 @@ describe('user rules', () => {
   });
 
   test('an allow rule matches the whole command, not a command that starts with it', () => {
-    expect(level('rm -rf build /tmp/x', { rules: { allow: ['rm -rf build'] } })).toBe('high');
+    expect(level('rm -rf src /home/dev/docs', { rules: { allow: ['rm -rf src'] } })).toBe('high');
     expect(level('git push --force origin main', { rules: { allow: ['git push'] } })).toBe('high');
     expect(level('rm -rf ~', { policy: 'strict', rules: { allow: ['rm'] } })).toBe('critical');
   });
@@ -322,7 +322,9 @@ describe('targets and operations', () => {
     ['rm -rf /home/alice', 'critical'],
     ['rm -r /usr', 'critical'],
     ['rm -rf /var/log/nginx', 'high'],
+    ['rm -rf ./src', 'high'],
     ['rm -rf ./build', 'high'],
+    ['rm -r ./build', 'moderate'],
     ['rm -rf "$BUILD_DIR"/', 'high'],
     ['rm -r build', 'moderate'],
     ['rm -rf /tmp/build', 'moderate'],
@@ -541,7 +543,7 @@ describe('PowerShell', () => {
     ['Remove-Item -Recurse -Force C:\\', 'critical'],
     ['Remove-Item -Path $env:SystemRoot -Recurse -Force', 'critical'],
     ['rm -r -fo ~', 'critical'],
-    ['Remove-Item .\\build -Recurse -Force', 'high'],
+    ['Remove-Item .\\src -Recurse -Force', 'high'],
     ['Remove-Item $env:TEMP\\cache -Recurse', 'moderate'],
     ['Remove-Item notes.txt', 'moderate'],
     ['Format-Volume -DriveLetter D', 'critical'],
@@ -587,7 +589,7 @@ describe('cmd.exe', () => {
     ['rmdir /s /q %USERPROFILE%', 'critical'],
     ['del notes.txt', 'moderate'],
     ['format D: /q', 'critical'],
-    ['if exist build rd /s /q build', 'high'],
+    ['if exist docs rd /s /q docs', 'high'],
     ['echo rd /s /q C:\\', 'safe'],
     ['net localgroup administrators mallory /add', 'high'],
     ['cmd /c "rd /s /q C:\\"', 'critical'],
