@@ -9,17 +9,37 @@ import { firstPositional, optionValue } from './options';
 import { judgeCommand } from './rules';
 import { analyseBashText } from './bash/walk';
 import { commandOutput } from './rules/data-flow';
+import type { Analysis } from './judging';
+import type { Effect, EffectFacts } from './effects';
+import { kindOfRule, levelOf } from './effects';
+import { classifyPath, ClassifiedPath, resolvePath } from './paths';
 
 const MAX_NESTING = 8;
 const MAX_SAME_RULE = 5;
 
 interface CompiledRule {
   pattern: string;
-  matches(line: string): boolean;
+  matches(words: readonly string[]): boolean;
 }
 
-export class Analysis {
+/** Where the command runs: the caller's working directory and home, when known. */
+export interface RunContext {
+  cwd?: string;
+  home?: string;
+}
+
+/** Wrappers that run the wrapped command as root or another user. */
+const ELEVATING = new Set(['sudo', 'doas', 'dzdo', 'run0', 'pkexec', 'su', 'runuser', 'gosu', 'su-exec', 'runas', 'gsudo']);
+
+export class CommandAnalysis implements Analysis {
   readonly reasons: RiskReason[] = [];
+  readonly effects: Effect[] = [];
+  /** The working directory as tracked through `cd`; undefined while it is the caller's unknown one. */
+  private cwd: string | undefined;
+  private readonly dirStack: (string | undefined)[] = [];
+  private readonly home: string | undefined;
+  private elevatedNow = false;
+  private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
   private readonly writtenFiles = new Map<string, string>();
@@ -31,19 +51,91 @@ export class Analysis {
   private readonly allow: CompiledRule[];
   private readonly deny: CompiledRule[];
 
-  constructor(rules: SafetyRules | undefined) {
-    this.allow = compileRules(rules?.allow);
-    this.deny = compileRules(rules?.deny);
+  constructor(rules: SafetyRules | undefined, context: RunContext = {}) {
+    this.allow = compileRules(rules?.allow, 'allow');
+    this.deny = compileRules(rules?.deny, 'deny');
+    this.home = context.home ? context.home.replace(/[\\/]+$/, '') || '/' : undefined;
+    this.cwd = context.cwd;
   }
 
-  report(rule: string, level: RiskLevel, message: string, span: Span): void {
-    if (this.suppressed > 0 && rule !== 'user.deny') return;
+  get elevated(): boolean {
+    return this.elevatedNow;
+  }
+
+  get findingsSinceJudge(): number {
+    return this.effects.length - this.findingsAtJudge;
+  }
+
+  report(rule: string, level: RiskLevel, message: string, span: Span, effect?: Omit<Effect, 'level' | 'rule' | 'span'>): void {
+    // An allow rule never hides a critical finding, nor a deny.
+    if (this.suppressed > 0 && rule !== 'user.deny' && level !== 'critical') return;
     const at = this.carrier ?? span;
     if (this.reasons.some((r) => r.rule === rule && r.message === message && r.span.start === at.start && r.span.end === at.end)) return;
     // A long command can repeat one finding many times; a few examples say it, and the level is kept.
     const rank = LEVELS.indexOf(level);
     if (this.reasons.filter((r) => r.rule === rule && LEVELS.indexOf(r.level) >= rank).length >= MAX_SAME_RULE) return;
     this.reasons.push({ rule, message, span: { start: at.start, end: at.end }, level });
+    if (rule === 'user.allow' || rule === 'user.deny') return;
+    const facts = effect ?? { kind: kindOfRule(rule), scope: 'one' as const, elevated: this.elevatedNow };
+    this.effects.push({ ...facts, level, rule, span: { start: at.start, end: at.end } });
+  }
+
+  effect(facts: EffectFacts, message: string, span: Span, rule?: string): Effect {
+    const level = levelOf({ ...facts, elevated: facts.elevated ?? this.elevatedNow });
+    const id = rule ?? `effect.${facts.kind}${facts.op ? '-' + facts.op : ''}`;
+    const effect: Effect = {
+      kind: facts.kind,
+      ...(facts.op ? { op: facts.op } : {}),
+      ...(facts.target ? { target: facts.target } : {}),
+      scope: facts.scope ?? 'one',
+      elevated: facts.elevated ?? this.elevatedNow,
+      level,
+      rule: id,
+      span,
+    };
+    if (level === 'safe') {
+      if (this.suppressed === 0) this.effects.push({ ...effect, span: this.carrier ?? span });
+      return effect;
+    }
+    const { level: _l, rule: _r, span: _s, ...rest } = effect;
+    this.report(id, level, message, span, rest);
+    return effect;
+  }
+
+  resolve(path: string): string {
+    return resolvePath(path, { cwd: this.cwd, home: this.home });
+  }
+
+  classify(path: string): ClassifiedPath {
+    return classifyPath(resolvePath(path, { cwd: this.cwd, home: this.home, tilde: true }));
+  }
+
+  changeDirectory(target: string | undefined, how: 'cd' | 'pushd' | 'popd' = 'cd'): void {
+    if (how === 'popd') {
+      this.cwd = this.dirStack.length ? this.dirStack.pop() : unknownValue('OLDPWD');
+      return;
+    }
+    if (how === 'pushd') this.dirStack.push(this.cwd);
+    if (target === undefined || target === '' || target === '~') {
+      this.cwd = this.home ?? '~';
+      return;
+    }
+    if (target === '-') {
+      this.cwd = unknownValue('OLDPWD');
+      return;
+    }
+    this.cwd = this.resolve(target);
+  }
+
+  saveDirectory(): unknown {
+    return { cwd: this.cwd, stack: [...this.dirStack] };
+  }
+
+  restoreDirectory(saved: unknown): void {
+    const s = saved as { cwd: string | undefined; stack: (string | undefined)[] };
+    this.cwd = s.cwd;
+    this.dirStack.length = 0;
+    this.dirStack.push(...s.stack);
   }
 
   /** Assess code found inside a command (bash -c '...', eval, a heredoc fed to a shell). Its reasons
@@ -54,6 +146,8 @@ export class Analysis {
       return;
     }
     const savedCarrier = this.carrier;
+    // Nested code runs in a child shell: its `cd` does not move the outer command.
+    const savedDirectory = this.saveDirectory();
     this.carrier = savedCarrier ?? carrier;
     this.depth++;
     try {
@@ -61,6 +155,7 @@ export class Analysis {
     } finally {
       this.depth--;
       this.carrier = savedCarrier;
+      this.restoreDirectory(savedDirectory);
     }
   }
 
@@ -76,20 +171,37 @@ export class Analysis {
     this.rememberWrittenFile(raw);
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
+    const savedElevated = this.elevatedNow;
+    const savedFindings = this.findingsAtJudge;
+    this.elevatedNow = savedElevated || cmd.wrappers.some((w) => ELEVATING.has(w));
+    this.findingsAtJudge = this.effects.length;
+    try {
+      this.judgeUnwrapped(cmd);
+    } finally {
+      this.elevatedNow = savedElevated;
+      this.findingsAtJudge = savedFindings;
+    }
+    return cmd;
+  }
+
+  /** Runs commands nested in `cmd` (find -exec, xargs) or code it carries with its elevation. */
+  private judgeUnwrapped(cmd: SimpleCommand): void {
     const script = this.writtenFiles.get(scriptKey(cmd.nameWord.value));
     if (script !== undefined && /[/\\]/.test(cmd.nameWord.value)) {
       // `./x.sh` runs a script this same command wrote.
       this.analyseNested(script, cmd.dialect, cmd.nameWord.span);
     }
     if (/[/\\]/.test(cmd.nameWord.value)) this.judgeRunOfDownload(cmd.nameWord);
-    const line = normalisedLine(cmd);
-    const denied = this.deny.find((r) => r.matches(line));
+    const move = directoryChange(cmd);
+    if (move) this.changeDirectory(move.target, move.how);
+    const words = normalisedWords(cmd);
+    const denied = this.deny.find((r) => r.matches(words));
     if (denied) {
       this.report('user.deny', 'high', `Matches your deny rule "${denied.pattern}".`, cmd.span);
     }
-    const allowed = denied ? undefined : this.allow.find((r) => r.matches(line));
+    const allowed = denied ? undefined : this.allow.find((r) => r.matches(words));
     if (allowed) {
-      this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings are not counted.`, cmd.span);
+      this.report('user.allow', 'safe', `Allowed by your rule "${allowed.pattern}"; its own findings below critical are not counted.`, cmd.span);
       this.suppressed++;
     }
     try {
@@ -97,7 +209,6 @@ export class Analysis {
     } finally {
       if (allowed) this.suppressed--;
     }
-    return cmd;
   }
 
   /** The content a command writes to a file, when both are known (`echo '...' > x.sh`, `cat > x.sh <<EOF`). */
@@ -298,28 +409,81 @@ function xargsInput(stdin: DataSource | undefined): string[] {
   return [unknownValue('(xargs input)')];
 }
 
+const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {
+  cd: 'cd', chdir: 'cd', pushd: 'pushd', popd: 'popd', 'set-location': 'cd', sl: 'cd', 'push-location': 'pushd', 'pop-location': 'popd',
+};
+
+/** `cd DIR`, `pushd DIR`, `popd`, `Set-Location -Path DIR`, `cd /d D:\x`: where the shell moves. */
+function directoryChange(cmd: SimpleCommand): { target: string | undefined; how: 'cd' | 'pushd' | 'popd' } | undefined {
+  const how = CD_NAMES[cmd.name];
+  if (!how) return undefined;
+  if (cmd.dialect === 'pwsh') {
+    const path = cmd.args.findIndex((w) => /^-(path|literalpath|lp)$/i.test(w.value));
+    if (path >= 0) return { target: cmd.args[path + 1]?.value, how };
+    return { target: cmd.args.find((w) => !w.value.startsWith('-'))?.value, how };
+  }
+  if (cmd.dialect === 'cmd') {
+    const target = cmd.args.filter((w) => !/^\/[a-z]$/i.test(w.value)).map((w) => w.value).join(' ');
+    // A bare `cd` in cmd.exe prints the directory instead of moving.
+    return target ? { target, how } : undefined;
+  }
+  const target = cmd.args.find((w, i) => !/^-[LPe@]+$/.test(w.value) || (w.value === '-' && i === cmd.args.length - 1));
+  return { target: target?.value, how };
+}
+
 function scriptKey(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/').toLowerCase();
 }
 
-function normalisedLine(cmd: SimpleCommand): string {
-  return [cmd.name, ...cmd.args.map((w) => displayText(foldLookalikes(w.value)))].join(' ');
+function normalisedWords(cmd: SimpleCommand): string[] {
+  return [cmd.name, ...cmd.args.map((w) => displayText(foldLookalikes(w.value)))];
 }
 
-function compileRules(patterns: readonly string[] | undefined): CompiledRule[] {
+export type RuleKind = 'allow' | 'deny';
+
+/** Compile the config file's patterns. A pattern is a list of words matched against the whole
+ *  resolved command, word by word: a word that is only `*` stands for any number of words (so
+ *  `git push *` covers `git push --force`, `git push` alone covers nothing more than `git push`);
+ *  inside a word, `*` is any characters and `?` one character. A deny rule also covers anything
+ *  that follows it (`terraform destroy` blocks `terraform destroy -auto-approve`): blocking too
+ *  much is the direction a deny list should err in. */
+export function compileRules(patterns: readonly string[] | undefined, kind: RuleKind = 'allow'): CompiledRule[] {
   const out: CompiledRule[] = [];
   if (!Array.isArray(patterns)) return out;
   for (const raw of patterns) {
     if (typeof raw !== 'string') continue;
-    const pattern = raw.trim().replace(/\s+/g, ' ');
-    if (!pattern) continue;
-    const words = pattern.split(' ');
+    const words = raw.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) continue;
     words[0] = commandBaseName(words[0]);
-    const glob = words.join(' ');
-    // A pattern names a command and its leading words; anything may follow (`git push` covers `git push -f`).
-    out.push({ pattern: raw, matches: (line) => globMatch(glob, line) || globMatch(glob + ' *', line) });
+    if (kind === 'deny' && words[words.length - 1] !== '*') words.push('*');
+    out.push({ pattern: raw, matches: (command) => wordsMatch(words, command) });
   }
   return out;
+}
+
+/** Pattern words against command words: a `*` word is any run of words, other words are globs
+ *  over one word. Two-pointer matching, linear in practice, never backtracking exponentially. */
+export function wordsMatch(pattern: readonly string[], words: readonly string[]): boolean {
+  let p = 0;
+  let w = 0;
+  let star = -1;
+  let resume = 0;
+  while (w < words.length) {
+    if (p < pattern.length && pattern[p] !== '*' && globMatch(pattern[p], words[w])) {
+      p++;
+      w++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = w;
+    } else if (star >= 0) {
+      p = star + 1;
+      w = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** `*` any run of characters, `?` one character, everything else literal. Linear-time two-pointer

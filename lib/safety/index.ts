@@ -1,10 +1,12 @@
 // assessCommand: how risky is this shell command, and what does the policy do with it?
 // Synchronous and pure. The shell parser (a native tree-sitter binding) loads on first use.
 import type { Assessment, AssessOptions, RiskLevel, RiskReason, SafetyDecision, SafetyPolicy } from './types';
+import type { Effect } from './types';
 import { LEVELS, maxLevel } from './levels';
 import { CmdaiError } from '../errors';
 
 export type { Assessment, AssessOptions, RiskLevel, RiskReason, SafetyDecision, SafetyPolicy, SafetyRules, Span } from './types';
+export type { Effect, EffectKind, EffectOp, EffectScope, EffectTarget } from './types';
 
 /** Longest command assessed, in UTF-8 bytes; longer input is rated high without parsing. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
@@ -34,19 +36,27 @@ export function assessCommand(command: string, options: AssessOptions = {}): Ass
   }
   const dialect = dialectFor(options.shell);
   const inputProblem = checkInput(command);
-  if (inputProblem) return finish([inputProblem], policy, false);
+  if (inputProblem) return finish([inputProblem], [], policy, false);
 
   // Loaded lazily: importing `cmdai` must not load the parser or the rule tables.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Analysis } = require('./analysis') as typeof import('./analysis');
-  const analysis = new Analysis(options.rules);
+  const { CommandAnalysis } = require('./analysis') as typeof import('./analysis');
+  const context = runContext(options, dialect);
+  const analysis = new CommandAnalysis(options.rules, context);
   try {
     analysis.analyseText(command, dialect);
   } catch (err) {
     // A bug in a judge must not make a command look safe.
     analysis.report('internal.error', 'high', `The safety check failed on this command (${err instanceof Error ? err.message : String(err)}); read it yourself before running it.`, { start: 0, end: command.length });
   }
-  return finish(analysis.reasons, policy, analysis.deniedByUser);
+  return finish(analysis.reasons, analysis.effects, policy, analysis.deniedByUser);
+}
+
+/** The caller's working directory and home, checked: only absolute paths are used (a pure function
+ *  cannot look them up itself). */
+function runContext(options: AssessOptions, dialect: 'posix' | 'pwsh' | 'cmd'): { cwd?: string; home?: string } {
+  const absolute = (p: unknown): p is string => typeof p === 'string' && !p.includes('\0') && (dialect === 'posix' ? p.startsWith('/') : /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('/'));
+  return { ...(absolute(options.cwd) ? { cwd: options.cwd } : {}), ...(absolute(options.home) ? { home: options.home } : {}) };
 }
 
 function dialectFor(shell: string | undefined): 'posix' | 'pwsh' | 'cmd' {
@@ -95,9 +105,9 @@ function invalidTextAt(text: string): number {
   return -1;
 }
 
-function finish(reasons: RiskReason[], policy: SafetyPolicy, deniedByUser: boolean): Assessment {
+function finish(reasons: RiskReason[], effects: Effect[], policy: SafetyPolicy, deniedByUser: boolean): Assessment {
   let level: RiskLevel = 'safe';
   for (const r of reasons) level = maxLevel(level, r.level);
   const sorted = [...reasons].sort((a, b) => LEVELS.indexOf(b.level) - LEVELS.indexOf(a.level) || a.span.start - b.span.start);
-  return { level, reasons: sorted, decision: deniedByUser ? 'blocked' : decide(level, policy), policy };
+  return { level, reasons: sorted, decision: deniedByUser ? 'blocked' : decide(level, policy), policy, effects };
 }

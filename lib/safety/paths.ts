@@ -210,3 +210,53 @@ export function describePathClass(cls: PathClass): string {
     case 'user': return 'your files';
   }
 }
+
+export interface ResolveContext {
+  /** The working directory (absolute, or as far as it is known); undefined: the caller's, unknown. */
+  cwd?: string;
+  /** The user's home directory; undefined: unknown (`~` stays `~`). */
+  home?: string;
+  /** Write the home directory as `~` (for classification) instead of its real path. */
+  tilde?: boolean;
+}
+
+/** A path as the command will see it: relative paths joined to the working directory, `..`
+ *  folded, `~` and the home directory's real path made one. Unknown parts stay markers. */
+export function resolvePath(path: string, ctx: ResolveContext): string {
+  const windows = /^[a-zA-Z]:/.test(path) || (ctx.cwd !== undefined && /^[a-zA-Z]:/.test(ctx.cwd)) || (ctx.home !== undefined && /^[a-zA-Z]:/.test(ctx.home));
+  const sep = windows ? '\\' : '/';
+  if (path === '') return path;
+  // Without a known home, `~` stands for a home directory under /home (as classifyPath reads it).
+  const home = (ctx.home ?? '/home/~').replace(/[\\/]+$/, '') || '/';
+  let p = path;
+  if (p === '~' || p.startsWith('~/') || (windows && p.startsWith('~\\'))) p = home + p.slice(1);
+  const absolute = p.startsWith('/') || /^[a-zA-Z]:([\\/]|$)/.test(p) || (windows && p.startsWith('\\'));
+  if (!absolute) {
+    if (p.startsWith('~') || ctx.cwd === undefined) return p; // ~user, or relative to an unknown directory
+    const cwd = ctx.cwd === '~' || ctx.cwd.startsWith('~/') ? home + ctx.cwd.slice(1) : ctx.cwd;
+    p = cwd.replace(/[\\/]+$/, '') + sep + p;
+  } else if (windows && p.startsWith('\\') && ctx.cwd && /^[a-zA-Z]:/.test(ctx.cwd)) {
+    p = ctx.cwd.slice(0, 2) + p; // `\x` is on the current drive
+  }
+  if (isDynamic(p)) return p;
+  // Fold `.` and `..` (never above the root); unknown parts after a known directory are kept.
+  const drive = /^([a-zA-Z]:)/.exec(p)?.[1];
+  const body = drive ? p.slice(2) : p;
+  const segs: string[] = [];
+  for (const seg of body.split(/[\\/]+/)) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..' && !isDynamic(segs[segs.length - 1] ?? '')) {
+      segs.pop();
+      continue;
+    }
+    segs.push(seg);
+  }
+  let out = (drive ? drive + '\\' : '/') + segs.join(sep);
+  const underHome = (a: string): boolean => {
+    const same = windows ? a.toLowerCase() === home.toLowerCase() : a === home;
+    return same || (a.length > home.length && (windows ? a.slice(0, home.length).toLowerCase() === home.toLowerCase() : a.startsWith(home)) && /[\\/]/.test(a[home.length]));
+  };
+  if (ctx.tilde && !windows && home !== '/' && underHome(out)) out = '~' + out.slice(home.length);
+  else if (!ctx.tilde && ctx.home === undefined && out.startsWith('/home/~')) out = '~' + out.slice('/home/~'.length);
+  return out;
+}

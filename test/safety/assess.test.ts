@@ -7,7 +7,7 @@ const rules = (command: string, options?: AssessOptions): string[] => assessComm
 
 describe('the result', () => {
   test('a harmless command is safe, allowed, with no reasons', () => {
-    expect(assessCommand('ls -la')).toEqual({ level: 'safe', reasons: [], decision: 'allowed', policy: 'moderate' });
+    expect(assessCommand('ls -la')).toEqual({ level: 'safe', reasons: [], decision: 'allowed', policy: 'moderate', effects: [] });
   });
 
   test('each reason has a rule id, a message, a level and the span it is about', () => {
@@ -67,13 +67,31 @@ describe('user rules', () => {
     expect(a.reasons.map((r) => r.rule)).toEqual(['user.allow']);
   });
 
-  test('a rule names a command prefix: anything may follow', () => {
-    expect(level('git push --force origin main', { rules: { allow: ['git push'] } })).toBe('safe');
+  test('an allow rule matches the whole command, not a command that starts with it', () => {
+    expect(level('rm -rf src /home/dev/docs', { rules: { allow: ['rm -rf src'] } })).toBe('high');
+    expect(level('git push --force origin main', { rules: { allow: ['git push'] } })).toBe('high');
+    expect(level('rm -rf ~', { policy: 'strict', rules: { allow: ['rm'] } })).toBe('critical');
   });
 
-  test('* in a rule matches any text', () => {
+  test('a word that is only * stands for any further words', () => {
+    expect(level('git push --force origin main', { rules: { allow: ['git push *'] } })).toBe('safe');
+    expect(level('git push', { rules: { allow: ['git push *'] } })).toBe('safe');
+  });
+
+  test('* inside a word matches within that one word', () => {
     expect(level('rm -rf ./dist/cache', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('safe');
     expect(level('rm -rf ./src', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('high');
+    expect(level('rm -rf ./dist/cache ./src', { rules: { allow: ['rm -rf ./dist/*'] } })).toBe('high');
+  });
+
+  test('no allow rule lowers a critical finding', () => {
+    expect(assessCommand('rm -rf /', { policy: 'permissive', rules: { allow: ['*'] } }).level).toBe('critical');
+    expect(level("bash -c 'rm -rf /'", { rules: { allow: ['bash *'] } })).toBe('critical');
+  });
+
+  test('a deny rule also covers what follows it', () => {
+    expect(assessCommand('terraform destroy -auto-approve', { rules: { deny: ['terraform destroy'] } }).decision).toBe('blocked');
+    expect(assessCommand('terraform plan', { rules: { deny: ['terraform destroy'] } }).decision).toBe('allowed');
   });
 
   test('rules match the command after wrappers, quotes and paths are resolved', () => {
@@ -87,7 +105,7 @@ describe('user rules', () => {
   });
 
   test('deny wins over allow', () => {
-    expect(assessCommand('npm publish', { rules: { allow: ['npm'], deny: ['npm publish'] } }).decision).toBe('blocked');
+    expect(assessCommand('npm publish', { rules: { allow: ['npm *'], deny: ['npm publish'] } }).decision).toBe('blocked');
   });
 
   test('? matches one character', () => {
@@ -304,7 +322,9 @@ describe('targets and operations', () => {
     ['rm -rf /home/alice', 'critical'],
     ['rm -r /usr', 'critical'],
     ['rm -rf /var/log/nginx', 'high'],
+    ['rm -rf ./src', 'high'],
     ['rm -rf ./build', 'high'],
+    ['rm -r ./build', 'moderate'],
     ['rm -rf "$BUILD_DIR"/', 'high'],
     ['rm -r build', 'moderate'],
     ['rm -rf /tmp/build', 'moderate'],
@@ -523,7 +543,7 @@ describe('PowerShell', () => {
     ['Remove-Item -Recurse -Force C:\\', 'critical'],
     ['Remove-Item -Path $env:SystemRoot -Recurse -Force', 'critical'],
     ['rm -r -fo ~', 'critical'],
-    ['Remove-Item .\\build -Recurse -Force', 'high'],
+    ['Remove-Item .\\src -Recurse -Force', 'high'],
     ['Remove-Item $env:TEMP\\cache -Recurse', 'moderate'],
     ['Remove-Item notes.txt', 'moderate'],
     ['Format-Volume -DriveLetter D', 'critical'],
@@ -569,7 +589,7 @@ describe('cmd.exe', () => {
     ['rmdir /s /q %USERPROFILE%', 'critical'],
     ['del notes.txt', 'moderate'],
     ['format D: /q', 'critical'],
-    ['if exist build rd /s /q build', 'high'],
+    ['if exist docs rd /s /q docs', 'high'],
     ['echo rd /s /q C:\\', 'safe'],
     ['net localgroup administrators mallory /add', 'high'],
     ['cmd /c "rd /s /q C:\\"', 'critical'],

@@ -1,9 +1,17 @@
 // The assessor against labelled commands nobody on this project wrote (../shared/corpora).
 // Figures (precision, recall, timings) are printed by bench/safety.ts; this file holds the line.
 import { assessCommand } from '../../lib/safety';
-import { loadAtomicRedTeam, loadDcg, loadNl2bash } from './corpora';
+import * as fs from 'node:fs';
+import { corporaRoot, loadAtomicRedTeam, loadDcg, loadNl2bash } from './corpora';
 
-const { cases } = loadDcg();
+// The corpora are not part of the repository: CI has them at ../shared/corpora. Without them these
+// suites say they are skipped, and why, instead of failing.
+const root = corporaRoot();
+const available = fs.existsSync(root);
+const skipNote = available ? '' : ` (skipped: reference corpora not found at ${root})`;
+const describeWithCorpora = available ? describe : describe.skip;
+
+const { cases } = available ? loadDcg() : { cases: [] };
 
 /** Upstream labels we disagree with, each with the reason (specs/safety.md, "Label disagreements"). */
 const LABEL_DISAGREEMENTS: { command: string; source: string; why: string }[] = [
@@ -15,7 +23,7 @@ const LABEL_DISAGREEMENTS: { command: string; source: string; why: string }[] = 
 ];
 const isDisagreement = (c: { command: string; source: string }): boolean => LABEL_DISAGREEMENTS.some((d) => d.command === c.command && d.source === c.source);
 
-describe('dcg corpus', () => {
+describeWithCorpora(`dcg corpus${skipNote}`, () => {
   const deny = cases.filter((c) => c.label === 'deny' && !isDisagreement(c));
   const allow = cases.filter((c) => c.label === 'allow');
 
@@ -43,7 +51,7 @@ describe('dcg corpus', () => {
   });
 });
 
-describe('nl2bash corpus', () => {
+describeWithCorpora(`nl2bash corpus${skipNote}`, () => {
   test('every command is assessed without throwing, with a valid result', () => {
     const problems: string[] = [];
     for (const command of loadNl2bash()) {
@@ -58,7 +66,7 @@ describe('nl2bash corpus', () => {
   });
 });
 
-describe('atomic-red-team corpus', () => {
+describeWithCorpora(`atomic-red-team corpus${skipNote}`, () => {
   test('every attack test is assessed without throwing', () => {
     const tests = loadAtomicRedTeam();
     expect(tests.length).toBeGreaterThan(400);

@@ -2,7 +2,7 @@
 // redirections and where its input comes from) to the analysis.
 import type { DataSource, Redirect, SimpleCommand, Word } from '../command';
 import { commandBaseName, foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { Span } from '../types';
 import { bashParser } from './parser';
 import { copyTree, firstError, SyntaxNode } from './tree';
@@ -106,6 +106,20 @@ class BashWalker {
       case 'command_substitution':
       case 'process_substitution':
         return this.substitution(node);
+      case 'subshell': {
+        // `( cd /etc && ... )`: the directory change stays inside the parentheses.
+        const saved = this.analysis.saveDirectory();
+        try {
+          let last: SimpleCommand | undefined;
+          for (const child of node.namedChildren) {
+            if (WORD_TYPES.has(child.type)) this.scan(child);
+            else last = this.visit(child, io) ?? last;
+          }
+          return last;
+        } finally {
+          this.analysis.restoreDirectory(saved);
+        }
+      }
       case 'comment':
       case 'heredoc_start':
       case 'heredoc_end':
@@ -142,9 +156,14 @@ class BashWalker {
     if (this.substitutions.has(node.startIndex)) return undefined;
     let last: SimpleCommand | undefined;
     let lastNode: SyntaxNode | undefined;
-    for (const child of node.namedChildren) {
-      last = this.visit(child, {}) ?? last;
-      lastNode = child;
+    const saved = this.analysis.saveDirectory();
+    try {
+      for (const child of node.namedChildren) {
+        last = this.visit(child, {}) ?? last;
+        lastNode = child;
+      }
+    } finally {
+      this.analysis.restoreDirectory(saved);
     }
     this.substitutions.set(node.startIndex, last && lastNode ? commandOutput(last) : { kind: 'unknown', span: span(node) });
     return last;

@@ -1,7 +1,7 @@
 // Database clients: the SQL (or Redis/Mongo commands) they are given, from options, heredocs or pipes.
 import type { DataSource, SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { RiskLevel, Span } from '../types';
 import { isDynamic } from '../markers';
 import { optionValue, positionals } from '../options';

@@ -1,9 +1,11 @@
 // Deleting, overwriting, wiping and re-permissioning files, judged by what the targets are.
 import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { RiskLevel } from '../types';
-import { classifyPath, ClassifiedPath, describePathClass } from '../paths';
+import type { EffectFacts } from '../effects';
+import { levelOf } from '../effects';
+import { ClassifiedPath, describePathClass } from '../paths';
 import { displayText } from '../markers';
 import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
 
@@ -28,60 +30,75 @@ export function judgeRm(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('fs.rm-recursive-force-no-target', 'high', 'rm -rf with no file names: the intended target is missing, so check what this was meant to delete before running it.', cmd.span);
   }
   for (const target of targets) {
-    const where = classifyPath(target.value);
+    const where = analysis.classify(target.value);
     judgeDeletion(analysis, target, where, recursive, force);
   }
 }
 
-function judgeDeletion(analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
+/** Build output, dependency folders and caches: deleting them costs a rebuild, not data. */
+const REGENERABLE = /^(node_modules|bower_components|dist|build|out|target|\.cache|cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.nox|coverage|\.nyc_output|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|\.gradle|\.angular|\.expo|\.eslintcache|\.venv|venv|\.terraform|cmake-build-[\w-]+|_build|\.build|deriveddata|tmp|temp|\.tmp|logs?|.*\.(pyc|pyo|o|obj|class|log|tmp|bak|swp))$/i;
+
+export function isRegenerable(where: ClassifiedPath): boolean {
+  if (where.cls !== 'user' || where.normalised === '.' || where.normalised === './') return false;
+  const segs = where.normalised.replace(/\\/g, '/').split('/').filter((x) => x && x !== '.');
+  // `build/*` is the build folder's contents; `*.pyc` a pattern over regenerable files.
+  const last = segs[segs.length - 1] ?? '';
+  const name = where.glob && /[*?[]/.test(last) && !/^\*\.\w+$/.test(last) ? segs[segs.length - 2] ?? '' : last.replace(/^\*/, 'x');
+  return REGENERABLE.test(name);
+}
+
+export function judgeDeletion(analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
   const what = `"${show(target)}" (${describePathClass(where.cls)})`;
+  const facts: EffectFacts = {
+    kind: 'delete',
+    op: 'delete',
+    target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: analysis.resolve(target.value), pathClass: where.cls },
+    scope: recursive ? 'recursive' : where.glob ? 'several' : 'one',
+    force,
+    regenerable: isRegenerable(where),
+  };
+  const level = levelOf({ ...facts, elevated: analysis.elevated });
+  let rule: string;
+  let message: string;
   if (recursive) {
-    switch (where.cls) {
-      case 'root':
-      case 'home':
-      case 'system-top':
-      case 'system-file-critical':
-      case 'device-disk':
-        analysis.report('fs.rm-recursive-critical', 'critical', `Recursively deletes ${what}; this destroys the system or all of a user's files and cannot be undone.`, target.span);
-        return;
-      case 'system':
-      case 'kernel-param':
-      case 'auth-file':
-        analysis.report('fs.rm-recursive-system', 'high', `Recursively deletes ${what}.`, target.span);
-        return;
-      case 'temp':
-        analysis.report('fs.rm-recursive-temp', 'moderate', `Recursively deletes ${what}.`, target.span);
-        return;
-      case 'dynamic':
-        analysis.report('fs.rm-recursive-dynamic', force ? 'high' : 'moderate', `Recursively deletes ${what}; if it expands to an empty or unexpected value this deletes far more than intended.`, target.span);
-        return;
-      default:
-        if (force) analysis.report('fs.rm-recursive-force', 'high', `Recursively deletes ${what} without asking; deleted files cannot be recovered.`, target.span);
-        else analysis.report('fs.rm-recursive', 'moderate', `Recursively deletes ${what}.`, target.span);
-        return;
+    if (level === 'critical') {
+      rule = 'fs.rm-recursive-critical';
+      message = `Recursively deletes ${what}; this destroys the system or all of a user's files and cannot be undone.`;
+    } else if (where.cls === 'system' || where.cls === 'kernel-param' || where.cls === 'auth-file' || where.cls === 'device-other') {
+      rule = 'fs.rm-recursive-system';
+      message = `Recursively deletes ${what}.`;
+    } else if (where.cls === 'temp') {
+      rule = 'fs.rm-recursive-temp';
+      message = `Recursively deletes ${what}.`;
+    } else if (where.cls === 'dynamic') {
+      rule = 'fs.rm-recursive-dynamic';
+      message = `Recursively deletes ${what}; if it expands to an empty or unexpected value this deletes far more than intended.`;
+    } else if (facts.regenerable && level === 'moderate') {
+      rule = 'fs.rm-regenerable';
+      message = `Recursively deletes ${what}: build output, dependencies or caches that can be regenerated.`;
+    } else if (level === 'high') {
+      rule = 'fs.rm-recursive-force';
+      message = `Recursively deletes ${what} without asking; deleted files cannot be recovered.`;
+    } else {
+      rule = 'fs.rm-recursive';
+      message = `Recursively deletes ${what}.`;
     }
+  } else if (level === 'critical') {
+    rule = 'fs.rm-critical-file';
+    message = `Deletes ${what}; the system may not boot or let anyone log in afterwards.`;
+  } else if (level === 'high') {
+    rule = 'fs.rm-system';
+    message = `Deletes ${what}.`;
+  } else {
+    rule = 'fs.rm';
+    message = `Deletes ${what}; deleted files cannot be recovered.`;
   }
-  switch (where.cls) {
-    case 'system-file-critical':
-    case 'device-disk':
-      analysis.report('fs.rm-critical-file', 'critical', `Deletes ${what}; the system may not boot or let anyone log in afterwards.`, target.span);
-      return;
-    case 'root':
-    case 'system-top':
-    case 'system':
-    case 'kernel-param':
-    case 'auth-file':
-    case 'home':
-      analysis.report('fs.rm-system', 'high', `Deletes ${what}.`, target.span);
-      return;
-    default:
-      analysis.report('fs.rm', 'moderate', `Deletes ${what}; deleted files cannot be recovered.`, target.span);
-  }
+  analysis.effect(facts, message, target.span, rule);
 }
 
 export function judgeRmdir(cmd: SimpleCommand, analysis: Analysis): void {
   for (const target of positionals(cmd.args, {})) {
-    const where = classifyPath(target.value);
+    const where = analysis.classify(target.value);
     if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'home') {
       analysis.report('fs.rmdir-system', 'high', `Removes the directory "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
     }
@@ -90,7 +107,7 @@ export function judgeRmdir(cmd: SimpleCommand, analysis: Analysis): void {
 
 export function judgeShred(cmd: SimpleCommand, analysis: Analysis): void {
   for (const target of positionals(cmd.args, { short: 'nsx', long: ['--iterations', '--size', '--random-source'] })) {
-    const where = classifyPath(target.value);
+    const where = analysis.classify(target.value);
     if (where.cls === 'device-disk' || where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
       analysis.report('disk.shred-device', 'critical', `Overwrites "${show(target)}" (${describePathClass(where.cls)}) with random data; nothing on it can be recovered.`, target.span);
     } else if (target.value !== '-') {
@@ -117,7 +134,7 @@ export function judgeDd(cmd: SimpleCommand, analysis: Analysis): void {
   for (const arg of cmd.args) {
     const m = /^of=(.*)$/s.exec(arg.value);
     if (!m) continue;
-    const where = classifyPath(m[1]);
+    const where = analysis.classify(m[1]);
     judgeWriteTarget(analysis, where, m[1], arg, 'dd writes raw data over', 'overwrite');
     // Filling a file from /dev/zero or /dev/urandom wipes it (copying an image is just a copy).
     const wiping = cmd.args.some((w) => /^if=\/dev\/(zero|u?random)$/.test(w.value));
@@ -160,7 +177,7 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) && mode[0] !== '2' || /(^|,)(u|a|ug|ugo)?\+[rwxX]*s/.test(mode) && !/(^|,)g\+/.test(mode));
   const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
   for (const target of targets) {
-    const where = classifyPath(target.value);
+    const where = analysis.classify(target.value);
     const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
     if (recursive && systemWide) {
       analysis.report('perm.recursive-system', 'critical', `Recursively changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}); the system or its security checks (sudo, ssh) can stop working and this is hard to undo.`, target.span);
@@ -219,7 +236,7 @@ const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>'
 export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
   for (const r of cmd.redirects) {
     const target = r.target.value;
-    const where = classifyPath(target);
+    const where = analysis.classify(target);
     if (where.cls === 'device-network') {
       if (runsShell || cmd.name === 'exec' || cmd.name === '') {
         analysis.report('net.reverse-shell', 'critical', `Connects a shell's input/output to the network ("${displayText(target)}"): a reverse shell that hands control of this machine to a remote host.`, r.span);
@@ -239,7 +256,7 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
   const long = longOptions(cmd.args);
   if (long.has('--help') || long.has('--version')) return;
   if (name === 'tee') {
-    for (const t of positionals(cmd.args, {})) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, cmd.args.some((w) => w.value === '-a' || w.value === '--append') ? 'Appends to' : 'Overwrites', 'overwrite');
+    for (const t of positionals(cmd.args, {})) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, cmd.args.some((w) => w.value === '-a' || w.value === '--append') ? 'Appends to' : 'Overwrites', 'overwrite');
     return;
   }
   if (name === 'truncate') {
@@ -248,14 +265,14 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
       (require('./databases') as typeof import('./databases')).judgeBareSql(cmd, analysis);
       return;
     }
-    for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, 'Truncates', 'overwrite');
+    for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Truncates', 'overwrite');
     return;
   }
   if (name === 'sed' || name === 'perl' || name === 'ruby') {
     const inPlace = cmd.args.some((w) => /^-[a-zA-Z]*i/.test(foldLookalikes(w.value)) || w.value.startsWith('--in-place'));
     if (!inPlace) return;
     const files = positionals(cmd.args, { short: 'efl', long: ['--expression', '--file', '--line-length'] }).slice(1);
-    for (const t of files) judgeWriteTarget(analysis, classifyPath(t.value), t.value, t, 'Edits in place', 'replace');
+    for (const t of files) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Edits in place', 'replace');
     return;
   }
   const spec = { short: name === 'install' ? 'gmoSt' : 'tS', long: ['--target-directory', '--suffix', '--backup', '--mode', '--owner', '--group'] };
@@ -263,7 +280,7 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
   const explicitTarget = optionValue(cmd.args, 't', ['--target-directory']);
   const dest = explicitTarget ?? (files.length >= 2 ? files[files.length - 1] : undefined);
   if (dest) {
-    const where = classifyPath(dest.value);
+    const where = analysis.classify(dest.value);
     if (where.cls === 'device-harmless' && name === 'mv') {
       analysis.report('fs.mv-to-null', 'high', `Moves files onto "${show(dest)}", which destroys them (and breaks ${show(dest)} when run as root).`, dest.span);
     } else {
@@ -279,7 +296,7 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
   if (name === 'mv') {
     // Moving a system directory or file away is as bad as deleting it.
     for (const src of explicitTarget ? files : files.slice(0, -1)) {
-      const where = classifyPath(src.value);
+      const where = analysis.classify(src.value);
       if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
         analysis.report('fs.mv-system', 'critical', `Moves "${show(src)}" (${describePathClass(where.cls)}) away; the system or the user's files stop working where they are expected.`, src.span);
       } else if (where.cls === 'system') {
@@ -300,7 +317,7 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
   const filtered = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|type|user|group|perm|empty|inum|links|uid|gid|samefile|nouser|nogroup|used)$/.test(w.value));
   // `-type f` alone still matches every file; these tests pick some files out of the tree.
   const narrowed = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|perm|empty|inum|links|samefile|nouser|nogroup|used)$/.test(w.value));
-  const classes = rootPaths.map((r) => classifyPath(r.value));
+  const classes = rootPaths.map((r) => analysis.classify(r.value));
   const widest = classes.find((c) => c.cls === 'root' || c.cls === 'home' || c.cls === 'system-top') ?? classes.find((c) => c.cls === 'system') ?? classes[0];
   for (const w of expr) {
     if (w.value === '-delete') {
@@ -344,5 +361,5 @@ export function judgeCopyDestination(cmd: SimpleCommand, analysis: Analysis): vo
   const dest = files[files.length - 1];
   const remote = /^(?:[^@/:]+@)?[A-Za-z0-9._-]+:(.*)$/s.exec(dest.value);
   const destPath = remote ? (remote[1] === '' ? '~' : remote[1].startsWith('/') ? remote[1] : '~/' + remote[1]) : dest.value;
-  judgeWriteTarget(analysis, classifyPath(destPath), dest.value, dest, remote ? 'Copies over (on the remote host)' : 'Copies over', 'replace');
+  judgeWriteTarget(analysis, analysis.classify(destPath), dest.value, dest, remote ? 'Copies over (on the remote host)' : 'Copies over', 'replace');
 }

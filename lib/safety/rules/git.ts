@@ -1,7 +1,7 @@
 // git verbs that throw away work: uncommitted changes, untracked files, stashes, remote history.
 import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import { isDynamic } from '../markers';
 
 /** git's own options that come before the subcommand and take a value. */

@@ -3,7 +3,7 @@
 // Judge modules load on first use: `cmdai check "ls"` should not pay for the database rules.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { SimpleCommand } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import { interpreterFor, POSIX_SHELLS } from './programs';
 
 const fsRules = (): typeof import('./filesystem') => require('./filesystem');
@@ -13,7 +13,6 @@ const infraRules = (): typeof import('./infra') => require('./infra');
 const networkRules = (): typeof import('./network') => require('./network');
 const systemRules = (): typeof import('./system') => require('./system');
 const dbRules = (): typeof import('./databases') => require('./databases');
-const pathRules = (): typeof import('../paths') => require('../paths');
 const optionRules = (): typeof import('../options') => require('../options');
 
 type Judge = (cmd: SimpleCommand, analysis: Analysis) => void;
@@ -120,7 +119,7 @@ register(['tar', 'bsdtar', 'unzip', '7z', 'cpio'], (cmd, a) => {
   const { optionValue } = optionRules();
   const dir = cmd.name === 'unzip' ? optionValue(cmd.args, 'd', []) : optionValue(cmd.args, 'C', ['--directory']);
   const extracting = cmd.name !== 'tar' && cmd.name !== 'bsdtar' ? true : cmd.args.some((w) => /^-?[a-zA-Z]*x/.test(w.value) || w.value === '--extract');
-  if (dir && extracting) fsRules().judgeWriteTarget(a, pathRules().classifyPath(dir.value), dir.value, dir, 'Extracts files over', 'overwrite');
+  if (dir && extracting) fsRules().judgeWriteTarget(a, a.classify(dir.value), dir.value, dir, 'Extracts files over', 'overwrite');
 });
 
 const SERVICE_CLIS = [

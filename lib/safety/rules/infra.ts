@@ -2,10 +2,9 @@
 // grammar: `tool [group...] verb [args]`, so a verb table covers tools we have never heard of too.
 import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { RiskLevel } from '../types';
 import { displayText } from '../markers';
-import { classifyPath } from '../paths';
 
 /** Verbs that destroy or revoke something, as a whole word or the first part of a compound
  *  (`delete-bucket`, `delete_user`, `apps:destroy`, `doDelete`). */
@@ -163,7 +162,7 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
       if (!mount) continue;
       const source = mount.startsWith('type=') ? /source=([^,]+)/.exec(mount)?.[1] : mount.split(':')[0];
       if (!source) continue;
-      const where = classifyPath(source);
+      const where = analysis.classify(source);
       if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
         analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
       }

@@ -2,9 +2,9 @@
 // commands (their literal commands are assessed as shell), delete files, write files, or open a
 // reverse shell. It reads calls and string literals, not whole programs; strings that are only
 // printed are data, not actions.
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { Span } from '../types';
-import { classifyPath, describePathClass } from '../paths';
+import { describePathClass } from '../paths';
 import { judgeWriteTarget } from './filesystem';
 import { decodeBase64 } from './data-flow';
 
@@ -77,7 +77,7 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
   }
   for (const call of matches(RECURSIVE_DELETE[language], code)) {
     const target = firstStringArg(code, call.index + call.text.length);
-    const where = target !== undefined ? classifyPath(target) : undefined;
+    const where = target !== undefined ? analysis.classify(target) : undefined;
     const critical = where && (where.cls === 'root' || where.cls === 'home' || where.cls === 'system-top' || where.cls === 'system-file-critical');
     analysis.report(
       'code.recursive-delete',
@@ -108,7 +108,7 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
   }
   for (const call of matches(FILE_DELETE[language], code)) {
     const target = firstStringArg(code, call.index + call.text.length);
-    const where = target !== undefined ? classifyPath(target) : undefined;
+    const where = target !== undefined ? analysis.classify(target) : undefined;
     if (where && (where.cls === 'root' || where.cls === 'home' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk')) {
       analysis.report('code.delete-critical', 'critical', `The ${name} code deletes "${target}" (${describePathClass(where.cls)}).`, carrier);
     } else if (where && where.cls === 'system') {
@@ -120,7 +120,7 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
   for (const m of code.matchAll(FILE_WRITE[language])) {
     const path = (language === 'perl' ? m[3] : m[2])?.trim();
     if (!path) continue;
-    judgeWriteTarget(analysis, classifyPath(path), path, { value: path, span: carrier, glob: false }, `The ${name} code writes to`, 'overwrite');
+    judgeWriteTarget(analysis, analysis.classify(path), path, { value: path, span: carrier, glob: false }, `The ${name} code writes to`, 'overwrite');
   }
 }
 

@@ -2,8 +2,7 @@
 // that land on system files, and netcat/socat reverse shells.
 import type { SimpleCommand } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
-import { classifyPath } from '../paths';
+import type { Analysis } from '../judging';
 import { optionValue } from '../options';
 import { verbOf } from './infra';
 import { judgeWriteTarget } from './filesystem';
@@ -38,7 +37,7 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   // Where the download lands.
   const output = isWget ? optionValue(cmd.args, 'O', ['--output-document']) : optionValue(cmd.args, 'o', ['--output']);
   if (output && output.value !== '-') {
-    judgeWriteTarget(analysis, classifyPath(output.value), output.value, output, 'Downloads over', 'overwrite');
+    judgeWriteTarget(analysis, analysis.classify(output.value), output.value, output, 'Downloads over', 'overwrite');
     analysis.markDownloaded(output.value);
   }
   // `curl -O URL` / `wget URL` save under the URL's file name.
@@ -46,7 +45,7 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   if (savesByName) for (const u of urls) analysis.markDownloaded(u.value.replace(/[?#].*$/, '').split('/').pop() ?? '');
   if (isWget) {
     const dir = optionValue(cmd.args, 'P', ['--directory-prefix']);
-    if (dir) judgeWriteTarget(analysis, classifyPath(dir.value), dir.value, dir, 'Downloads into', 'overwrite');
+    if (dir) judgeWriteTarget(analysis, analysis.classify(dir.value), dir.value, dir, 'Downloads into', 'overwrite');
   }
   if (cmd.name === 'curl' && cmd.args.some((w) => /^file:\/\//i.test(w.value) && cmd.args.some((o) => o.value === '-T' || o.value === '--upload-file'))) {
     analysis.report('http.upload-file', 'moderate', 'Uploads a local file.', cmd.span);

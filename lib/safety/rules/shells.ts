@@ -2,7 +2,7 @@
 // as if it had been typed; code that cannot be seen before running is rated by where it comes from.
 import type { DataSource, Dialect, SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import { displayText, isDynamic } from '../markers';
 import { firstPositional } from '../options';
 import { assessInlineCode, InlineLanguage } from './inline-code';

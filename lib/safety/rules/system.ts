@@ -1,7 +1,7 @@
 // Whole-machine operations: power, kernel, users and privileges, firewalls, scheduled jobs, processes.
 import type { SimpleCommand } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import { positionals, shortFlags } from '../options';
 
 const PRIVILEGED_GROUPS = /^(sudo|wheel|admin|root|adm|docker|lxd|disk|shadow|kmem|libvirt|staff|administrators)$/i;

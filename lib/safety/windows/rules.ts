@@ -2,8 +2,8 @@
 // anything else (git, docker, kubectl, ...) falls through to the common judges.
 import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
-import type { Analysis } from '../analysis';
-import { classifyPath, describePathClass } from '../paths';
+import type { Analysis } from '../judging';
+import { describePathClass } from '../paths';
 import { displayText, isDynamic } from '../markers';
 import { judgeRedirects, judgeRm, judgeWriteTarget } from '../rules/filesystem';
 
@@ -114,7 +114,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       const p = pwshParams(cmd.args, []);
       const out = asWord(param(p, 'outfile', 'destination'));
       if (out) {
-        judgeWriteTarget(analysis, classifyPath(out.value), out.value, out, 'Downloads over', 'overwrite');
+        judgeWriteTarget(analysis, analysis.classify(out.value), out.value, out, 'Downloads over', 'overwrite');
         analysis.markDownloaded(out.value);
       }
       return false;
@@ -201,7 +201,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       const targets = cmd.args.filter((w) => !/^\/[A-Za-z]/.test(w.value) && /[\\/:]/.test(w.value) && !/:\(?[A-Z]+\)?$/.test(w.value));
       const recursive = lowerArgs.some((v) => v === '/r' || v === '/t');
       for (const t of targets) {
-        const where = classifyPath(t.value);
+        const where = analysis.classify(t.value);
         if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical') {
           report(recursive ? 'perm.recursive-system' : 'perm.system', recursive ? 'critical' : 'high', `${name} changes ownership or permissions of "${displayText(t.value)}" (${describePathClass(where.cls)}).`, t.span);
         } else if (where.cls === 'system') report('perm.system', 'high', `${name} changes ownership or permissions of "${displayText(t.value)}" (${describePathClass(where.cls)}).`, t.span);
@@ -246,7 +246,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       const p = pwshParams(cmd.args, ['force', 'recurse', 'append', 'noclobber']);
       const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'sc' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
       if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) report('sync.delete', 'high', 'robocopy /MIR or /PURGE deletes destination files that are not in the source.');
-      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, classifyPath(dest.value), dest.value, dest, 'Writes to', 'overwrite');
+      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', 'overwrite');
       judgeRedirects(cmd, analysis, false);
       return true;
     }

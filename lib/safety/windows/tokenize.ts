@@ -3,7 +3,7 @@
 // subexpressions. It produces the same simple commands the bash walker does.
 import type { DataSource, Dialect, Redirect, SimpleCommand, Word } from '../command';
 import { commandBaseName } from '../command';
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../judging';
 import type { Span } from '../types';
 import { unknownValue } from '../markers';
 
