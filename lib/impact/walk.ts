@@ -1,0 +1,139 @@
+// Counting what a command would touch, within a time budget. Symbolic links are never followed
+// (a link inside a tree is counted as the link, as rm and chmod -R treat it), each directory is
+// entered once (bind mounts cannot make it loop), and an unreadable directory is a note, not an
+// error. When the budget runs out the counts are what was seen so far: "at least".
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface LargestFile {
+  path: string;
+  bytes: number;
+}
+
+/** How many of the largest files a preview lists. */
+export const LARGEST_COUNT = 5;
+
+export class ImpactCounter {
+  files = 0;
+  directories = 0;
+  bytes = 0;
+  readonly largest: LargestFile[] = [];
+  /** Set when something was not counted: the budget ran out or a directory could not be read. */
+  incomplete = false;
+  private readonly seenDirs = new Set<string>();
+  private readonly seenPaths = new Set<string>();
+  private unreadable = 0;
+  private firstUnreadable?: string;
+  private readonly otherNotes: string[] = [];
+  private budgetNoted = false;
+
+  constructor(private readonly deadline: number) {}
+
+  outOfTime(): boolean {
+    if (Date.now() < this.deadline) return false;
+    if (!this.budgetNoted) {
+      this.budgetNoted = true;
+      this.incomplete = true;
+    }
+    return true;
+  }
+
+  /** Counts one path; with `recursive`, everything below it too. Paths already counted are skipped. */
+  async add(target: string, recursive: boolean): Promise<void> {
+    if (this.seenPaths.has(target) || this.outOfTime()) return;
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.lstat(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.noteUnreadable(target);
+      return;
+    }
+    this.seenPaths.add(target);
+    if (!stat.isDirectory()) {
+      this.countFile(target, stat);
+      return;
+    }
+    this.directories++;
+    if (recursive) await this.walk(target, stat);
+  }
+
+  /** Counts a file the caller already knows about (from `find`, `git`), with its size when it still exists. */
+  async addKnownFile(target: string): Promise<void> {
+    await this.add(target, false);
+  }
+
+  /** Something that would be touched was not counted; the note says what. */
+  markIncomplete(message: string): void {
+    this.incomplete = true;
+    if (!this.otherNotes.includes(message)) this.otherNotes.push(message);
+  }
+
+  noteUnreadable(target: string): void {
+    this.incomplete = true;
+    this.unreadable++;
+    this.firstUnreadable ??= target;
+  }
+
+  /** What was not counted, in words. */
+  get notes(): string[] {
+    const notes = this.budgetNoted ? ['the time budget ran out before everything was counted'] : [];
+    if (this.unreadable > 0) {
+      const n = this.unreadable;
+      notes.push(`${n.toLocaleString('en-US')} ${n === 1 ? 'place' : 'places'} could not be read (permission denied), e.g. ${JSON.stringify(this.firstUnreadable)}`);
+    }
+    return [...notes, ...this.otherNotes];
+  }
+
+  private countFile(target: string, stat: fs.Stats): void {
+    this.files++;
+    // A link's own size, never its target's: the target is not touched.
+    const bytes = stat.isFile() || stat.isSymbolicLink() ? stat.size : 0;
+    this.bytes += bytes;
+    if (stat.isFile()) this.keepLargest(target, bytes);
+  }
+
+  private keepLargest(file: string, bytes: number): void {
+    if (this.largest.length === LARGEST_COUNT && bytes <= this.largest[LARGEST_COUNT - 1].bytes) return;
+    this.largest.push({ path: file, bytes });
+    this.largest.sort((a, b) => b.bytes - a.bytes);
+    if (this.largest.length > LARGEST_COUNT) this.largest.pop();
+  }
+
+  private async walk(root: string, rootStat: fs.Stats): Promise<void> {
+    // Depth-first with an explicit stack: deep trees do not grow the JavaScript stack.
+    const stack: Array<{ dir: string; stat: fs.Stats }> = [{ dir: root, stat: rootStat }];
+    while (stack.length > 0) {
+      if (this.outOfTime()) return;
+      const { dir, stat } = stack.pop()!;
+      const id = `${stat.dev}:${stat.ino}`;
+      if (this.seenDirs.has(id)) continue;
+      this.seenDirs.add(id);
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        this.noteUnreadable(dir);
+        continue;
+      }
+      for (const entry of entries) {
+        if (this.outOfTime()) return;
+        const child = path.join(dir, entry.name);
+        if (this.seenPaths.has(child)) continue;
+        this.seenPaths.add(child);
+        let childStat: fs.Stats;
+        try {
+          childStat = await fs.promises.lstat(child);
+        } catch {
+          this.noteUnreadable(child);
+          continue;
+        }
+        if (childStat.isDirectory()) {
+          this.directories++;
+          stack.push({ dir: child, stat: childStat });
+        } else {
+          this.countFile(child, childStat);
+        }
+      }
+    }
+  }
+}
