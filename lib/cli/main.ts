@@ -20,6 +20,7 @@ const COMMANDS: LazyCommand[] = [
   { name: 'init', usage: 'init <shell>', describe: 'Print a shell integration (bash, zsh, fish, powershell)', load: () => require('./commands/init').default },
   { name: 'model', usage: 'model <list|pull|rm|path|verify>', describe: 'Manage downloaded models', load: () => optionalModule('model', () => require('./commands/model')) },
   { name: 'bench', usage: 'bench', describe: 'Measure model load, time to first token and generation speed', load: () => require('./commands/bench').default },
+  { name: 'undo', usage: 'undo', describe: 'Restore the files cmdai last moved to the trash', load: () => require('./commands/undo').default },
 ];
 
 /** Flags that take a value, so the word after them is not mistaken for a subcommand. */
