@@ -43,12 +43,13 @@ function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
   return colour(`[${risk.level.toUpperCase()}]`) + (risk.reasons.length === 0 ? ' no risky operation found' : ' risk');
 }
 
-function menuLine(result: CommandResult, out: NodeJS.WriteStream): string {
+function menuLine(result: CommandResult, out: NodeJS.WriteStream, trashable?: string[]): string {
   const p = paint(out);
   const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
   const count = result.alternatives.length;
   const pick = count === 0 ? '' : `${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative  `;
-  return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
+  const trash = trashable ? `${p.bold('[t]')} trash instead  ` : '';
+  return `\n  ${run}  ${trash}${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
 }
 
 /** Shows the menu until the user runs or cancels; resolves to the process exit code. */
@@ -57,12 +58,31 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   const out = session.output ?? process.stdout;
   const p = paint(out);
   let result = session.result;
+  const { fillInImpact } = require('../impact/display') as typeof import('../impact/display');
+  const { trashableTargets } = require('../trash/targets') as typeof import('../trash/targets');
+  let previewed = '';
 
   for (;;) {
-    out.write(menuLine(result, out));
+    const place = { cwd: process.cwd(), shell: result.shell, home: os.homedir() };
+    const trashable = result.risk.decision === 'blocked' ? undefined : await trashableTargets(result.command, place);
+    out.write(menuLine(result, out, trashable));
+    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, () => menuLine(result, out, trashable).replace(/^\n/, ''));
+    previewed = result.command;
     const key = await readKey(input);
+    stopPreview();
     out.write('\n');
     switch (key) {
+      case 't': {
+        if (!trashable) break;
+        if (session.dryRun) {
+          out.write(`  Dry run: would move ${trashable.length} item(s) to the trash.\n`);
+          return EXIT.OK;
+        }
+        const { moveToTrash } = require('../trash') as typeof import('../trash');
+        const record = moveToTrash(trashable, result.command);
+        out.write(`  Moved ${record.items.length} item(s) to the trash instead of deleting them. \`cmdai undo\` puts them back.\n`);
+        return EXIT.OK;
+      }
       case '\r':
       case '\n': {
         const outcome = await tryRun(result, session, input, out);
