@@ -50,10 +50,10 @@ export function parsePlainCheck(args: string[]): PlainCheck | undefined {
 }
 
 /** Runs a plain `check` and resolves to its exit code. */
-export function runPlainCheck(check: PlainCheck): number {
+export async function runPlainCheck(check: PlainCheck): Promise<number> {
   const { configFromArgs } = require('./options') as typeof import('./options');
   const { assessCommand } = require('../safety') as typeof import('../safety');
-  const { formatAssessment, exitCodeForDecision } = require('./commands/check') as typeof import('./commands/check');
+  const { formatAssessment, exitCodeForDecision, impactText } = require('./commands/check') as typeof import('./commands/check');
   const command = check.words.join(' ');
   const config = configFromArgs({ config: check.config, shell: check.shell, safety: check.safety });
   const shell = check.shell ?? config.shell ?? (process.platform === 'win32' ? 'pwsh' : 'bash');
@@ -62,7 +62,9 @@ export function runPlainCheck(check: PlainCheck): number {
     policy: config.safety.policy,
     rules: { allow: config.safety.allow, deny: config.safety.deny },
   });
-  if (check.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment }, null, 2) + '\n');
-  else process.stdout.write(formatAssessment(command, assessment, process.stdout));
+  const { previewImpact } = require('../impact') as typeof import('../impact');
+  const impact = await previewImpact(command, { shell, cwd: process.cwd() });
+  if (check.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment, impact: impact ?? null }, null, 2) + '\n');
+  else process.stdout.write(formatAssessment(command, assessment, process.stdout) + impactText(impact));
   return exitCodeForDecision(assessment.decision);
 }

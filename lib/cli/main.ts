@@ -99,7 +99,7 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'check') {
       const { parsePlainCheck, runPlainCheck } = require('./fast-check') as typeof import('./fast-check');
       const plain = parsePlainCheck(args);
-      if (plain) return runPlainCheck(plain);
+      if (plain) return await runPlainCheck(plain);
     }
     await buildParser(args).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;

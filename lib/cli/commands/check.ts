@@ -43,7 +43,7 @@ const checkCommandModule: CommandModule<object, CheckArgs> = {
       .option('shell', { type: 'string', choices: SHELL_NAMES as unknown as string[], describe: 'shell that would run it (default: configured shell, else bash; pwsh on Windows)' })
       .option('safety', { type: 'string', choices: SAFETY_POLICIES as unknown as string[], describe: 'safety policy (default: configured, else moderate)' })
       .epilogue('Exit codes: 0 allowed, 6 needs confirmation, 3 blocked, 2 usage error.') as unknown as Argv<CheckArgs>,
-  handler: (argv) => {
+  handler: async (argv) => {
     // Words after `--` land in argv._ (after the subcommand name itself).
     const afterDashes = (argv as { _?: (string | number)[] })._?.slice(1) ?? [];
     const command = [...(argv.command ?? []), ...afterDashes].map(String).join(' ');
@@ -57,8 +57,10 @@ const checkCommandModule: CommandModule<object, CheckArgs> = {
       policy: config.safety.policy,
       rules: { allow: config.safety.allow, deny: config.safety.deny },
     });
-    if (argv.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment }, null, 2) + '\n');
-    else process.stdout.write(formatAssessment(command, assessment, process.stdout));
+    const { previewImpact } = require('../../impact') as typeof import('../../impact');
+    const impact = await previewImpact(command, { shell, cwd: process.cwd() });
+    if (argv.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment, impact: impact ?? null }, null, 2) + '\n');
+    else process.stdout.write(formatAssessment(command, assessment, process.stdout) + impactText(impact));
     process.exitCode = exitCodeForDecision(assessment.decision);
   },
 };
@@ -84,6 +86,13 @@ export function formatAssessment(command: string, assessment: Assessment, stream
   }
   if (assessment.reasons.length === 0) lines.push('  nothing risky found');
   return lines.join('\n') + '\n';
+}
+
+/** The impact preview as a line under the verdict, when the command touches local files. */
+export function impactText(impact: import('../../impact').ImpactPreview | undefined): string {
+  if (!impact) return '';
+  const { impactLine } = require('../../impact/display') as typeof import('../../impact/display');
+  return `  ${impactLine(impact, process.cwd())}\n`;
 }
 
 export default checkCommandModule;
