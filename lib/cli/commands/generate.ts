@@ -61,7 +61,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
   try {
     const result = argv.command !== undefined ? reviewResult(argv.command, config, environment) : await generate(argv, config, environment, session, interactive);
     if (argv.verbose) reportDetails(result);
-    if (argv.json) return printJson(result);
+    if (argv.json) return printJson(result, await previewFor(result, environment));
     if (interactive) {
       const { interactiveMenu, renderResult } = require('../interactive') as typeof import('../interactive');
       if (argv.command !== undefined) renderResult(result, process.stdout);
@@ -72,6 +72,11 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
         generateOptions: generateOptions(config, environment, argv),
         assess: (command) => assess(command, environment, config),
       });
+    }
+    if (argv.dryRun) {
+      const impact = await previewFor(result, environment);
+      const { impactLine } = require('../../impact/display') as typeof import('../../impact/display');
+      if (impact) process.stderr.write(`cmdai: dry run: ${impactLine(impact, environment.cwd)}\n`);
     }
     return await printOrRun(result, argv);
   } finally {
@@ -206,8 +211,14 @@ function publicResult(result: CommandResult): Omit<CommandResult, 'conversation'
   return rest;
 }
 
-function printJson(result: CommandResult): number {
-  process.stdout.write(JSON.stringify(publicResult(result), null, 2) + '\n');
+/** What the command would touch here (lib/impact), for --json and --dry-run. */
+async function previewFor(result: CommandResult, environment: Environment) {
+  const { previewImpact } = require('../../impact') as typeof import('../../impact');
+  return (await previewImpact(result.command, { cwd: environment.cwd, shell: result.shell })) ?? null;
+}
+
+function printJson(result: CommandResult, impact: unknown): number {
+  process.stdout.write(JSON.stringify({ ...publicResult(result), impact }, null, 2) + '\n');
   return result.risk.decision === 'blocked' ? EXIT.BLOCKED : EXIT.OK;
 }
 
