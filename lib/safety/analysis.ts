@@ -301,7 +301,7 @@ const WRAPPERS: Record<string, Unwrapper> = {
   sudo: (cmd, analysis) => {
     const i = firstPositional(cmd.args, { short: 'ugpChDrtTUa', long: ['--user', '--group', '--host', '--prompt', '--close-from', '--chdir', '--role', '--type', '--command-timeout', '--other-user'], assignments: true });
     if (i >= cmd.args.length && cmd.args.some((w) => /^-[a-zA-Z]*[is]/.test(w.value) || w.value === '--login' || w.value === '--shell')) {
-      analysis.report('priv.root-shell', 'moderate', 'Opens a shell running as root.', cmd.span);
+      if (!rootShellReadsUnseenCode(cmd, analysis)) analysis.report('priv.root-shell', 'moderate', 'Opens a shell running as root.', cmd.span);
     }
     return sudoLike(cmd, analysis);
   },
@@ -354,7 +354,7 @@ const WRAPPERS: Record<string, Unwrapper> = {
   su: (cmd, analysis) => {
     const nested = shellStringWrapper(cmd, analysis);
     if (nested) return nested;
-    analysis.report('priv.root-shell', 'moderate', 'Opens a shell as another user (root by default).', cmd.span);
+    if (!rootShellReadsUnseenCode(cmd, analysis)) analysis.report('priv.root-shell', 'moderate', 'Opens a shell as another user (root by default).', cmd.span);
     return 'stop';
   },
   flock: (cmd, analysis) => shellStringWrapper(cmd, analysis) ?? simple({ short: 'wEc', long: ['--timeout', '--conflict-exit-code'] }, 1)(cmd, analysis),
@@ -391,6 +391,22 @@ const WRAPPERS: Record<string, Unwrapper> = {
   parallel: (cmd, analysis) => WRAPPERS.xargs(cmd, analysis),
   bunx: simple({}),
 };
+
+/** `curl URL | sudo -i`, `... | su -`: a root shell reading its commands from a pipe. */
+function rootShellReadsUnseenCode(cmd: SimpleCommand, analysis: Analysis): boolean {
+  const from = cmd.stdin;
+  if (!from) return false;
+  if (from.kind === 'text') {
+    analysis.analyseNested(from.text, 'posix', from.span);
+    analysis.report('priv.root-shell', 'moderate', 'Runs the piped commands in a shell as root.', cmd.span);
+    return true;
+  }
+  if (from.kind === 'network' || from.kind === 'obfuscated') {
+    analysis.effect({ kind: 'exec-remote', elevated: true, target: { type: 'code', value: from.tool } }, `A root shell runs code downloaded by ${from.tool} without showing it first; whoever controls that server owns this machine.`, cmd.span, 'net.pipe-to-root-shell');
+    return true;
+  }
+  return false;
+}
 
 /** `su -c 'cmd'`, `runuser -c`, `flock -c`: the command is a shell string. */
 function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {

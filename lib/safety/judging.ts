@@ -7,7 +7,7 @@ import type { ClassifiedPath } from './paths';
 
 export interface Analysis {
   /** A finding with a level decided by the rule itself. */
-  report(rule: string, level: RiskLevel, message: string, span: Span): void;
+  report(rule: string, level: RiskLevel, message: string, span: Span, effect?: Omit<Effect, 'level' | 'rule' | 'span'>): void;
   /** A finding whose level comes from the effects table (effects.ts). Returns the effect. */
   effect(facts: EffectFacts, message: string, span: Span, rule?: string): Effect;
   analyseNested(text: string, dialect: Dialect, carrier: Span): void;

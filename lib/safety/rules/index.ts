@@ -150,7 +150,15 @@ const DATA_COMMANDS = new Set([
   'gzip', 'gunzip', 'bzip2', 'xz', 'zip', 'tree', 'watch', 'time', 'timeout', 'nohup', 'iconv',
 ]);
 
+const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge');
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
+  judgeByProgram(cmd, analysis);
+  // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
+  if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
+}
+
+function judgeByProgram(cmd: SimpleCommand, analysis: Analysis): void {
   if (cmd.dialect !== 'posix' && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
   const interpreter = POSIX_SHELLS.has(cmd.name) || interpreterFor(cmd.name) !== undefined;
   if (!interpreter && cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);

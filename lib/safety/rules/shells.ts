@@ -6,7 +6,7 @@ import type { Analysis } from '../judging';
 import { displayText, isDynamic } from '../markers';
 import { firstPositional } from '../options';
 import { assessInlineCode, InlineLanguage } from './inline-code';
-import { judgeRedirects } from './filesystem';
+import { judgeRedirects, runsRemoteCode } from './filesystem';
 import { interpreterFor } from './programs';
 
 
@@ -43,9 +43,20 @@ function runCode(analysis: Analysis, code: string, language: Dialect | InlineLan
 function judgeUnseenCode(analysis: Analysis, from: DataSource, runner: string, at: { span: Word['span'] }): void {
   switch (from.kind) {
     case 'network':
-      analysis.report('net.pipe-to-interpreter', 'high', `${runner} runs code downloaded by ${from.tool} without showing it first; whoever controls that server (or the connection) controls this machine. Download it, read it, then run it.`, at.span);
+      analysis.effect(
+        { kind: 'exec-remote', target: { type: 'code', value: from.tool } },
+        analysis.elevated
+          ? `${runner} runs code downloaded by ${from.tool} as root, without showing it first; whoever controls that server (or the connection) owns this machine. Download it, read it, then run it.`
+          : `${runner} runs code downloaded by ${from.tool} without showing it first; whoever controls that server (or the connection) controls this machine. Download it, read it, then run it.`,
+        at.span,
+        analysis.elevated ? 'net.pipe-to-root-shell' : 'net.pipe-to-interpreter',
+      );
       return;
     case 'obfuscated':
+      if (analysis.elevated) {
+        analysis.effect({ kind: 'exec-remote', severity: 'severe', target: { type: 'code', value: from.tool } }, `${runner} runs hidden (encoded) code as root.`, at.span, 'code.obfuscated-root');
+        return;
+      }
       analysis.report('code.obfuscated', 'high', `${runner} runs code decoded by ${from.tool}; encoded code hides what it does.`, at.span);
       return;
     case 'file':
@@ -182,7 +193,12 @@ export function judgeSsh(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('code.dynamic', 'moderate', 'Runs a remote command that is only known when the command runs.', carrier);
     return;
   }
+  const before = analysis.findingsSinceJudge;
   analysis.analyseNested(text, 'posix', carrier);
+  // A root command on another machine: its damage cannot be judged from here and is real there.
+  if (/(^|[;&|]\s*|\s)(sudo|doas|su)(\s|$)/.test(text) && analysis.findingsSinceJudge > before) {
+    analysis.effect({ kind: 'exec-local', severity: 'severe', target: { type: 'host', value: displayText(cmd.args[i]?.value ?? '') } }, `Runs a command as root on the remote host "${displayText(cmd.args[i]?.value ?? '')}".`, carrier, 'remote.root-command');
+  }
 }
 
 /** `powershell -Command ...`, `cmd /c ...` launched from any shell. */
@@ -332,6 +348,9 @@ export function judgeScheduler(cmd: SimpleCommand, analysis: Analysis): void {
     const fromStdin = cmd.args.some((w) => w.value === '-') || (!cmd.args.some((w) => !w.value.startsWith('-')) && stdin && !cmd.args.length);
     if (!fromStdin || !stdin) return;
     analysis.report('sys.crontab-replace', 'moderate', 'Replaces your whole crontab with the new list; jobs not in it are removed.', cmd.span);
+    if (stdin.kind === 'network' || (stdin.kind === 'text' && runsRemoteCode(stdin.text))) {
+      analysis.effect({ kind: 'persist', target: { type: 'setting', value: 'crontab' }, severity: 'severe' }, 'Installs a cron job that downloads and runs remote code on a schedule: whoever controls that server keeps control of this machine.', cmd.span, 'persist.remote-code');
+    }
     if (stdin.kind !== 'text') return;
     for (const line of stdin.text.split('\n')) {
       const m = /^\s*(?:@\w+|(?:\S+\s+){5})(.+)$/.exec(line);
