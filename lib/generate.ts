@@ -21,13 +21,14 @@ import {
   parseExplanation,
 } from './prompt';
 import { assessCommand, type Assessment } from './safety';
+import { currentRunContext } from './safety/where';
 
 export type RiskAssessment = Assessment;
 export type { RiskLevel, RiskReason, SafetyDecision } from './safety';
 
 /** Every command shown or run is assessed, with the user's allow/deny rules from the config. */
 export function assessRisk(command: string, shell: ShellName, policy: SafetyPolicy, config?: CmdaiConfig): RiskAssessment {
-  return assessCommand(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny } });
+  return assessCommand(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny }, ...currentRunContext() });
 }
 
 export interface CommandTimings {

@@ -61,6 +61,7 @@ export function runPlainCheck(check: PlainCheck): number {
     shell,
     policy: config.safety.policy,
     rules: { allow: config.safety.allow, deny: config.safety.deny },
+    ...(require('../safety/where') as typeof import('../safety/where')).currentRunContext(),
   });
   if (check.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment }, null, 2) + '\n');
   else process.stdout.write(formatAssessment(command, assessment, process.stdout));
