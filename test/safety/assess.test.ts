@@ -458,7 +458,7 @@ describe('tools with risky verbs', () => {
     ['docker run --privileged -it ubuntu', 'high'],
     ['docker run -v /:/host ubuntu', 'high'],
     ['docker ps -a', 'safe'],
-    ['kubectl delete namespace prod', 'high'],
+    ['kubectl delete namespace prod', 'critical'],
     ['kubectl get pods -A', 'safe'],
     ['kubectl delete pod x --dry-run=client', 'safe'],
     ['helm uninstall my-release', 'high'],
@@ -470,12 +470,12 @@ describe('tools with risky verbs', () => {
   });
 
   test.each([
-    ['aws s3 rb s3://bucket --force', 'high'],
+    ['aws s3 rb s3://bucket --force', 'critical'],
     ['aws ec2 terminate-instances --instance-ids i-123', 'high'],
     ['aws s3 ls s3://bucket', 'safe'],
     ['gcloud projects delete my-project', 'high'],
     ['gcloud compute instances list', 'safe'],
-    ['az group delete --name prod --yes', 'high'],
+    ['az group delete --name prod --yes', 'critical'],
     ['az vm list', 'safe'],
     ['aws s3 sync ./site s3://bucket --delete', 'high'],
     ['aws s3 sync ./site s3://bucket --delete --dryrun', 'safe'],
@@ -484,7 +484,7 @@ describe('tools with risky verbs', () => {
   });
 
   test.each([
-    ['psql -c "DROP DATABASE prod"', 'high'],
+    ['psql -c "DROP DATABASE prod"', 'critical'],
     ['psql -c "TRUNCATE orders"', 'high'],
     ['mysql -e "DELETE FROM users"', 'high'],
     ['mysql -e "DELETE FROM users WHERE id = 4"', 'moderate'],
@@ -494,13 +494,15 @@ describe('tools with risky verbs', () => {
     ['echo "DROP TABLE users;" | psql mydb', 'high'],
     ['psql mydb <<EOF\nDELETE FROM sessions;\nEOF', 'high'],
     ['sqlite3 app.db "DROP TABLE users"', 'high'],
-    ['redis-cli FLUSHALL', 'high'],
-    ['redis-cli -h cache -n 2 flushdb', 'high'],
+    ['redis-cli FLUSHALL', 'critical'],
+    ['redis-cli -h cache -n 2 flushdb', 'critical'],
     ['redis-cli GET key', 'safe'],
-    ['mongosh --eval "db.dropDatabase()"', 'high'],
+    ['mongosh --eval "db.dropDatabase()"', 'critical'],
     ['mongosh --eval "db.users.deleteMany({})"', 'high'],
     ['mongosh --eval "db.users.find()"', 'safe'],
-    ['dropdb prod', 'high'],
+    ['dropdb prod', 'critical'],
+    ['dropdb --interactive prod', 'high'],
+    ['psql -c "DROP TABLE users"', 'high'],
   ] as const)('databases: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
   });

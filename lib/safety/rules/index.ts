@@ -152,8 +152,12 @@ const DATA_COMMANDS = new Set([
 
 const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge');
 
+const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
+const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
   judgeByProgram(cmd, analysis);
+  if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
   if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
 }
