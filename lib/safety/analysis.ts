@@ -39,6 +39,7 @@ export class CommandAnalysis implements Analysis {
   private readonly dirStack: (string | undefined)[] = [];
   private readonly home: string | undefined;
   private elevatedNow = false;
+  private container: { mounts: { src: string; dst: string }[]; workdir: string } | undefined;
   private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
@@ -103,11 +104,44 @@ export class CommandAnalysis implements Analysis {
   }
 
   resolve(path: string): string {
-    return resolvePath(path, { cwd: this.cwd, home: this.home });
+    const inHost = this.throughMounts(path);
+    return resolvePath(inHost ?? path, { cwd: this.cwd, home: this.home });
   }
 
   classify(path: string): ClassifiedPath {
-    return classifyPath(resolvePath(path, { cwd: this.cwd, home: this.home, tilde: true }));
+    const inHost = this.throughMounts(path);
+    if (inHost === null) return { cls: 'temp', normalised: path, glob: /[*?[]/.test(path) }; // only the container's own files
+    return classifyPath(resolvePath(inHost ?? path, { cwd: this.cwd, home: this.home, tilde: true }));
+  }
+
+  /** Inside a container: the host path a container path reaches through a bind mount, or null when
+   *  it stays inside the container. Outside a container: undefined. */
+  private throughMounts(path: string): string | null | undefined {
+    if (!this.container) return undefined;
+    const { mounts, workdir } = this.container;
+    if (isDynamic(path)) return undefined;
+    const absolute = resolvePath(path, { cwd: workdir, home: '/root' });
+    let best: { dst: string; src: string } | undefined;
+    for (const m of mounts) {
+      const dst = m.dst.replace(/\/+$/, '') || '/';
+      if (absolute === dst || absolute.startsWith(dst === '/' ? '/' : dst + '/')) {
+        if (!best || dst.length > best.dst.length) best = { dst, src: m.src };
+      }
+    }
+    if (!best) return null;
+    const rest = absolute.slice(best.dst === '/' ? 0 : best.dst.length).replace(/^\/+/, '');
+    return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
+  }
+
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void {
+    const saved = this.container;
+    // Mount sources are host paths, resolved where the command runs.
+    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: this.resolve(m.src) })), workdir };
+    try {
+      fn();
+    } finally {
+      this.container = saved;
+    }
   }
 
   changeDirectory(target: string | undefined, how: 'cd' | 'pushd' | 'popd' = 'cd'): void {
