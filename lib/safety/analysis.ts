@@ -39,6 +39,7 @@ export class CommandAnalysis implements Analysis {
   private readonly dirStack: (string | undefined)[] = [];
   private readonly home: string | undefined;
   private elevatedNow = false;
+  private forcedElevation = false;
   private container: { mounts: { src: string; dst: string }[]; workdir: string } | undefined;
   private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
@@ -133,6 +134,16 @@ export class CommandAnalysis implements Analysis {
     return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
   }
 
+  runElevated(fn: () => void): void {
+    const saved = this.forcedElevation;
+    this.forcedElevation = true;
+    try {
+      fn();
+    } finally {
+      this.forcedElevation = saved;
+    }
+  }
+
   runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void {
     const saved = this.container;
     // Mount sources are host paths, resolved where the command runs.
@@ -207,7 +218,7 @@ export class CommandAnalysis implements Analysis {
     if (!cmd) return raw;
     const savedElevated = this.elevatedNow;
     const savedFindings = this.findingsAtJudge;
-    this.elevatedNow = savedElevated || cmd.wrappers.some((w) => ELEVATING.has(w));
+    this.elevatedNow = savedElevated || this.forcedElevation || cmd.wrappers.some((w) => ELEVATING.has(w));
     this.findingsAtJudge = this.effects.length;
     try {
       this.judgeUnwrapped(cmd);

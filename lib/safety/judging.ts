@@ -23,6 +23,8 @@ export interface Analysis {
   /** Subshells keep their own working directory: save before, restore after. */
   saveDirectory(): unknown;
   restoreDirectory(saved: unknown): void;
+  /** Judge code that runs as administrator/root (Start-Process -Verb RunAs). */
+  runElevated(fn: () => void): void;
   /** Judge code run inside a container: paths reach the host only through its bind mounts. */
   runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void;
   /** Whether the command being judged runs elevated (sudo, doas, RunAs...). */

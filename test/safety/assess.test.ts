@@ -396,7 +396,8 @@ describe('targets and operations', () => {
   test.each([
     ['usermod -aG sudo mallory', 'high'],
     ['useradd -o -u 0 backdoor', 'critical'],
-    ['passwd -d root', 'high'],
+    ['passwd -d root', 'critical'],
+    ['passwd -d guest', 'high'],
     ['setcap cap_setuid+ep /usr/bin/python3', 'high'],
   ] as const)('privileges: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
@@ -568,7 +569,8 @@ describe('PowerShell', () => {
     ['Invoke-Expression "Remove-Item -Recurse -Force C:\\Windows"', 'critical'],
     ['vssadmin delete shadows /all /quiet', 'critical'],
     ['Set-ExecutionPolicy Unrestricted', 'high'],
-    ['Set-MpPreference -DisableRealtimeMonitoring $true', 'high'],
+    ['Set-MpPreference -DisableRealtimeMonitoring $true', 'critical'],
+    ['Add-MpPreference -ExclusionPath C:\\tools', 'high'],
     ['Get-ChildItem C:\\Users | Sort-Object Length', 'safe'],
     ['Write-Output "Remove-Item -Recurse C:\\"', 'safe'],
     ['git reset --hard', 'high'],

@@ -49,7 +49,8 @@ const READ_ONLY = new Set([
   'where.exe', 'findstr', 'find.exe', 'fc', 'comp', 'ver', 'vol', 'systeminfo', 'tasklist', 'whoami.exe', 'path', 'title', 'color', 'cls',
   'gci', 'gc', 'gl', 'gps', 'gsv', 'gcm', 'gm', 'gu', 'gv', 'ghy', 'h', 'select', 'sort', 'ft', 'fl', 'fw', 'measure', 'compare',
   'sls', 'gal', 'gdr', 'gi', 'gp', 'gwmi', 'gcim', 'gjb', 'rvpa', 'cpat', 'tee-object', 'write', 'foreach', '%', '?', 'where-object',
-  'foreach-object', 'group', 'diff', 'man', 'oh', 'dir', 'type',
+  'foreach-object', 'group', 'diff', 'man', 'oh', 'dir', 'type', 'new-object', 'new-scheduledtasktrigger', 'new-scheduledtaskaction',
+  'new-scheduledtasksettingsset', 'new-scheduledtaskprincipal', 'new-timespan', 'new-guid', 'new-pssessionoption', 'new-cimsessionoption',
 ]);
 
 /** Words that, as the first subcommand of a multi-command tool, only look. */
@@ -203,7 +204,7 @@ const DRY_RUN = /^(--?(dry-?run|dryrun|what-?if|noop|simulate)(=.*)?|--check|-wh
 const INFO_ONLY = /^(--?(version|help|h|v|V)|-\?|\/\?|help|version)$/;
 
 /** Commands whose judge reads nested code: when that code produced no finding, they did nothing. */
-const TRANSPARENT = new Set(['eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'tar', 'bsdtar', 'unzip', '7z', 'zip', 'gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rsync', 'scp', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
+const TRANSPARENT = new Set(['invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'tar', 'bsdtar', 'unzip', '7z', 'zip', 'gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rsync', 'scp', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
 
 /** After the judges: when they found nothing, decide from the knowledge base whether the command
  *  only reads, or what it changes. */
