@@ -1,7 +1,7 @@
 // One assessment in progress: collects reasons, unwraps wrappers, dispatches each simple command
 // to the judges for its program, and re-enters the parsers for code nested inside commands.
 import type { RiskLevel, RiskReason, SafetyRules, Span } from './types';
-import type { DataSource, Dialect, SimpleCommand, Word } from './command';
+import type { DataSource, ShellDialect, SimpleCommand, Word } from './command';
 import { commandBaseName, foldLookalikes } from './command';
 import { LEVELS } from './levels';
 import { displayText, isDynamic, unknownValue } from './markers';
@@ -185,7 +185,7 @@ export class CommandAnalysis implements Analysis {
 
   /** Assess code found inside a command (bash -c '...', eval, a heredoc fed to a shell). Its reasons
    *  point at `carrier`, the word of the outer command that holds the code. */
-  analyseNested(text: string, dialect: Dialect, carrier: Span): void {
+  analyseNested(text: string, dialect: ShellDialect, carrier: Span): void {
     if (this.depth >= MAX_NESTING) {
       this.report('parse.too-deep', 'high', `Code is nested more than ${MAX_NESTING} levels deep; it was not inspected fully. Read it yourself before running it.`, carrier);
       return;
@@ -204,8 +204,11 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
-  analyseText(text: string, dialect: Dialect): void {
+  analyseText(text: string, dialect: ShellDialect): void {
     if (dialect === 'posix') analyseBashText(text, this);
+    else if (dialect === 'zsh') analyseBashText(withoutZshOnlySyntax(text), this);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (dialect === 'fish') (require('./fish/walk') as typeof import('./fish/walk')).analyseFishText(text, this);
     // PowerShell/cmd support loads only when it is needed.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     else (require('./windows/tokenize') as typeof import('./windows/tokenize')).analyseWindowsText(text, dialect, this);
@@ -468,6 +471,15 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     if (words.length && words.length <= 64) return words;
   }
   return [unknownValue('(xargs input)')];
+}
+
+/** zsh syntax the bash grammar cannot read and that does not change what runs: glob qualifiers
+ *  (`*(.)`, `**\/*(D.om[1,5])`) and parameter flags (`${(f)var}`). Replaced by spaces so that
+ *  offsets into the command stay the same. */
+export function withoutZshOnlySyntax(text: string): string {
+  return text
+    .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-.\/@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
+    .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
 }
 
 const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {

@@ -1,7 +1,7 @@
 // What judges and walkers may ask of the assessment in progress. Judges depend on this interface,
 // not on the class that implements it (analysis.ts), so no import runs back up from the rules.
 import type { RiskLevel, Span } from './types';
-import type { Dialect, SimpleCommand } from './command';
+import type { ShellDialect, SimpleCommand } from './command';
 import type { Effect, EffectFacts } from './effects';
 import type { ClassifiedPath } from './paths';
 
@@ -10,7 +10,7 @@ export interface Analysis {
   report(rule: string, level: RiskLevel, message: string, span: Span, effect?: Omit<Effect, 'level' | 'rule' | 'span'>): void;
   /** A finding whose level comes from the effects table (effects.ts). Returns the effect. */
   effect(facts: EffectFacts, message: string, span: Span, rule?: string): Effect;
-  analyseNested(text: string, dialect: Dialect, carrier: Span): void;
+  analyseNested(text: string, dialect: ShellDialect, carrier: Span): void;
   judge(raw: SimpleCommand): SimpleCommand;
   markDownloaded(path: string): void;
   judgeRunOfDownload(file: { value: string; span: Span }): boolean;

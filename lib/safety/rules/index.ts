@@ -182,7 +182,7 @@ export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
 }
 
 function judgeByProgram(cmd: SimpleCommand, analysis: Analysis): void {
-  if (cmd.dialect !== 'posix' && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
+  if ((cmd.dialect === 'pwsh' || cmd.dialect === 'cmd') && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
   const interpreter = POSIX_SHELLS.has(cmd.name) || interpreterFor(cmd.name) !== undefined;
   if (!interpreter && cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);
   const judge = JUDGES.get(cmd.name) ?? (interpreterFor(cmd.name) ? interpreterJudge : undefined);

@@ -1,6 +1,6 @@
 // Commands that run other code: shells, eval, source, interpreters, ssh. The code is assessed
 // as if it had been typed; code that cannot be seen before running is rated by where it comes from.
-import type { DataSource, Dialect, SimpleCommand, Word } from '../command';
+import type { DataSource, Dialect, ShellDialect, SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import { displayText, isDynamic } from '../markers';
@@ -11,7 +11,7 @@ import { interpreterFor } from './programs';
 
 
 /** Judge code delivered through a word, stdin, or a file, for a given language. */
-export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: Dialect | InlineLanguage, runner: string, at: SimpleCommand): void {
+export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: ShellDialect | InlineLanguage, runner: string, at: SimpleCommand): void {
   const word = source.word;
   if (word) {
     if (word.producedBy && word.producedBy.kind !== 'text') {
@@ -34,9 +34,9 @@ export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin
   judgeUnseenCode(analysis, stdin, runner, at);
 }
 
-function runCode(analysis: Analysis, code: string, language: Dialect | InlineLanguage, carrier: Word['span'], decoded: boolean): void {
+function runCode(analysis: Analysis, code: string, language: ShellDialect | InlineLanguage, carrier: Word['span'], decoded: boolean): void {
   if (decoded) analysis.report('code.decoded', 'moderate', 'Runs code that was encoded to hide it; the decoded code was inspected.', carrier);
-  if (language === 'posix' || language === 'pwsh' || language === 'cmd') analysis.analyseNested(code, language, carrier);
+  if (language === 'posix' || language === 'pwsh' || language === 'cmd' || language === 'zsh' || language === 'fish') analysis.analyseNested(code, language, carrier);
   else assessInlineCode(code, language, analysis, carrier);
 }
 
@@ -104,20 +104,21 @@ export function judgeShell(cmd: SimpleCommand, analysis: Analysis): void {
     break;
   }
   const runner = cmd.name;
+  const language: ShellDialect = cmd.name === 'fish' ? 'fish' : cmd.name === 'zsh' ? 'zsh' : 'posix';
   if (code) {
-    judgeCodeSource(analysis, { word: code }, 'posix', runner, cmd);
+    judgeCodeSource(analysis, { word: code }, language, runner, cmd);
     return;
   }
   const script = !readsStdin ? args[i] : undefined;
   if (script) {
     const written = analysis.scriptWrittenAt(script.value);
-    if (written !== undefined) analysis.analyseNested(written, 'posix', script.span);
+    if (written !== undefined) analysis.analyseNested(written, language, script.span);
     else if (analysis.judgeRunOfDownload(script)) return;
-    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
-    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, language, runner, cmd);
+    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, language, runner, cmd);
     return;
   }
-  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, language, runner, cmd);
   else if (interactive && cmd.wrappers.includes('sudo')) analysis.report('priv.root-shell', 'moderate', 'Opens an interactive shell as root.', cmd.span);
 }
 
@@ -141,6 +142,11 @@ export function judgeEval(cmd: SimpleCommand, analysis: Analysis): void {
 
 export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
   const file = cmd.args[0];
+  // fish's `... | source` (no file, or `-`) runs its input as fish code.
+  if ((!file || file.value === '-') && cmd.stdin) {
+    judgeCodeSource(analysis, { stdin: cmd.stdin }, 'fish', cmd.name, cmd);
+    return;
+  }
   if (!file) return;
   const written = analysis.scriptWrittenAt(file.value);
   if (written !== undefined) analysis.analyseNested(written, 'posix', file.span);

@@ -157,7 +157,9 @@ export function judgeKill(cmd: SimpleCommand, analysis: Analysis): void {
   }
   if (cmd.args.some((w) => /^(-l|-L|--list|--table|-V|--version|--help)$/.test(w.value))) return;
   // One process by id or name: the same effect however it is spelled (kill, pkill, killall, taskkill, Stop-Process).
-  const many = targets.some((t) => t.producedBy !== undefined || /^\uE000/.test(t.value)) || (!targets.length && !!cmd.stdin);
+  // `kill $(pgrep name)` is by name, like pkill; a list from anything else may be every process.
+  const byName = (t: (typeof targets)[number]): boolean => t.producedBy?.kind === 'unknown' && /^(pgrep|pidof|cat|head|tail|jobs)$/.test(t.producedBy.tool ?? '');
+  const many = targets.some((t) => (t.producedBy !== undefined || /^\uE000/.test(t.value)) && !byName(t)) || (!targets.length && !!cmd.stdin);
   analysis.effect({ kind: 'signal', scope: many ? 'several' : 'one', target: { type: 'process', value: targets.map((t) => t.value).join(' ') } }, `${cmd.name} stops or signals ${many ? 'every process another command lists' : 'a process'}; unsaved work in it is lost.`, cmd.span, 'sys.kill');
 }
 
