@@ -3,6 +3,7 @@
 //   nl2bash      every command of nl2bash/all.cm assessed: crashes, median and maximum time
 //   atomic       how many Atomic Red Team attack tests rate at least high (a sanity measure)
 //   startup      `check "ls"` startup against `node -e 0`, as a ratio measured in the same run
+//   blind        the blind evaluation set (test/safety/blind): per level, per file and combined
 // Usage: node build/scripts/bench/safety.js [dcg|nl2bash|atomic|startup ...] [--misses]
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -10,6 +11,8 @@ import * as fs from 'node:fs';
 import { assessCommand } from '../lib/safety';
 import type { Assessment } from '../lib/safety';
 import { loadAtomicRedTeam, loadDcg, loadNl2bash } from '../test/safety/corpora';
+import { accepted, assessEntry, BLIND_FILES, loadEvaluationSet, TARGETS } from '../test/safety/evaluation-set';
+import type { EvaluationEntry } from '../test/safety/evaluation-set';
 
 const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
@@ -155,6 +158,45 @@ function startup(): void {
   for (const [name, xs] of Object.entries(runs)) console.log(`  ${name.padEnd(36)} ${median(xs).toFixed(1)} ms  ratio ${(median(xs) / base).toFixed(2)}`);
 }
 
+function blind(): void {
+  const all: EvaluationEntry[] = [];
+  const rows: [string, EvaluationEntry[]][] = [];
+  for (const file of BLIND_FILES) {
+    const entries = loadEvaluationSet(file);
+    all.push(...entries);
+    rows.push([file, entries]);
+  }
+  rows.push(['combined', all]);
+  const levels = ['critical', 'high', 'moderate', 'safe'] as const;
+  const describe = { critical: 'critical rated critical', high: 'high rated >= high', moderate: 'moderate rated moderate|high', safe: 'safe rated <= moderate' };
+  const rated = new Map(all.map((e) => [e, assessEntry(e).level]));
+  console.log(`blind evaluation set: ${all.length} commands; targets ${levels.map((l) => `${l} ${(TARGETS[l] * 100).toFixed(0)}%`).join(', ')}`);
+  console.log(`  ${'file'.padEnd(20)} ${levels.map((l) => describe[l].padEnd(31)).join('')}`);
+  for (const [name, entries] of rows) {
+    const cells = levels.map((l) => {
+      const of = entries.filter((e) => e.level === l);
+      const ok = of.filter((e) => accepted(l, rated.get(e)!)).length;
+      return `${pct(ok, of.length)} (${ok}/${of.length})${ok / Math.max(1, of.length) >= TARGETS[l] ? '' : ' *'}`.padEnd(31);
+    });
+    console.log(`  ${name.padEnd(20)} ${cells.join('')}`);
+  }
+  const shells = [...new Set(all.map((e) => e.shell))];
+  for (const shell of shells) {
+    const of = all.filter((e) => e.shell === shell);
+    const ok = of.filter((e) => accepted(e.level, rated.get(e)!)).length;
+    console.log(`  by shell: ${shell.padEnd(11)} ${pct(ok, of.length)} of ${of.length} in the accepted range`);
+  }
+  const misses = all.filter((e) => !accepted(e.level, rated.get(e)!));
+  console.log(`  (* below target) misses: ${misses.length}${showMisses ? '' : ' (--misses lists them)'}`);
+  if (showMisses) {
+    for (const e of misses) {
+      const a = assessEntry(e);
+      console.log(`  ${e.id} ${e.shell.padEnd(10)} label ${e.level.padEnd(8)} rated ${a.level.padEnd(8)} ${JSON.stringify(e.command).slice(0, 150)}  [${a.reasons.map((r) => r.rule).join(',')}]`);
+    }
+  }
+}
+
+if (want('blind')) blind();
 if (want('dcg')) dcg();
 if (want('nl2bash')) nl2bash();
 if (want('atomic')) atomic();

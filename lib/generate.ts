@@ -21,6 +21,7 @@ import {
   parseExplanation,
 } from './prompt';
 import { assessCommand, type Assessment } from './safety';
+import { currentRunContext } from './safety/where';
 import { boundContext, contextBlock, type PipedContext } from './context';
 
 export type RiskAssessment = Assessment;
@@ -28,7 +29,7 @@ export type { RiskLevel, RiskReason, SafetyDecision } from './safety';
 
 /** Every command shown or run is assessed, with the user's allow/deny rules from the config. */
 export function assessRisk(command: string, shell: ShellName, policy: SafetyPolicy, config?: CmdaiConfig): RiskAssessment {
-  return assessCommand(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny } });
+  return assessCommand(command, { shell, policy, rules: { allow: config?.safety.allow, deny: config?.safety.deny }, ...currentRunContext() });
 }
 
 export interface CommandTimings {

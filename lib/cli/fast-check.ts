@@ -61,6 +61,7 @@ export async function runPlainCheck(check: PlainCheck): Promise<number> {
     shell,
     policy: config.safety.policy,
     rules: { allow: config.safety.allow, deny: config.safety.deny },
+    ...(require('../safety/where') as typeof import('../safety/where')).currentRunContext(),
   });
   const { previewImpact } = require('../impact') as typeof import('../impact');
   const impact = await previewImpact(command, { shell, cwd: process.cwd() });

@@ -1,7 +1,7 @@
 // One assessment in progress: collects reasons, unwraps wrappers, dispatches each simple command
 // to the judges for its program, and re-enters the parsers for code nested inside commands.
 import type { RiskLevel, RiskReason, SafetyRules, Span } from './types';
-import type { DataSource, Dialect, SimpleCommand, Word } from './command';
+import type { DataSource, ShellDialect, SimpleCommand, Word } from './command';
 import { commandBaseName, foldLookalikes } from './command';
 import { LEVELS } from './levels';
 import { displayText, isDynamic, unknownValue } from './markers';
@@ -39,6 +39,8 @@ export class CommandAnalysis implements Analysis {
   private readonly dirStack: (string | undefined)[] = [];
   private readonly home: string | undefined;
   private elevatedNow = false;
+  private forcedElevation = false;
+  private container: { mounts: { src: string; dst: string }[]; workdir: string } | undefined;
   private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
@@ -103,11 +105,54 @@ export class CommandAnalysis implements Analysis {
   }
 
   resolve(path: string): string {
-    return resolvePath(path, { cwd: this.cwd, home: this.home });
+    const inHost = this.throughMounts(path);
+    return resolvePath(inHost ?? path, { cwd: this.cwd, home: this.home });
   }
 
   classify(path: string): ClassifiedPath {
-    return classifyPath(resolvePath(path, { cwd: this.cwd, home: this.home, tilde: true }));
+    const inHost = this.throughMounts(path);
+    if (inHost === null) return { cls: 'temp', normalised: path, glob: /[*?[]/.test(path) }; // only the container's own files
+    return classifyPath(resolvePath(inHost ?? path, { cwd: this.cwd, home: this.home, tilde: true }));
+  }
+
+  /** Inside a container: the host path a container path reaches through a bind mount, or null when
+   *  it stays inside the container. Outside a container: undefined. */
+  private throughMounts(path: string): string | null | undefined {
+    if (!this.container) return undefined;
+    const { mounts, workdir } = this.container;
+    if (isDynamic(path)) return undefined;
+    const absolute = resolvePath(path, { cwd: workdir, home: '/root' });
+    let best: { dst: string; src: string } | undefined;
+    for (const m of mounts) {
+      const dst = m.dst.replace(/\/+$/, '') || '/';
+      if (absolute === dst || absolute.startsWith(dst === '/' ? '/' : dst + '/')) {
+        if (!best || dst.length > best.dst.length) best = { dst, src: m.src };
+      }
+    }
+    if (!best) return null;
+    const rest = absolute.slice(best.dst === '/' ? 0 : best.dst.length).replace(/^\/+/, '');
+    return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
+  }
+
+  runElevated(fn: () => void): void {
+    const saved = this.forcedElevation;
+    this.forcedElevation = true;
+    try {
+      fn();
+    } finally {
+      this.forcedElevation = saved;
+    }
+  }
+
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void {
+    const saved = this.container;
+    // Mount sources are host paths, resolved where the command runs.
+    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: this.resolve(m.src) })), workdir };
+    try {
+      fn();
+    } finally {
+      this.container = saved;
+    }
   }
 
   changeDirectory(target: string | undefined, how: 'cd' | 'pushd' | 'popd' = 'cd'): void {
@@ -140,7 +185,7 @@ export class CommandAnalysis implements Analysis {
 
   /** Assess code found inside a command (bash -c '...', eval, a heredoc fed to a shell). Its reasons
    *  point at `carrier`, the word of the outer command that holds the code. */
-  analyseNested(text: string, dialect: Dialect, carrier: Span): void {
+  analyseNested(text: string, dialect: ShellDialect, carrier: Span): void {
     if (this.depth >= MAX_NESTING) {
       this.report('parse.too-deep', 'high', `Code is nested more than ${MAX_NESTING} levels deep; it was not inspected fully. Read it yourself before running it.`, carrier);
       return;
@@ -159,8 +204,11 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
-  analyseText(text: string, dialect: Dialect): void {
+  analyseText(text: string, dialect: ShellDialect): void {
     if (dialect === 'posix') analyseBashText(text, this);
+    else if (dialect === 'zsh') analyseBashText(withoutZshOnlySyntax(text), this);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (dialect === 'fish') (require('./fish/walk') as typeof import('./fish/walk')).analyseFishText(text, this);
     // PowerShell/cmd support loads only when it is needed.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     else (require('./windows/tokenize') as typeof import('./windows/tokenize')).analyseWindowsText(text, dialect, this);
@@ -173,7 +221,7 @@ export class CommandAnalysis implements Analysis {
     if (!cmd) return raw;
     const savedElevated = this.elevatedNow;
     const savedFindings = this.findingsAtJudge;
-    this.elevatedNow = savedElevated || cmd.wrappers.some((w) => ELEVATING.has(w));
+    this.elevatedNow = savedElevated || this.forcedElevation || cmd.wrappers.some((w) => ELEVATING.has(w));
     this.findingsAtJudge = this.effects.length;
     try {
       this.judgeUnwrapped(cmd);
@@ -301,7 +349,7 @@ const WRAPPERS: Record<string, Unwrapper> = {
   sudo: (cmd, analysis) => {
     const i = firstPositional(cmd.args, { short: 'ugpChDrtTUa', long: ['--user', '--group', '--host', '--prompt', '--close-from', '--chdir', '--role', '--type', '--command-timeout', '--other-user'], assignments: true });
     if (i >= cmd.args.length && cmd.args.some((w) => /^-[a-zA-Z]*[is]/.test(w.value) || w.value === '--login' || w.value === '--shell')) {
-      analysis.report('priv.root-shell', 'moderate', 'Opens a shell running as root.', cmd.span);
+      if (!rootShellReadsUnseenCode(cmd, analysis)) analysis.report('priv.root-shell', 'moderate', 'Opens a shell running as root.', cmd.span);
     }
     return sudoLike(cmd, analysis);
   },
@@ -354,7 +402,7 @@ const WRAPPERS: Record<string, Unwrapper> = {
   su: (cmd, analysis) => {
     const nested = shellStringWrapper(cmd, analysis);
     if (nested) return nested;
-    analysis.report('priv.root-shell', 'moderate', 'Opens a shell as another user (root by default).', cmd.span);
+    if (!rootShellReadsUnseenCode(cmd, analysis)) analysis.report('priv.root-shell', 'moderate', 'Opens a shell as another user (root by default).', cmd.span);
     return 'stop';
   },
   flock: (cmd, analysis) => shellStringWrapper(cmd, analysis) ?? simple({ short: 'wEc', long: ['--timeout', '--conflict-exit-code'] }, 1)(cmd, analysis),
@@ -392,6 +440,22 @@ const WRAPPERS: Record<string, Unwrapper> = {
   bunx: simple({}),
 };
 
+/** `curl URL | sudo -i`, `... | su -`: a root shell reading its commands from a pipe. */
+function rootShellReadsUnseenCode(cmd: SimpleCommand, analysis: Analysis): boolean {
+  const from = cmd.stdin;
+  if (!from) return false;
+  if (from.kind === 'text') {
+    analysis.analyseNested(from.text, 'posix', from.span);
+    analysis.report('priv.root-shell', 'moderate', 'Runs the piped commands in a shell as root.', cmd.span);
+    return true;
+  }
+  if (from.kind === 'network' || from.kind === 'obfuscated') {
+    analysis.effect({ kind: 'exec-remote', elevated: true, target: { type: 'code', value: from.tool } }, `A root shell runs code downloaded by ${from.tool} without showing it first; whoever controls that server owns this machine.`, cmd.span, 'net.pipe-to-root-shell');
+    return true;
+  }
+  return false;
+}
+
 /** `su -c 'cmd'`, `runuser -c`, `flock -c`: the command is a shell string. */
 function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {
   const code = optionValue(cmd.args, 'c', ['--command']);
@@ -407,6 +471,15 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     if (words.length && words.length <= 64) return words;
   }
   return [unknownValue('(xargs input)')];
+}
+
+/** zsh syntax the bash grammar cannot read and that does not change what runs: glob qualifiers
+ *  (`*(.)`, `**\/*(D.om[1,5])`) and parameter flags (`${(f)var}`). Replaced by spaces so that
+ *  offsets into the command stay the same. */
+export function withoutZshOnlySyntax(text: string): string {
+  return text
+    .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-.\/@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
+    .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
 }
 
 const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {

@@ -2,6 +2,8 @@
 import type { Span } from './types';
 
 export type Dialect = 'posix' | 'pwsh' | 'cmd';
+/** The language a piece of code is read in: a dialect, or zsh/fish syntax whose commands are POSIX ones. */
+export type ShellDialect = Dialect | 'zsh' | 'fish';
 
 export interface Word {
   /** The word as the command will receive it: quotes and escapes removed, known variables substituted,

@@ -50,12 +50,13 @@ export function levelOf(e: EffectFacts): RiskLevel {
       if (cls === 'device-disk' || cls === 'kernel-trigger') return 'critical';
       if (cls === 'system-file-critical') {
         // Appending a line (a hosts entry, a profile line) is recoverable; replacing the file is not.
-        if (e.op === 'append' || e.op === 'edit' || e.op === 'link' || e.op === 'create') return 'high';
+        if ((e.op === 'append' || e.op === 'edit' || e.op === 'link' || e.op === 'create') && e.severity !== 'severe') return 'high';
         return 'critical';
       }
       if (e.op === 'move' && cls && CRITICAL_PLACES.has(cls)) return 'critical';
       if (cls && (CRITICAL_PLACES.has(cls) || SYSTEM_PLACES.has(cls))) return e.op === 'link' ? 'moderate' : 'high';
-      if (e.scope === 'recursive' || e.scope === 'all') return 'high'; // in-place rewrites of many files
+      // In-place rewrites of many files at once.
+      if (e.scope === 'recursive' || e.scope === 'all' || (e.op === 'edit' && e.scope === 'several')) return 'high';
       if (cls === 'temp' || cls === 'device-harmless') return 'safe';
       return 'moderate';
     }

@@ -2,6 +2,7 @@
 // Synchronous and pure. The shell parser (a native tree-sitter binding) loads on first use.
 import type { Assessment, AssessOptions, RiskLevel, RiskReason, SafetyDecision, SafetyPolicy } from './types';
 import type { Effect } from './types';
+import type { ShellDialect } from './command';
 import { LEVELS, maxLevel } from './levels';
 import { CmdaiError } from '../errors';
 
@@ -54,16 +55,18 @@ export function assessCommand(command: string, options: AssessOptions = {}): Ass
 
 /** The caller's working directory and home, checked: only absolute paths are used (a pure function
  *  cannot look them up itself). */
-function runContext(options: AssessOptions, dialect: 'posix' | 'pwsh' | 'cmd'): { cwd?: string; home?: string } {
-  const absolute = (p: unknown): p is string => typeof p === 'string' && !p.includes('\0') && (dialect === 'posix' ? p.startsWith('/') : /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('/'));
+function runContext(options: AssessOptions, dialect: ShellDialect): { cwd?: string; home?: string } {
+  const absolute = (p: unknown): p is string => typeof p === 'string' && !p.includes('\0') && (dialect !== 'pwsh' && dialect !== 'cmd' ? p.startsWith('/') : /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('/'));
   return { ...(absolute(options.cwd) ? { cwd: options.cwd } : {}), ...(absolute(options.home) ? { home: options.home } : {}) };
 }
 
-function dialectFor(shell: string | undefined): 'posix' | 'pwsh' | 'cmd' {
+function dialectFor(shell: string | undefined): ShellDialect {
   if (shell === undefined) return 'posix';
   const base = shell.trim().replace(/\\/g, '/').split('/').pop()!.toLowerCase().replace(/\.exe$/, '');
   if (base === 'pwsh' || base === 'powershell') return 'pwsh';
   if (base === 'cmd') return 'cmd';
+  if (base === 'fish') return 'fish';
+  if (base === 'zsh') return 'zsh';
   if (POSIX_SHELL_NAMES.has(base)) return 'posix';
   throw new CmdaiError('USAGE', `Unknown shell "${shell}".`, { hint: 'Use one of: bash, zsh, sh, dash, ksh, fish, pwsh, powershell, cmd.' });
 }

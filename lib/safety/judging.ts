@@ -1,16 +1,16 @@
 // What judges and walkers may ask of the assessment in progress. Judges depend on this interface,
 // not on the class that implements it (analysis.ts), so no import runs back up from the rules.
 import type { RiskLevel, Span } from './types';
-import type { Dialect, SimpleCommand } from './command';
+import type { ShellDialect, SimpleCommand } from './command';
 import type { Effect, EffectFacts } from './effects';
 import type { ClassifiedPath } from './paths';
 
 export interface Analysis {
   /** A finding with a level decided by the rule itself. */
-  report(rule: string, level: RiskLevel, message: string, span: Span): void;
+  report(rule: string, level: RiskLevel, message: string, span: Span, effect?: Omit<Effect, 'level' | 'rule' | 'span'>): void;
   /** A finding whose level comes from the effects table (effects.ts). Returns the effect. */
   effect(facts: EffectFacts, message: string, span: Span, rule?: string): Effect;
-  analyseNested(text: string, dialect: Dialect, carrier: Span): void;
+  analyseNested(text: string, dialect: ShellDialect, carrier: Span): void;
   judge(raw: SimpleCommand): SimpleCommand;
   markDownloaded(path: string): void;
   judgeRunOfDownload(file: { value: string; span: Span }): boolean;
@@ -23,6 +23,10 @@ export interface Analysis {
   /** Subshells keep their own working directory: save before, restore after. */
   saveDirectory(): unknown;
   restoreDirectory(saved: unknown): void;
+  /** Judge code that runs as administrator/root (Start-Process -Verb RunAs). */
+  runElevated(fn: () => void): void;
+  /** Judge code run inside a container: paths reach the host only through its bind mounts. */
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void;
   /** Whether the command being judged runs elevated (sudo, doas, RunAs...). */
   readonly elevated: boolean;
   /** Whether the command being judged has reported any finding or effect. */

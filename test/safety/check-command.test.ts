@@ -51,7 +51,27 @@ test('--json prints the assessment', () => {
     decision: 'blocked',
     policy: 'moderate',
     reasons: [{ rule: 'fs.rm-recursive-critical', level: 'critical', message: expect.any(String), span: { start: 12, end: 13 } }],
+    effects: [
+      {
+        kind: 'delete',
+        op: 'delete',
+        scope: 'recursive',
+        elevated: true,
+        level: 'critical',
+        rule: 'fs.rm-recursive-critical',
+        span: { start: 12, end: 13 },
+        target: { type: 'path', value: env.HOME, pathClass: 'home' },
+      },
+    ],
   });
+});
+
+test('relative paths are judged in the directory check runs in, against the real home', () => {
+  const project = path.join(env.HOME!, 'project');
+  fs.mkdirSync(project, { recursive: true });
+  expect(runCli(['check', 'rm -rf ..'], { env, cwd: project }).status).toBe(3); // the home directory: blocked
+  expect(runCli(['check', 'rm -rf ../..'], { env, cwd: '/usr/local/share' }).status).toBe(3); // /usr: blocked
+  expect(runCli(['check', 'rm -rf ./old'], { env, cwd: project }).status).toBe(6); // a folder of the project
 });
 
 test('--safety changes the verdict: strict blocks high', () => {

@@ -7,6 +7,7 @@ import { configFromArgs, GlobalArgs } from '../options';
 import { EXIT } from '../exit-codes';
 import { CmdaiError } from '../../errors';
 import { assessCommand } from '../../safety';
+import { currentRunContext } from '../../safety/where';
 import type { Assessment, SafetyDecision } from '../../safety';
 import { paint } from '../terminal';
 
@@ -56,6 +57,7 @@ const checkCommandModule: CommandModule<object, CheckArgs> = {
       shell,
       policy: config.safety.policy,
       rules: { allow: config.safety.allow, deny: config.safety.deny },
+      ...currentRunContext(),
     });
     const { previewImpact } = require('../../impact') as typeof import('../../impact');
     const impact = await previewImpact(command, { shell, cwd: process.cwd() });

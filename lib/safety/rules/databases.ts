@@ -27,7 +27,9 @@ export function assessSql(sql: string): SqlFinding[] {
     let m: RegExpExecArray | null;
     if ((m = /^DROP\s+(DATABASE|SCHEMA|TABLE|KEYSPACE|USER|ROLE|VIEW|INDEX|COLLECTION|TABLESPACE|MATERIALIZED VIEW|FUNCTION|PROCEDURE|TRIGGER|SEQUENCE|TYPE|EXTENSION|OWNED)\b/.exec(upper))) {
       const what = m[1].toLowerCase();
-      findings.push({ rule: 'db.drop', level: 'high', message: `DROP ${m[1]} permanently removes the ${what}${/database|schema|table|keyspace|collection|tablespace/.test(what) ? ' and all its data' : ''}.` });
+      // A whole database (or schema/keyspace) goes at once: nothing asks first.
+      if (/^(database|schema|keyspace)$/.test(what)) findings.push({ rule: 'db.drop-database', level: 'critical', message: `DROP ${m[1]} permanently deletes the whole ${what} and all its data, without asking.` });
+      else findings.push({ rule: 'db.drop', level: 'high', message: `DROP ${m[1]} permanently removes the ${what}${/database|schema|table|keyspace|collection|tablespace/.test(what) ? ' and all its data' : ''}.` });
     } else if (/^TRUNCATE\b/.test(upper)) {
       findings.push({ rule: 'db.truncate', level: 'high', message: 'TRUNCATE deletes every row of the table.' });
     } else if (/^DELETE\b/.test(upper)) {
@@ -56,7 +58,10 @@ export function assessSql(sql: string): SqlFinding[] {
 }
 
 function reportSql(analysis: Analysis, sql: string, span: Span, tool: string): void {
-  for (const f of assessSql(sql)) analysis.report(f.rule, f.level, `${tool}: ${f.message}`, span);
+  for (const f of assessSql(sql)) {
+    if (f.level === 'critical') analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: 'database' } }, `${tool}: ${f.message}`, span, f.rule);
+    else analysis.report(f.rule, f.level, `${tool}: ${f.message}`, span);
+  }
 }
 
 function fromSource(analysis: Analysis, source: DataSource | undefined, tool: string, judge: (text: string, span: Span) => void): void {
@@ -116,7 +121,9 @@ export function judgeRedis(cmd: SimpleCommand, analysis: Analysis): void {
     const verb = words[0]?.toLowerCase();
     if (!verb) return;
     const two = words.slice(0, 2).join(' ').toLowerCase();
-    if (REDIS_DESTRUCTIVE.test(verb) || REDIS_DESTRUCTIVE.test(two)) {
+    if (verb === 'flushall' || verb === 'flushdb') {
+      analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: verb === 'flushall' ? 'every Redis database' : 'the Redis database' } }, `redis-cli ${verb.toUpperCase()} deletes every key ${verb === 'flushall' ? 'of every database' : 'of the database'} at once, without asking.`, span, 'db.redis-flush');
+    } else if (REDIS_DESTRUCTIVE.test(verb) || REDIS_DESTRUCTIVE.test(two)) {
       analysis.report('db.redis-flush', 'high', `redis-cli ${words.slice(0, 2).join(' ')}: ${/flush/.test(verb) ? 'deletes every key' : 'disrupts or reconfigures the server'}.`, span);
     } else if (verb === 'config' && words[1]?.toLowerCase() === 'set') {
       analysis.report('db.redis-config', 'high', 'redis-cli CONFIG SET changes the server configuration (a common way to write files on the server).', span);
@@ -142,6 +149,10 @@ const MONGO_DESTRUCTIVE: [RegExp, RiskLevel, string][] = [
 
 export function judgeMongo(cmd: SimpleCommand, analysis: Analysis): void {
   const judge = (code: string, span: Span): void => {
+    if (/\.dropDatabase\s*\(/.test(code)) {
+      analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: 'database' } }, `${cmd.name}: the script drops the whole database, without asking.`, span, 'db.mongo-drop-database');
+      return;
+    }
     for (const [re, level, what] of MONGO_DESTRUCTIVE) {
       if (re.test(code)) {
         analysis.report(level === 'high' ? 'db.mongo-drop' : 'db.mongo-write', level, `${cmd.name}: the script ${what}.`, span);
@@ -157,12 +168,17 @@ export function judgeDbAdmin(cmd: SimpleCommand, analysis: Analysis): void {
   if (cmd.args.some((w) => /^(--help|-\?|--version|-V)$/.test(foldLookalikes(w.value)))) return;
   if (cmd.name === 'mysqladmin') {
     const verb = positionals(cmd.args, { short: 'uhpPS' }).map((w) => w.value.toLowerCase());
-    if (verb.includes('drop')) analysis.report('db.drop', 'high', 'mysqladmin drop deletes a whole database.', cmd.span);
+    if (verb.includes('drop')) analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: cmd.args.some((w) => /^(-f|--force)$/.test(w.value)), target: { type: 'resource', value: 'database' } }, 'mysqladmin drop deletes a whole database.', cmd.span, 'db.drop-database');
     else if (verb.includes('shutdown')) analysis.report('db.shutdown', 'moderate', 'Shuts down the database server.', cmd.span);
     return;
   }
   if (cmd.name === 'pg_restore' || cmd.name === 'pg_dropcluster') {
     if (cmd.name === 'pg_dropcluster' || cmd.args.some((w) => /^(-c|--clean)$/.test(w.value))) analysis.report('db.drop', 'high', `${cmd.name} drops database objects before restoring or deletes a cluster.`, cmd.span);
+    return;
+  }
+  if (cmd.name === 'dropdb') {
+    const asks = cmd.args.some((w) => /^(-i|--interactive)$/.test(w.value));
+    analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: !asks, target: { type: 'resource', value: 'database' } }, 'dropdb deletes a whole database and all its data.', cmd.span, 'db.drop-database');
     return;
   }
   analysis.report('db.drop', 'high', `${cmd.name} deletes a database or role.`, cmd.span);

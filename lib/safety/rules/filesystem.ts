@@ -3,10 +3,11 @@ import type { SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import type { RiskLevel } from '../types';
-import type { EffectFacts } from '../effects';
+import type { EffectFacts, EffectOp } from '../effects';
 import { levelOf } from '../effects';
 import { ClassifiedPath, describePathClass } from '../paths';
-import { displayText } from '../markers';
+import { displayText, isDynamic } from '../markers';
+import { commandOutput } from './data-flow';
 import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
 
 function show(word: Word): string {
@@ -176,19 +177,38 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   // The set-user-ID bit (u+s, 4xxx) makes a program run as its owner; g+s on directories only sets group inheritance.
   const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) && mode[0] !== '2' || /(^|,)(u|a|ug|ugo)?\+[rwxX]*s/.test(mode) && !/(^|,)g\+/.test(mode));
   const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
+  // Write access for group or others (o+w, a+w, 666, 777, 0646...).
+  const othersWrite = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][2367][2367]$/.test(mode) || /^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo|go|g)?\+[rwxX]*w/.test(mode) || /(^|,)(a|o|go)=[rwxX]*w/.test(mode));
   for (const target of targets) {
     const where = analysis.classify(target.value);
+    const resolved = analysis.resolve(target.value);
+    const facts: EffectFacts = {
+      kind: 'permission',
+      op: cmd.name === 'chmod' || cmd.name === 'setfacl' || cmd.name === 'chattr' ? 'chmod' : 'chown',
+      target: { type: 'path', value: resolved, pathClass: where.cls },
+      scope: recursive ? 'recursive' : where.glob ? 'several' : 'one',
+    };
     const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
+    if (setuid && isShellOrInterpreter(resolved)) {
+      analysis.effect({ ...facts, kind: 'privilege', severity: 'severe' }, `Makes the shell or interpreter "${show(target)}" set-user-ID: anyone who runs it becomes its owner (root); a back door to root.`, spec.span, 'priv.setuid-shell');
+      continue;
+    }
+    if (othersWrite && isCredentialFile(resolved)) {
+      analysis.effect({ ...facts, severity: 'severe' }, `Makes "${show(target)}" writable by other users: anyone can give themselves root by editing the accounts or passwords in it.`, target.span, 'perm.credentials-world-writable');
+      continue;
+    }
     if (recursive && systemWide) {
-      analysis.report('perm.recursive-system', 'critical', `Recursively changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}); the system or its security checks (sudo, ssh) can stop working and this is hard to undo.`, target.span);
+      analysis.effect(facts, `Recursively changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}); the system or its security checks (sudo, ssh) can stop working and this is hard to undo.`, target.span, 'perm.recursive-system');
     } else if (recursive && where.cls === 'home') {
-      analysis.report('perm.recursive-home', 'high', `Recursively changes ${verb} of a whole home directory ("${show(target)}"); ssh and other programs refuse keys with the wrong ${verb}.`, target.span);
+      analysis.report('perm.recursive-home', 'high', `Recursively changes ${verb} of a whole home directory ("${show(target)}"); ssh and other programs refuse keys with the wrong ${verb}.`, target.span, { ...facts, scope: 'recursive', elevated: analysis.elevated });
     } else if (systemWide || where.cls === 'system' || where.cls === 'auth-file') {
-      analysis.report('perm.system', 'high', `Changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
+      analysis.effect(facts, `Changes ${verb} of "${show(target)}" (${describePathClass(where.cls)}).`, target.span, 'perm.system');
     } else if (recursive && worldWritable) {
-      analysis.report('perm.recursive-world-writable', 'high', `Makes everything under "${show(target)}" writable by every user.`, target.span);
+      analysis.effect({ ...facts, severity: 'normal' }, `Makes everything under "${show(target)}" writable by every user.`, target.span, 'perm.recursive-world-writable');
     } else if (recursive && where.cls === 'dynamic') {
-      analysis.report('perm.recursive-dynamic', 'moderate', `Recursively changes ${verb} of "${show(target)}", which is only known when the command runs.`, target.span);
+      analysis.effect(facts, `Recursively changes ${verb} of "${show(target)}", which is only known when the command runs.`, target.span, 'perm.recursive-dynamic');
+    } else {
+      analysis.effect(facts, `Changes ${verb} of "${show(target)}".`, target.span, `perm.${facts.op}`);
     }
     if (setuid) {
       analysis.report('priv.setuid', 'high', `Sets the set-user-ID/group-ID bit on "${show(target)}": it will run with its owner's privileges (often root).`, spec.span);
@@ -196,39 +216,119 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   }
 }
 
-/** Writes onto a path by a command or redirection: overwriting devices and system files. */
-export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, doing: string, mode: 'overwrite' | 'append' | 'replace'): void {
-  const name = `"${displayText(raw)}" (${describePathClass(where.cls)})`;
-  // Writing into /tmp itself is what /tmp is for.
-  if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised.replace(/\/$/, ''))) return;
+/** Shells and interpreters: set-user-ID on one of these is a root shell for everyone. */
+function isShellOrInterpreter(path: string): boolean {
+  const base = path.split(/[\\/]/).pop()!.toLowerCase();
+  return /^(sh|bash|dash|zsh|ksh|mksh|ash|fish|csh|tcsh|busybox|python[\d.]*|perl[\d.]*|ruby[\d.]*|node|php[\d.]*|lua[\d.]*|env|find|vim?|less|more|awk|gawk|cp|tee|dd|nmap|socat)$/.test(base);
+}
 
+/** Files whose every line grants or denies access to the machine, or decides what mounts at boot. */
+function isAccessTable(path: string): boolean {
+  return isCredentialFile(path) || /^\/etc\/(fstab|crypttab|ld\.so\.preload|pam\.d\/.+|security\/.+)$|^\/boot\//.test(path);
+}
+
+/** Files that hold accounts and passwords: writable by others means root for anyone. */
+function isCredentialFile(path: string): boolean {
+  return /^\/etc\/(passwd|shadow|group|gshadow|sudoers|master\.passwd)$|^\/etc\/sudoers\.d\//.test(path.replace(/^~/, '/home/~'));
+}
+
+/** Writes onto a path by a command or redirection, judged through the effects table. */
+export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, doing: string, mode: 'overwrite' | 'append' | 'replace', op?: EffectOp, scope: 'one' | 'several' | 'recursive' = 'one', content?: WrittenContent): void {
+  const name = `"${displayText(raw)}" (${describePathClass(where.cls)})`;
+  if (persistenceLocation(where.normalised)) {
+    judgePersistence(analysis, where, raw, at, mode, content);
+    return;
+  }
+  const resolved = analysis.resolve(raw);
+  const facts: EffectFacts = {
+    kind: 'write',
+    op: op ?? (mode === 'append' ? 'append' : 'overwrite'),
+    target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: resolved, pathClass: where.cls },
+    scope: scope === 'one' && where.glob ? 'several' : scope,
+    // Any change to the account, sudo or mount tables can lock everyone out or hand out root.
+    severity: isAccessTable(resolved) ? 'severe' : undefined,
+  };
+  // Writing into /tmp itself is what /tmp is for; /dev/null and the terminal are not files.
+  if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised.replace(/\/$/, '')) || where.cls === 'device-harmless') {
+    analysis.effect({ ...facts, kind: 'read' }, '', at.span);
+    return;
+  }
+  let rule: string | undefined;
+  let message = `${doing} ${name}.`;
   switch (where.cls) {
     case 'device-disk':
-      analysis.report('disk.overwrite-device', 'critical', `${doing} ${name}, destroying the data on it.`, at.span);
-      return;
+      rule = 'disk.overwrite-device';
+      message = `${doing} ${name}, destroying the data on it.`;
+      break;
     case 'kernel-trigger':
-      analysis.report('sys.sysrq', 'critical', `${doing} ${name}: this can crash, reboot or power off the machine at once.`, at.span);
-      return;
+      rule = 'sys.sysrq';
+      message = `${doing} ${name}: this can crash, reboot or power off the machine at once.`;
+      break;
     case 'system-file-critical':
-      analysis.report('fs.write-critical-file', 'critical', `${doing} ${name}; a mistake here can lock everyone out or stop the system from booting.`, at.span);
-      return;
+      rule = 'fs.write-critical-file';
+      message = `${doing} ${name}; a mistake here can lock everyone out or stop the system from booting.`;
+      break;
     case 'root':
     case 'system-top':
     case 'system':
-      analysis.report('fs.write-system', mode === 'append' ? 'high' : 'high', `${doing} ${name}.`, at.span);
-      return;
+      rule = 'fs.write-system';
+      break;
     case 'kernel-param':
-      analysis.report('sys.kernel-param', 'high', `${doing} ${name}, changing how the running kernel behaves.`, at.span);
-      return;
+      rule = 'sys.kernel-param';
+      message = `${doing} ${name}, changing how the running kernel behaves.`;
+      break;
     case 'auth-file':
-      analysis.report('priv.authorized-keys', 'high', `${doing} ${name}: whoever holds the matching key can log in.`, at.span);
-      return;
+      rule = 'priv.authorized-keys';
+      message = `${doing} ${name}: whoever holds the matching key can log in.`;
+      break;
     case 'device-other':
-      analysis.report('fs.write-device', 'high', `${doing} ${name}.`, at.span);
-      return;
+      rule = 'fs.write-device';
+      break;
     default:
-      return;
+      rule = `fs.write-${facts.op}`;
   }
+  analysis.effect(facts, message, at.span, rule);
+}
+
+/** What is written, when it can be known: text, or something downloaded. */
+export type WrittenContent = { text: string } | { network: true } | undefined;
+
+/** Files and folders whose contents run by themselves later: at login, at boot, on a schedule. */
+const PERSIST_USER = /^~\/(\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.cshrc|\.tcshrc|\.xprofile|\.xinitrc|\.xsession|\.config\/fish\/(config\.fish|conf\.d\/.+)|\.config\/autostart\/.+|\.config\/systemd\/user\/.+|library\/launchagents\/.+|\.ssh\/rc|\.config\/powershell\/.+profile\.ps1|documents\/(windows)?powershell\/.+profile\.ps1|appdata\/roaming\/microsoft\/windows\/start menu\/programs\/startup\/.+)$/i;
+const PERSIST_SYSTEM = /^\/(etc\/(profile|profile\.d\/.+|bash\.bashrc|bashrc|zsh\/.+|zshrc|zprofile|environment|crontab|cron\.(d|daily|hourly|weekly|monthly)\/.+|anacrontab|rc\.local|init\.d\/.+|systemd\/system\/.+|xdg\/autostart\/.+|update-motd\.d\/.+|ld\.so\.preload)|var\/spool\/cron\/.+|(usr\/)?lib\/systemd\/system\/.+|library\/(launchdaemons|launchagents)\/.+)$/i;
+
+export function persistenceLocation(normalised: string): 'user' | 'system' | undefined {
+  const p = normalised.replace(/\\/g, '/').replace(/^[a-z]:\/users\/[^/]+/i, '~');
+  if (PERSIST_USER.test(p)) return 'user';
+  if (PERSIST_SYSTEM.test(p)) return 'system';
+  return undefined;
+}
+
+/** Code that fetches and runs remote code, or opens a shell to the network. */
+const REMOTE_CODE = /\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
+
+export function runsRemoteCode(text: string): boolean {
+  return REMOTE_CODE.test(text);
+}
+
+function judgePersistence(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, mode: 'overwrite' | 'append' | 'replace', content: WrittenContent): void {
+  const location = persistenceLocation(where.normalised)!;
+  const remote = content !== undefined && ('network' in content || runsRemoteCode(content.text));
+  const facts: EffectFacts = {
+    kind: 'persist',
+    op: mode === 'append' ? 'append' : 'overwrite',
+    target: { type: 'path', value: analysis.resolve(raw), pathClass: where.cls },
+    severity: remote ? 'severe' : location === 'system' || mode !== 'append' ? 'normal' : 'low',
+  };
+  const what = `"${displayText(raw)}"`;
+  const message = remote
+    ? `Installs code that downloads and runs remote code into ${what}, which runs by itself at every login, boot or schedule: whoever controls that server keeps control of this machine.`
+    : location === 'system'
+      ? `Changes ${what}, which the system runs by itself (at boot, login or on a schedule).`
+      : mode === 'append'
+        ? `Adds to ${what}, which your shell or session runs at every start.`
+        : `Replaces ${what}, which your shell or session runs at every start; its previous contents are lost.`;
+  analysis.effect(facts, message, at.span, remote ? 'persist.remote-code' : 'persist.startup-file');
 }
 
 const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>']);
@@ -246,8 +346,20 @@ export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell
       continue;
     }
     if (!OUTPUT_OPS.has(r.op) || /^\d+$/.test(target) || target === '-') continue;
-    judgeWriteTarget(analysis, where, target, r.target, r.op.includes('>>') ? 'Appends to' : 'Overwrites', r.op.includes('>>') ? 'append' : 'overwrite');
+    judgeWriteTarget(analysis, where, target, r.target, r.op.includes('>>') ? 'Appends to' : 'Overwrites', r.op.includes('>>') ? 'append' : 'overwrite', undefined, 'one', writtenContent(cmd));
   }
+}
+
+/** What a command writes to its output, as far as it is known. */
+export function writtenContent(cmd: SimpleCommand): WrittenContent {
+  const source = commandOutput(cmd);
+  if (source.kind === 'network') return { network: true };
+  if (source.kind === 'text') return { text: source.text };
+  if (cmd.stdin?.kind === 'text' && (cmd.name === 'cat' || cmd.name === 'tee')) return { text: cmd.stdin.text };
+  if (cmd.stdin?.kind === 'network') return { network: true };
+  // Arguments of echo/printf that hold substitutions: the static text still shows intent.
+  if (cmd.name === 'echo' || cmd.name === 'printf') return { text: cmd.args.map((w) => w.value).join(' ') };
+  return undefined;
 }
 
 /** cp, mv, install, tee, truncate, ln, sed -i...: the last (or named) path argument is written. */
@@ -256,7 +368,9 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
   const long = longOptions(cmd.args);
   if (long.has('--help') || long.has('--version')) return;
   if (name === 'tee') {
-    for (const t of positionals(cmd.args, {})) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, cmd.args.some((w) => w.value === '-a' || w.value === '--append') ? 'Appends to' : 'Overwrites', 'overwrite');
+    const append = cmd.args.some((w) => w.value === '-a' || w.value === '--append');
+    const content: WrittenContent = cmd.stdin?.kind === 'text' ? { text: cmd.stdin.text } : cmd.stdin?.kind === 'network' ? { network: true } : undefined;
+    for (const t of positionals(cmd.args, {})) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, append ? 'Appends to' : 'Overwrites', append ? 'append' : 'overwrite', undefined, 'one', content);
     return;
   }
   if (name === 'truncate') {
@@ -265,14 +379,19 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
       (require('./databases') as typeof import('./databases')).judgeBareSql(cmd, analysis);
       return;
     }
-    for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Truncates', 'overwrite');
+    for (const t of positionals(cmd.args, { short: 'sr', long: ['--size', '--reference'] })) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Truncates', 'overwrite', 'truncate');
     return;
   }
   if (name === 'sed' || name === 'perl' || name === 'ruby') {
     const inPlace = cmd.args.some((w) => /^-[a-zA-Z]*i/.test(foldLookalikes(w.value)) || w.value.startsWith('--in-place'));
     if (!inPlace) return;
-    const files = positionals(cmd.args, { short: 'efl', long: ['--expression', '--file', '--line-length'] }).slice(1);
-    for (const t of files) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Edits in place', 'replace');
+    // The script is the first positional unless it came with -e/--expression (perl -pi -e '...').
+    const scriptInOption = cmd.args.some((w) => /^(-[a-zA-Z]*e|--expression.*|-f|--file.*)$/.test(w.value));
+    const all = positionals(cmd.args, { short: 'efl', long: ['--expression', '--file', '--line-length'] });
+    const files = scriptInOption ? all : all.slice(1);
+    // Many files at once (a glob, xargs/find input, a long list) is an in-place rewrite of a tree.
+    const many = files.length > 3 || files.some((t) => t.glob || isDynamic(t.value));
+    for (const t of files) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Edits in place', 'replace', 'edit', many ? 'several' : 'one');
     return;
   }
   const spec = { short: name === 'install' ? 'gmoSt' : 'tS', long: ['--target-directory', '--suffix', '--backup', '--mode', '--owner', '--group'] };
@@ -289,7 +408,7 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
         // Without -f, ln only adds a new entry; it refuses to replace an existing file.
         analysis.report('fs.link-into-system', 'moderate', `Adds a link at "${show(dest)}" (${describePathClass(where.cls)}).`, dest.span);
       } else {
-        judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : 'Overwrites', 'replace');
+        judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : name === 'mv' ? 'Moves files onto' : 'Overwrites', 'replace', name === 'ln' ? 'link' : name === 'mv' ? 'move' : 'overwrite');
       }
     }
   }

@@ -94,6 +94,23 @@ register(['bq'], (cmd, a) => {
 register(['redis-cli', 'valkey-cli', 'keydb-cli'], (c, a) => dbRules().judgeRedis(c, a));
 register(['mongo', 'mongosh'], (c, a) => dbRules().judgeMongo(c, a));
 register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], (c, a) => dbRules().judgeDbAdmin(c, a));
+register(['csrutil', 'spctl'], (cmd, a) => {
+  const words = cmd.args.map((w) => w.value.toLowerCase());
+  if ((cmd.name === 'csrutil' && (words[0] === 'disable' || (words[0] === 'authenticated-root' && words[1] === 'disable'))) || (cmd.name === 'spctl' && words.some((w) => /^--(master-disable|global-disable|disable)$/.test(w)))) {
+    a.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: cmd.name === 'csrutil' ? 'System Integrity Protection' : 'Gatekeeper' } }, `${cmd.name} ${cmd.args.map((w) => w.value).join(' ')} turns off a macOS protection for the whole system.`, cmd.span, 'sys.security-off');
+  }
+});
+register(['wsl'], (cmd, a) => {
+  const i = cmd.args.findIndex((w) => /^--unregister$/i.test(w.value));
+  if (i >= 0) a.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: cmd.args[i + 1]?.value ?? 'WSL distribution' } }, `wsl --unregister deletes the WSL distribution "${cmd.args[i + 1]?.value ?? ''}" and every file in it, without asking.`, cmd.span, 'win.wsl-unregister');
+});
+register(['ansible', 'ansible-playbook'], (cmd, a) => {
+  infraRules().judgeToolVerbs(cmd, a);
+  const values = cmd.args.map((w) => w.value);
+  if (values.some((v) => /^(--check|-C|--list-hosts|--list-tasks|--syntax-check|--version|--help)$/.test(v))) return;
+  const become = values.some((v) => /^(-b|--become|-[a-zA-Z]*b[a-zA-Z]*)$/.test(v) && v !== '-bash') || values.some((v) => /become[:=]\s*(yes|true)/i.test(v));
+  if (become || cmd.name === 'ansible-playbook') a.effect({ kind: 'exec-local', severity: become ? 'severe' : undefined, target: { type: 'host', value: values.find((v) => !v.startsWith('-')) ?? '' } }, become ? `${cmd.name} runs tasks as root on remote hosts.` : `${cmd.name} runs tasks on remote hosts.`, cmd.span, become ? 'remote.root-command' : 'remote.command');
+});
 register(['diskutil'], (cmd, a) => {
   const verb = cmd.args[0]?.value.toLowerCase() ?? '';
   if (/^(erasedisk|erasevolume|zerodisk|randomdisk|secureerase|partitiondisk|reformat|apfs)$/.test(verb) && (verb !== 'apfs' || /delete|erase/i.test(cmd.args[1]?.value ?? ''))) {
@@ -148,10 +165,24 @@ const DATA_COMMANDS = new Set([
   'readonly', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'jobs', 'fg', 'bg', 'disown', 'trap', 'umask', 'ulimit', 'getopts',
   'vim', 'vi', 'nano', 'emacs', 'code', 'open', 'xdg-open', 'tldr', 'nproc', 'env', 'printenv',
   'gzip', 'gunzip', 'bzip2', 'xz', 'zip', 'tree', 'watch', 'time', 'timeout', 'nohup', 'iconv',
+  // A command named as the subject of a help or lookup command is not called.
+  'get-help', 'get-command', 'gcm', 'get-member', 'gm', 'show-command', 'get-alias', 'gal', 'tldr', 'cheat',
 ]);
 
+const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge');
+
+const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
+const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
-  if (cmd.dialect !== 'posix' && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
+  judgeByProgram(cmd, analysis);
+  if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
+  // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
+  if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
+}
+
+function judgeByProgram(cmd: SimpleCommand, analysis: Analysis): void {
+  if ((cmd.dialect === 'pwsh' || cmd.dialect === 'cmd') && (require('../windows/rules') as typeof import('../windows/rules')).judgeWindowsCommand(cmd, analysis)) return;
   const interpreter = POSIX_SHELLS.has(cmd.name) || interpreterFor(cmd.name) !== undefined;
   if (!interpreter && cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);
   const judge = JUDGES.get(cmd.name) ?? (interpreterFor(cmd.name) ? interpreterJudge : undefined);

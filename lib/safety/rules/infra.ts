@@ -156,17 +156,26 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
     if (has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i)) {
       analysis.report('docker.privileged', 'high', 'Runs a container with full access to the host (privileged); anything in it can take over this machine.', cmd.span);
     }
+    const mounts: { src: string; dst: string }[] = [];
     for (let i = 0; i < cmd.args.length; i++) {
       const v = cmd.args[i].value;
       const mount = /^(-v|--volume|--mount)$/.test(v) ? cmd.args[i + 1]?.value : /^(-v|--volume=|--mount=)(.+)$/.exec(v)?.[2];
       if (!mount) continue;
-      const source = mount.startsWith('type=') ? /source=([^,]+)/.exec(mount)?.[1] : mount.split(':')[0];
+      const source = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : mount.split(':')[0];
+      const target = mount.startsWith('type=') ? /(?:target|destination|dst)=([^,]+)/.exec(mount)?.[1] : mount.split(':')[1];
       if (!source) continue;
+      if (target && /^[/~.]/.test(source)) mounts.push({ src: source, dst: target });
       const where = analysis.classify(source);
       if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
         analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
       }
     }
+    judgeContainerCommand(cmd, analysis, mounts);
+    return;
+  }
+  if (first === 'exec' || (first === 'container' && second === 'exec')) {
+    // The container's mounts are not known here; its own files are what the command touches.
+    judgeContainerCommand(cmd, analysis, [], 'exec');
     return;
   }
   const removing = first === 'rm' || first === 'rmi' || ((first === 'container' || first === 'image') && (second === 'rm' || second === 'remove'));
@@ -185,6 +194,34 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
   if (first === 'compose' && second === 'down') {
     analysis.report('docker.compose-down', 'moderate', 'Stops and removes the compose project\'s containers and networks.', cmd.span);
   }
+}
+
+/** Options of `docker run`/`exec` that take a value. */
+const DOCKER_VALUE_OPTIONS = new Set(['-v', '--volume', '--mount', '-e', '--env', '--env-file', '-p', '--publish', '--name', '-w', '--workdir', '-u', '--user', '--network', '--net', '--entrypoint', '-l', '--label', '--platform', '--restart', '-h', '--hostname', '--cpus', '-m', '--memory', '--device', '--add-host', '--cap-add', '--cap-drop', '--security-opt', '--tmpfs', '--log-driver', '--log-opt', '--ulimit', '--gpus', '--pull', '--dns', '--ipc', '--pid', '--shm-size', '--stop-signal', '--runtime', '--cidfile', '--expose', '--health-cmd', '--label-file', '--link', '--volumes-from', '--memory-swap', '--cpu-shares', '-c', '--detach-keys', '--userns', '--uts', '--cgroupns', '--group-add', '--mac-address', '--ip', '--network-alias']);
+
+/** The command after the image (run) or container name (exec), judged as if typed inside it. */
+function judgeContainerCommand(cmd: SimpleCommand, analysis: Analysis, mounts: { src: string; dst: string }[], mode: 'run' | 'exec' = 'run'): void {
+  const args = cmd.args;
+  let i = args.findIndex((w) => /^(run|create|exec)$/i.test(w.value)) + 1;
+  let workdir = '/';
+  while (i < args.length) {
+    const v = args[i].value;
+    if (v === '--') {
+      i++;
+      break;
+    }
+    if (!v.startsWith('-')) break;
+    const name = v.split('=')[0];
+    if (name === '-w' || name === '--workdir') workdir = v.includes('=') ? v.slice(v.indexOf('=') + 1) : args[i + 1]?.value ?? '/';
+    if (!v.includes('=') && (DOCKER_VALUE_OPTIONS.has(v) || /^-[a-zA-Z]*[vepwulhmc]$/.test(v) && !/^-(it|ti|d|i|t|dit|itd|rm|P)$/.test(v))) i += 2;
+    else i += 1;
+  }
+  const rest = args.slice(i + 1); // after the image or the container
+  if (!rest.length) return;
+  const text = rest.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
+  const carrier = { start: rest[0].span.start, end: rest[rest.length - 1].span.end };
+  analysis.runInContainer(mounts, workdir, () => analysis.analyseNested(text, 'posix', carrier));
+  if (mode === 'exec') return;
 }
 
 export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {

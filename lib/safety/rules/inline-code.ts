@@ -162,11 +162,38 @@ function shellQuote(word: string): string {
 }
 
 function firstStringArg(code: string, at: number): string | undefined {
+  const place = wellKnownPlace(firstArgText(code, at));
+  if (place !== undefined) return place;
   // Look through wrappers such as glob("/etc/*") or Path("/x").
   const wrapper = /^\s*\(?\s*(?:[A-Za-z_][\w.]*\s*\(\s*)*/.exec(code.slice(at));
   const arg = literalAt(code, at + (wrapper ? wrapper[0].length : 0));
   if (!arg) return undefined;
   return Array.isArray(arg) ? arg[0] : arg.value;
+}
+
+/** The text of the first argument of a call whose `(` is at or after `at`, up to `,` or `)` at depth 0. */
+function firstArgText(code: string, at: number): string {
+  let i = at;
+  while (i < code.length && /\s/.test(code[i])) i++;
+  if (code[i] === '(') i++;
+  let depth = 0;
+  const start = i;
+  for (; i < code.length && i - start < 200; i++) {
+    const c = code[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if ((c === ',' || c === ';') && depth === 0) break;
+  }
+  return code.slice(start, i).trim();
+}
+
+/** Expressions every language spells for the home directory or the filesystem root. */
+function wellKnownPlace(arg: string): string | undefined {
+  const a = arg.replace(/\s+/g, '');
+  if (/^(\$ENV\{['"]?HOME['"]?\}|os\.homedir\(\)|require\(['"](node:)?os['"]\)\.homedir\(\)|homedir\(\)|process\.env\.HOME|process\.env\[['"]HOME['"]\]|Deno\.env\.get\(['"]HOME['"]\)|os\.path\.expanduser\(['"]~['"]\)|(pathlib\.)?Path\.home\(\)|(pathlib\.)?Path\(['"]~['"]\)\.expanduser\(\)|os\.environ\[['"]HOME['"]\]|os\.environ\.get\(['"]HOME['"]\)|os\.getenv\(['"]HOME['"]\)|Dir\.home|ENV\[['"]HOME['"]\]|File\.expand_path\(['"]~['"]\)|getenv\(['"]HOME['"]\)|\$_SERVER\[['"]HOME['"]\]|\$HOME|File::HomeDir->my_home|\(getpwuid\(\$<\)\)\[7\])$/.test(a)) return '~';
+  return undefined;
 }
 
 type Literal = ({ value: string; end: number } & { length?: undefined }) | (string[] & { end?: number });

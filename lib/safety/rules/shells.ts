@@ -1,17 +1,17 @@
 // Commands that run other code: shells, eval, source, interpreters, ssh. The code is assessed
 // as if it had been typed; code that cannot be seen before running is rated by where it comes from.
-import type { DataSource, Dialect, SimpleCommand, Word } from '../command';
+import type { DataSource, Dialect, ShellDialect, SimpleCommand, Word } from '../command';
 import { foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import { displayText, isDynamic } from '../markers';
 import { firstPositional } from '../options';
 import { assessInlineCode, InlineLanguage } from './inline-code';
-import { judgeRedirects } from './filesystem';
+import { judgeRedirects, runsRemoteCode } from './filesystem';
 import { interpreterFor } from './programs';
 
 
 /** Judge code delivered through a word, stdin, or a file, for a given language. */
-export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: Dialect | InlineLanguage, runner: string, at: SimpleCommand): void {
+export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin?: DataSource }, language: ShellDialect | InlineLanguage, runner: string, at: SimpleCommand): void {
   const word = source.word;
   if (word) {
     if (word.producedBy && word.producedBy.kind !== 'text') {
@@ -34,18 +34,29 @@ export function judgeCodeSource(analysis: Analysis, source: { word?: Word; stdin
   judgeUnseenCode(analysis, stdin, runner, at);
 }
 
-function runCode(analysis: Analysis, code: string, language: Dialect | InlineLanguage, carrier: Word['span'], decoded: boolean): void {
+function runCode(analysis: Analysis, code: string, language: ShellDialect | InlineLanguage, carrier: Word['span'], decoded: boolean): void {
   if (decoded) analysis.report('code.decoded', 'moderate', 'Runs code that was encoded to hide it; the decoded code was inspected.', carrier);
-  if (language === 'posix' || language === 'pwsh' || language === 'cmd') analysis.analyseNested(code, language, carrier);
+  if (language === 'posix' || language === 'pwsh' || language === 'cmd' || language === 'zsh' || language === 'fish') analysis.analyseNested(code, language, carrier);
   else assessInlineCode(code, language, analysis, carrier);
 }
 
 function judgeUnseenCode(analysis: Analysis, from: DataSource, runner: string, at: { span: Word['span'] }): void {
   switch (from.kind) {
     case 'network':
-      analysis.report('net.pipe-to-interpreter', 'high', `${runner} runs code downloaded by ${from.tool} without showing it first; whoever controls that server (or the connection) controls this machine. Download it, read it, then run it.`, at.span);
+      analysis.effect(
+        { kind: 'exec-remote', target: { type: 'code', value: from.tool } },
+        analysis.elevated
+          ? `${runner} runs code downloaded by ${from.tool} as root, without showing it first; whoever controls that server (or the connection) owns this machine. Download it, read it, then run it.`
+          : `${runner} runs code downloaded by ${from.tool} without showing it first; whoever controls that server (or the connection) controls this machine. Download it, read it, then run it.`,
+        at.span,
+        analysis.elevated ? 'net.pipe-to-root-shell' : 'net.pipe-to-interpreter',
+      );
       return;
     case 'obfuscated':
+      if (analysis.elevated) {
+        analysis.effect({ kind: 'exec-remote', severity: 'severe', target: { type: 'code', value: from.tool } }, `${runner} runs hidden (encoded) code as root.`, at.span, 'code.obfuscated-root');
+        return;
+      }
       analysis.report('code.obfuscated', 'high', `${runner} runs code decoded by ${from.tool}; encoded code hides what it does.`, at.span);
       return;
     case 'file':
@@ -93,20 +104,21 @@ export function judgeShell(cmd: SimpleCommand, analysis: Analysis): void {
     break;
   }
   const runner = cmd.name;
+  const language: ShellDialect = cmd.name === 'fish' ? 'fish' : cmd.name === 'zsh' ? 'zsh' : 'posix';
   if (code) {
-    judgeCodeSource(analysis, { word: code }, 'posix', runner, cmd);
+    judgeCodeSource(analysis, { word: code }, language, runner, cmd);
     return;
   }
   const script = !readsStdin ? args[i] : undefined;
   if (script) {
     const written = analysis.scriptWrittenAt(script.value);
-    if (written !== undefined) analysis.analyseNested(written, 'posix', script.span);
+    if (written !== undefined) analysis.analyseNested(written, language, script.span);
     else if (analysis.judgeRunOfDownload(script)) return;
-    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, 'posix', runner, cmd);
-    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+    else if (script.producedBy) judgeCodeSource(analysis, { word: script }, language, runner, cmd);
+    else if (/^\/dev\/(stdin|fd\/0)$/.test(script.value)) judgeCodeSource(analysis, { stdin: cmd.stdin }, language, runner, cmd);
     return;
   }
-  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', runner, cmd);
+  if (cmd.stdin) judgeCodeSource(analysis, { stdin: cmd.stdin }, language, runner, cmd);
   else if (interactive && cmd.wrappers.includes('sudo')) analysis.report('priv.root-shell', 'moderate', 'Opens an interactive shell as root.', cmd.span);
 }
 
@@ -130,6 +142,11 @@ export function judgeEval(cmd: SimpleCommand, analysis: Analysis): void {
 
 export function judgeSource(cmd: SimpleCommand, analysis: Analysis): void {
   const file = cmd.args[0];
+  // fish's `... | source` (no file, or `-`) runs its input as fish code.
+  if ((!file || file.value === '-') && cmd.stdin) {
+    judgeCodeSource(analysis, { stdin: cmd.stdin }, 'fish', cmd.name, cmd);
+    return;
+  }
   if (!file) return;
   const written = analysis.scriptWrittenAt(file.value);
   if (written !== undefined) analysis.analyseNested(written, 'posix', file.span);
@@ -182,7 +199,12 @@ export function judgeSsh(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('code.dynamic', 'moderate', 'Runs a remote command that is only known when the command runs.', carrier);
     return;
   }
+  const before = analysis.findingsSinceJudge;
   analysis.analyseNested(text, 'posix', carrier);
+  // A root command on another machine: its damage cannot be judged from here and is real there.
+  if (/(^|[;&|]\s*|\s)(sudo|doas|su)(\s|$)/.test(text) && analysis.findingsSinceJudge > before) {
+    analysis.effect({ kind: 'exec-local', severity: 'severe', target: { type: 'host', value: displayText(cmd.args[i]?.value ?? '') } }, `Runs a command as root on the remote host "${displayText(cmd.args[i]?.value ?? '')}".`, carrier, 'remote.root-command');
+  }
 }
 
 /** `powershell -Command ...`, `cmd /c ...` launched from any shell. */
@@ -332,6 +354,9 @@ export function judgeScheduler(cmd: SimpleCommand, analysis: Analysis): void {
     const fromStdin = cmd.args.some((w) => w.value === '-') || (!cmd.args.some((w) => !w.value.startsWith('-')) && stdin && !cmd.args.length);
     if (!fromStdin || !stdin) return;
     analysis.report('sys.crontab-replace', 'moderate', 'Replaces your whole crontab with the new list; jobs not in it are removed.', cmd.span);
+    if (stdin.kind === 'network' || (stdin.kind === 'text' && runsRemoteCode(stdin.text))) {
+      analysis.effect({ kind: 'persist', target: { type: 'setting', value: 'crontab' }, severity: 'severe' }, 'Installs a cron job that downloads and runs remote code on a schedule: whoever controls that server keeps control of this machine.', cmd.span, 'persist.remote-code');
+    }
     if (stdin.kind !== 'text') return;
     for (const line of stdin.text.split('\n')) {
       const m = /^\s*(?:@\w+|(?:\S+\s+){5})(.+)$/.exec(line);

@@ -97,7 +97,13 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
       analysis.report('user.modify', 'moderate', `${cmd.name} changes user accounts or groups.`, cmd.span);
       return;
     case 'passwd':
-      if (values.some((v) => /^(-d|--delete)$/.test(v))) analysis.report('priv.empty-password', 'high', 'Removes the password: the account can be used without one.', cmd.span);
+      if (values.some((v) => /^(-d|--delete)$/.test(v))) {
+        const user = positionals(cmd.args, {}).map((w) => w.value)[0];
+        // No user name: the caller's own account, which is root under sudo.
+        const root = user === 'root' || (user === undefined && analysis.elevated);
+        if (root) analysis.effect({ kind: 'account', severity: 'severe', target: { type: 'account', value: 'root' } }, "Removes root's password: anyone at this machine can become root without one.", cmd.span, 'priv.root-empty-password');
+        else analysis.report('priv.empty-password', 'high', 'Removes the password: the account can be used without one.', cmd.span);
+      }
       else if (values.some((v) => /^(-S|--status)$/.test(v))) return;
       else analysis.report('user.password', 'moderate', 'Changes a password.', cmd.span);
       return;
@@ -147,7 +153,14 @@ export function judgeKill(cmd: SimpleCommand, analysis: Analysis): void {
   }
   if (cmd.name === 'killall5' || (cmd.name === 'pkill' && cmd.args.some((w) => w.value === '-u' || w.value.startsWith('--euid'))) || (cmd.name === 'killall' && cmd.args.some((w) => /^(-u|--user)$/.test(w.value)))) {
     analysis.report('sys.kill-many', 'high', `${cmd.name} kills many processes at once.`, cmd.span);
+    return;
   }
+  if (cmd.args.some((w) => /^(-l|-L|--list|--table|-V|--version|--help)$/.test(w.value))) return;
+  // One process by id or name: the same effect however it is spelled (kill, pkill, killall, taskkill, Stop-Process).
+  // `kill $(pgrep name)` is by name, like pkill; a list from anything else may be every process.
+  const byName = (t: (typeof targets)[number]): boolean => t.producedBy?.kind === 'unknown' && /^(pgrep|pidof|cat|head|tail|jobs)$/.test(t.producedBy.tool ?? '');
+  const many = targets.some((t) => (t.producedBy !== undefined || /^\uE000/.test(t.value)) && !byName(t)) || (!targets.length && !!cmd.stdin);
+  analysis.effect({ kind: 'signal', scope: many ? 'several' : 'one', target: { type: 'process', value: targets.map((t) => t.value).join(' ') } }, `${cmd.name} stops or signals ${many ? 'every process another command lists' : 'a process'}; unsaved work in it is lost.`, cmd.span, 'sys.kill');
 }
 
 export function judgeHistory(cmd: SimpleCommand, analysis: Analysis): void {

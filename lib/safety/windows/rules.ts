@@ -5,7 +5,12 @@ import { foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import { describePathClass } from '../paths';
 import { displayText, isDynamic } from '../markers';
-import { judgeRedirects, judgeRm, judgeWriteTarget } from '../rules/filesystem';
+import { judgeRedirects, judgeRm, judgeWriteTarget, runsRemoteCode } from '../rules/filesystem';
+
+/** Quote a program path for re-reading as PowerShell. */
+function quotePwsh(value: string): string {
+  return /[\s'"`$;&|()]/.test(value) ? `'${value.replace(/'/g, "''")}'` : value;
+}
 
 const REMOVE = new Set(['remove-item', 'ri', 'rm', 'rmdir', 'del', 'erase', 'rd']);
 const DOWNLOADERS = /\b(invoke-webrequest|iwr|invoke-restmethod|irm|downloadstring|downloadfile|downloaddata|net\.webclient|start-bitstransfer|curl|wget)\b/i;
@@ -139,8 +144,8 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'iex': {
       const text = cmd.args.map((w) => w.value).join(' ');
       const upstream = cmd.stdin?.kind === 'unknown' ? cmd.stdin.tool ?? '' : '';
-      if (DOWNLOADERS.test(upstream) || DOWNLOADERS.test(cmd.args.map((w) => w.value).join(' ')) || cmd.stdin?.kind === 'network') {
-        report('net.pipe-to-interpreter', 'high', 'Invoke-Expression runs code downloaded from the network without showing it first.');
+      if (DOWNLOADERS.test(upstream) || DOWNLOADERS.test(cmd.args.map((w) => w.value).join(' ')) || cmd.stdin?.kind === 'network' || cmd.args.some((w) => w.producedBy?.kind === 'network')) {
+        analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: 'Invoke-Expression' } }, analysis.elevated ? 'Invoke-Expression runs code downloaded from the network as administrator, without showing it first.' : 'Invoke-Expression runs code downloaded from the network without showing it first.', cmd.span, analysis.elevated ? 'net.pipe-to-root-shell' : 'net.pipe-to-interpreter');
       } else if (!cmd.args.length && cmd.stdin) {
         report('code.piped', 'moderate', 'Invoke-Expression runs text produced by another command as code.');
       } else if (cmd.args.length && !isDynamic(text)) {
@@ -157,7 +162,9 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'set-mppreference':
     case 'add-mppreference':
       if (lowerArgs.some((v) => /^-disable/.test(v)) || name === 'add-mppreference' && lowerArgs.some((v) => /^-exclusion/.test(v))) {
-        report('win.defender-off', 'high', 'Turns off or bypasses Microsoft Defender protection.');
+        if (lowerArgs.some((v) => /^-disable(realtimemonitoring|behaviormonitoring|ioavprotection|intrusionpreventionsystem|scriptscanning|archivescanning|blockatfirstseen)/.test(v)) && !lowerArgs.includes('$false')) {
+          analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, 'Turns off Microsoft Defender\'s protection: malware runs unchecked.', cmd.span, 'win.defender-off');
+        } else report('win.defender-off', 'high', 'Bypasses Microsoft Defender protection (exclusions or settings).');
       }
       return true;
     case 'vssadmin':
@@ -215,9 +222,28 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'spps': {
       const system = lowerArgs.some((v) => /^(csrss|lsass|winlogon|wininit|smss|services|svchost)(\.exe)?$/.test(v));
       if (system) report('sys.kill-system', 'critical', 'Kills a core Windows process: the system crashes or restarts.');
-      else if (lowerArgs.some((v) => v === '/f' || v === '-force')) report('sys.kill', 'moderate', 'Force-kills processes; unsaved work in them is lost.');
+      else {
+        const many = lowerArgs.some((v) => v === '/fi' || v === '*' || v === '/t') || (!!cmd.stdin && !cmd.args.length);
+        analysis.effect({ kind: 'signal', scope: many ? 'several' : 'one', target: { type: 'process', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} stops ${many ? 'many processes' : 'a process'}; unsaved work in ${many ? 'them' : 'it'} is lost.`, cmd.span, 'sys.kill');
+      }
       return true;
     }
+    case 'register-scheduledtask':
+    case 'new-scheduledtask':
+    case 'schtasks': {
+      if (name === 'schtasks' && !lowerArgs.includes('/create') && !lowerArgs.includes('/change')) {
+        if (lowerArgs.includes('/delete')) report('win.task-delete', 'moderate', 'Deletes a scheduled task.');
+        return lowerArgs.includes('/delete') || lowerArgs.includes('/query');
+      }
+      const all = cmd.args.map((w) => w.value).join(' ') + ' ' + (cmd.source ?? '');
+      const remote = runsRemoteCode(all) || DOWNLOADERS.test(all);
+      const atLogon = /onlogon|onstart|atlogon|atstartup|onidle|minute|hourly|daily/i.test(all);
+      analysis.effect({ kind: 'persist', severity: remote ? 'severe' : 'normal', target: { type: 'setting', value: 'scheduled task' } }, remote ? 'Schedules a task that downloads and runs remote code: whoever controls that server keeps control of this machine.' : `Schedules a program to run by itself${atLogon ? ' at every logon, start-up or on a timer' : ''}.`, cmd.span, remote ? 'persist.remote-code' : 'persist.scheduled-task');
+      return true;
+    }
+    case 'setx':
+      analysis.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args[0]?.value ?? '' } }, `setx changes the user environment variable "${displayText(cmd.args[0]?.value ?? '')}" for every future session.`, cmd.span, 'win.setx');
+      return true;
     case 'netsh':
       if (lowerArgs.join(' ').includes('state off')) report('sys.firewall-off', 'high', 'Turns the Windows firewall off.');
       return true;
@@ -252,9 +278,30 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     case 'start-process':
     case 'saps':
-    case 'start':
-      if (lowerArgs.some((v) => v === 'runas')) report('priv.elevate', 'moderate', 'Starts a program with administrator rights.');
-      return false;
+    case 'start': {
+      const elevate = lowerArgs.some((v) => v === 'runas');
+      if (pw) {
+        // The program and its arguments run as a command of their own (as administrator with RunAs).
+        const p = pwshParams(cmd.args, ['wait', 'nonewwindow', 'passthru', 'usenewenvironment']);
+        const file = asWord(param(p, 'filepath')) ?? p.positional[0];
+        const list = asWord(param(p, 'argumentlist', 'args')) ?? (asWord(param(p, 'filepath')) ? p.positional[0] : p.positional[1]);
+        if (file && !isDynamic(file.value)) {
+          const carrier = { start: file.span.start, end: (list ?? file).span.end };
+          const program = file.value.replace(/\\/g, '/').split('/').pop()!.toLowerCase().replace(/\.exe$/, '');
+          const listText = list ? list.value : '';
+          // A shell started this way runs the code given after -Command (or /c): read it as that shell's code.
+          const shellCode = /^(powershell|pwsh)$/.test(program) ? /(?:^|\s)-(?:c|command)\s+([\s\S]+)$/i.exec(listText)?.[1] : program === 'cmd' ? /(?:^|\s)\/[ck]\s+([\s\S]+)$/i.exec(listText)?.[1] : undefined;
+          const run = (): void => {
+            if (shellCode !== undefined) analysis.analyseNested(shellCode.replace(/^"([\s\S]*)"$/, '$1'), program === 'cmd' ? 'cmd' : 'pwsh', carrier);
+            else analysis.analyseNested([quotePwsh(file.value), listText].join(' ').trim(), 'pwsh', carrier);
+          };
+          if (elevate) analysis.runElevated(run);
+          else run();
+        }
+      }
+      if (elevate && analysis.findingsSinceJudge === 0) report('priv.elevate', 'moderate', 'Starts a program with administrator rights.');
+      return true;
+    }
     case 'write-output':
     case 'write-host':
     case 'echo':

@@ -107,8 +107,12 @@ function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map
   return analysis.judge(cmd);
 }
 
+const DOWNLOAD_EXPRESSION = /^\s*(\(\s*)?(invoke-webrequest|iwr|invoke-restmethod|irm|curl|wget|(new-object\s+(system\.)?net\.webclient\s*\)?\s*\.\s*download(string|data))|\[?(system\.)?net\.webclient\]?)/i;
+
 function toWord(tok: Token): Word {
   const word: Word = { value: tok.value, span: tok.span, glob: tok.glob ?? false };
+  // `(iwr URL)` / `(New-Object Net.WebClient).DownloadString(URL)` as an argument: its value comes from the network.
+  if (tok.kind === 'subexpr' && tok.inner !== undefined && DOWNLOAD_EXPRESSION.test(tok.inner)) word.producedBy = { kind: 'network', span: tok.span, tool: tok.inner.trim().split(/[\s(]/)[0] || 'a download' };
   return word;
 }
 
