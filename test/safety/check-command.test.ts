@@ -63,6 +63,8 @@ test('--json prints the assessment', () => {
         target: { type: 'path', value: env.HOME, pathClass: 'home' },
       },
     ],
+    // What it would delete there, counted without running it (specs/features.md).
+    impact: expect.objectContaining({ operations: ['delete'] }),
   });
 });
 
