@@ -20,3 +20,10 @@ export { detectEnvironment } from './prompt';
 export type { Environment } from './prompt';
 export { CmdaiError, BackendUnavailableError } from './errors';
 export type { ErrorCode } from './errors';
+export type { ImpactPreview, ImpactOperation, PreviewOptions } from './impact';
+export type { PipedContext } from './context';
+
+/** What a command would delete, overwrite, move, truncate, edit or re-permission here, counted without running it (loaded on first use). */
+export function previewImpact(command: string, options?: import('./impact').PreviewOptions): Promise<import('./impact').ImpactPreview | undefined> {
+  return (require('./impact') as typeof import('./impact')).previewImpact(command, options);
+}
