@@ -4,6 +4,7 @@
 // free stand-in: find with its action replaced by printing, `git clean -n`, `git diff` for the
 // changes a hard reset or checkout would lose. Everything runs within a time budget; counts cut
 // short by it (or by unreadable directories) are a lower bound.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isDynamic } from '../safety/markers';
@@ -109,13 +110,10 @@ async function fromEffects(command: string, cwd: string, run: PreviewRun): Promi
     if (isDynamic(target.value) || !path.isAbsolute(target.value) || target.value.includes('{found}')) continue;
     run.operations.add(op);
     const recursive = effect.scope === 'recursive' || effect.scope === 'all' || op === 'move';
-    await addPattern(escapeUnlessGlob(target.value), recursive, run);
+    // Effects carry plain paths that may hold glob characters; one that exists as written is taken as is.
+    if (fs.existsSync(target.value)) await run.counter.add(target.value, recursive);
+    else await addPattern(target.value.replace(/\\/g, '\\\\'), recursive, run);
   }
-}
-
-/** Effects carry plain paths; a literal path that exists is taken as is, even with glob characters. */
-function escapeUnlessGlob(value: string): string {
-  return value.replace(/\\/g, '\\\\');
 }
 
 const WRAPPERS: Record<string, RegExp> = {
