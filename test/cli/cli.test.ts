@@ -37,7 +37,10 @@ describe('generating with the real engine', () => {
   });
 
   test('--json prints the whole result', () => {
-    expect(reference).toEqual({
+    // What the random command would touch here depends on its text: a preview or null (specs/features.md).
+    const { impact, ...rest } = reference as { impact: unknown; command: string };
+    expect(impact === null || typeof impact === 'object').toBe(true);
+    expect(rest).toEqual({
       command: expect.any(String),
       explanation: expect.any(String),
       risk: expect.objectContaining({ level: expect.stringMatching(/^(safe|moderate|high|critical)$/), reasons: expect.any(Array) }),
