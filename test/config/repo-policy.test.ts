@@ -104,13 +104,13 @@ describe('the CLI in a repository with a policy', () => {
 
   test('a repository deny rule blocks a command that is otherwise safe', () => {
     const repo = gitRepo(path.join(home, 'infra'));
-    expect(check(repo, 'terraform destroy -auto-approve').status).not.toBe(3);
-    fs.writeFileSync(path.join(repo, '.cmdai.toml'), '[safety]\ndeny = ["terraform destroy"]\n');
-    const run = check(repo, 'terraform destroy -auto-approve');
+    expect(check(repo, 'make deploy ENV=prod').status).toBe(0);
+    fs.writeFileSync(path.join(repo, '.cmdai.toml'), '[safety]\ndeny = ["make deploy"]\n');
+    const run = check(repo, 'make deploy ENV=prod');
     expect(run.status).toBe(3);
-    expect(run.stdout).toMatch(/terraform destroy/);
+    expect(run.stdout).toMatch(/make deploy/);
     // Other commands are unaffected.
-    expect(check(repo, 'terraform plan').status).toBe(0);
+    expect(check(repo, 'make test').status).toBe(0);
   });
 
   test('a repository allow for rm -rf / and policy = "permissive" change nothing', () => {
