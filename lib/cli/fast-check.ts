@@ -53,7 +53,7 @@ export function parsePlainCheck(args: string[]): PlainCheck | undefined {
 export async function runPlainCheck(check: PlainCheck): Promise<number> {
   const { configFromArgs } = require('./options') as typeof import('./options');
   const { assessCommand } = require('../safety') as typeof import('../safety');
-  const { formatAssessment, exitCodeForDecision, impactText } = require('./commands/check') as typeof import('./commands/check');
+  const { formatAssessment, exitCodeForDecision, impactOf, impactText } = require('./commands/check') as typeof import('./commands/check');
   const command = check.words.join(' ');
   const config = configFromArgs({ config: check.config, shell: check.shell, safety: check.safety });
   const shell = check.shell ?? config.shell ?? (process.platform === 'win32' ? 'pwsh' : 'bash');
@@ -63,8 +63,7 @@ export async function runPlainCheck(check: PlainCheck): Promise<number> {
     rules: { allow: config.safety.allow, deny: config.safety.deny },
     ...(require('../safety/where') as typeof import('../safety/where')).currentRunContext(),
   });
-  const { previewImpact } = require('../impact') as typeof import('../impact');
-  const impact = await previewImpact(command, { shell, cwd: process.cwd() });
+  const impact = await impactOf(command, shell);
   if (check.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment, impact: impact ?? null }, null, 2) + '\n');
   else process.stdout.write(formatAssessment(command, assessment, process.stdout) + impactText(impact));
   return exitCodeForDecision(assessment.decision);

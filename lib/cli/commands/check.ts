@@ -59,8 +59,7 @@ const checkCommandModule: CommandModule<object, CheckArgs> = {
       rules: { allow: config.safety.allow, deny: config.safety.deny },
       ...currentRunContext(),
     });
-    const { previewImpact } = require('../../impact') as typeof import('../../impact');
-    const impact = await previewImpact(command, { shell, cwd: process.cwd() });
+    const impact = await impactOf(command, shell);
     if (argv.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment, impact: impact ?? null }, null, 2) + '\n');
     else process.stdout.write(formatAssessment(command, assessment, process.stdout) + impactText(impact));
     process.exitCode = exitCodeForDecision(assessment.decision);
@@ -88,6 +87,14 @@ export function formatAssessment(command: string, assessment: Assessment, stream
   }
   if (assessment.reasons.length === 0) lines.push('  nothing risky found');
   return lines.join('\n') + '\n';
+}
+
+/** What the command would touch here; the preview module loads only for commands that can touch files. */
+export async function impactOf(command: string, shell: string): Promise<import('../../impact').ImpactPreview | undefined> {
+  const { mightTouchFiles } = require('../../impact/might-touch') as typeof import('../../impact/might-touch');
+  if (!mightTouchFiles(command)) return undefined;
+  const { previewImpact } = require('../../impact') as typeof import('../../impact');
+  return previewImpact(command, { shell, cwd: process.cwd() });
 }
 
 /** The impact preview as a line under the verdict, when the command touches local files. */
