@@ -43,9 +43,9 @@ function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
   return colour(`[${risk.level.toUpperCase()}]`) + (risk.reasons.length === 0 ? ' no risky operation found' : ' risk');
 }
 
-function menuLine(result: CommandResult, out: NodeJS.WriteStream): string {
+function menuLine(result: CommandResult, dryRun: boolean, out: NodeJS.WriteStream): string {
   const p = paint(out);
-  const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
+  const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} ${dryRun ? 'dry run' : 'run'}`;
   const count = result.alternatives.length;
   const pick = count === 0 ? '' : `${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative  `;
   return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
@@ -59,7 +59,7 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   let result = session.result;
 
   for (;;) {
-    out.write(menuLine(result, out));
+    out.write(menuLine(result, session.dryRun, out));
     const key = await readKey(input);
     out.write('\n');
     switch (key) {
@@ -139,8 +139,9 @@ async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS
   }
   if (result.risk.decision === 'needsConfirmation') {
     const answer = await readLine(p.yellow(`  This command is rated ${result.risk.level}. Type yes to run it: `), '', input, out);
-    if (!answer || !/^y(es)?$/i.test(answer.trim())) {
-      out.write('  Not run.\n');
+    // Only the word asked for: "y" or "YES" could be a slip of the keyboard.
+    if (answer?.trim() !== 'yes') {
+      out.write(answer === undefined ? '  Not run (cancelled).\n' : '  Not run: only "yes" runs it.\n');
       return undefined;
     }
   }
@@ -148,7 +149,7 @@ async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS
     out.write(`  Dry run: not running ${JSON.stringify(result.command)}.\n`);
     return EXIT.OK;
   }
-  out.write('\n');
+  out.write(`  Running it with ${result.shell}...\n\n`);
   return runInShell(result.shell, result.command);
 }
 

@@ -34,7 +34,7 @@ export function withModelOptions<T>(yargs: Argv<T>) {
     .option('max-tokens', { type: 'number', describe: 'token budget for one answer (default 768)', group: 'Model:' })
     .option('shell', { type: 'string', choices: SHELL_NAMES as unknown as string[], describe: 'target shell (default: detected)' })
     .option('safety', { type: 'string', choices: SAFETY_POLICIES as unknown as string[], describe: 'safety policy (default: moderate)' })
-    .option('yes', { alias: 'y', type: 'boolean', describe: 'run without asking (high risk included; blocked commands never run); allow a model download' });
+    .option('yes', { alias: 'y', type: 'boolean', describe: 'not on a terminal: run the command without asking (high risk included; never a critical command, under any --safety policy; blocked commands never run); allow a model download' });
 }
 
 /** Loads the configuration with this invocation's flags on top. */

@@ -84,7 +84,7 @@ test('a high-risk command runs only after typing yes', async () => {
   cli.press('\r');
   await cli.waitFor('Type yes to run it:');
   cli.press('no\r');
-  await cli.waitFor('Not run.');
+  await cli.waitFor('Not run: only "yes" runs it.');
   await cli.waitForCount(MENU, 2);
   cli.press('\r');
   await cli.waitForCount('Type yes to run it:', 2);

@@ -214,6 +214,12 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
     process.stderr.write(`cmdai: rated ${result.risk.level}: ${reasonsText(result)}\n`);
   }
   if (!argv.yes || argv.print) return EXIT.OK;
+  if (result.risk.level === 'critical') {
+    // Whatever the policy: a critical command runs only after a person has read it and said so.
+    process.stderr.write('cmdai: not run: --yes never approves a critical command, under any --safety policy.\n');
+    process.stderr.write('cmdai: read it, then run it yourself, or run it from the menu on a terminal.\n');
+    return EXIT.BLOCKED;
+  }
   if (argv.dryRun) {
     process.stderr.write(`cmdai: dry run: would run it with ${result.shell}\n`);
     return EXIT.OK;
