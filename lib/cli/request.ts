@@ -14,26 +14,42 @@ export async function readRequest(words: readonly (string | number)[] | undefine
   return decodeStdinRequest(await readAll(stdin, MAX_STDIN_BYTES));
 }
 
+/** The command for `check`: the words, or stdin when there are none and it is not a terminal. */
+export async function readCommandToCheck(words: readonly (string | number)[], stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  const fromWords = words.map(String).join(' ');
+  if (fromWords.trim() !== '') return fromWords;
+  if (stdin.isTTY) {
+    throw new CmdaiError('USAGE', 'There is no command to check.', { hint: 'Quote it, or pipe it in: cmdai check "rm -rf build", echo "rm -rf build" | cmdai check' });
+  }
+  const bytes = await readAll(stdin, MAX_STDIN_BYTES + 1);
+  if (bytes.length > MAX_STDIN_BYTES) {
+    throw new CmdaiError('USAGE', 'The command on stdin is over 1 MB; only part of it could be checked, so none of it is.', { hint: 'Check a shorter command, or one part at a time.' });
+  }
+  return decodeStdinRequest(bytes, 'command');
+}
+
 /** Text only: NUL bytes and invalid UTF-8 mean something other than a request was piped in. */
-export function decodeStdinRequest(bytes: Buffer): string {
+export function decodeStdinRequest(bytes: Buffer, what: 'request' | 'command' = 'request'): string {
+  const example = what === 'request' ? 'cmdai "..."' : 'cmdai check "..."';
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw new CmdaiError('USAGE', `The request on stdin is not text (it has a NUL byte at offset ${nul}).`, {
-      hint: 'Pipe a plain-text request, or give it as words: cmdai "..."',
+    throw new CmdaiError('USAGE', `The ${what} on stdin is not text (it has a NUL byte at offset ${nul}).`, {
+      hint: `Pipe plain text, or give the ${what} as words: ${example}`,
     });
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new CmdaiError('USAGE', 'The request on stdin is not valid UTF-8 text.', { hint: 'Pipe a plain-text request, or give it as words: cmdai "..."' });
+    throw new CmdaiError('USAGE', `The ${what} on stdin is not valid UTF-8 text.`, { hint: `Pipe plain text, or give the ${what} as words: ${example}` });
   }
   const trimmed = text.trim();
   if (trimmed === '') {
+    if (what === 'command') throw new CmdaiError('USAGE', 'There is no command to check: stdin was empty.', { hint: 'Pipe the command in: echo "rm -rf build" | cmdai check' });
     throw new CmdaiError('USAGE', 'No request given: stdin was empty.', { hint: 'Say what you want done, e.g. echo "list big files" | cmdai' });
   }
-  if (trimmed.length > MAX_REQUEST_CHARS) {
-    throw new CmdaiError('USAGE', `The request on stdin is ${trimmed.length.toLocaleString('en-US')} characters; the limit is ${MAX_REQUEST_CHARS.toLocaleString('en-US')}.`, {
+  if (what === 'request' && trimmed.length > MAX_REQUEST_CHARS) {
+    throw new CmdaiError('USAGE', `The ${what} on stdin is ${trimmed.length.toLocaleString('en-US')} characters; the limit is ${MAX_REQUEST_CHARS.toLocaleString('en-US')}.`, {
       hint: 'Shorten the request to a sentence or two.',
     });
   }
