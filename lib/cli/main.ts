@@ -63,7 +63,8 @@ export function buildParser(args: string[], route: Route = routeArguments(args))
       ].join('\n'),
     )
     .fail((message, error) => {
-      throw error ?? new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: 'Run `cmdai --help` for the options.' });
+      const help = route.subcommand ? `cmdai ${route.subcommand.name} --help` : 'cmdai --help';
+      throw error ?? new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options.` });
     });
 
   if (route.subcommand) parser.command(loadSubcommand(route.subcommand));

@@ -1,6 +1,8 @@
 // Runs the real `bin/cmdai.js` (compiled dist/) as a user would, in an isolated home.
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -185,11 +187,10 @@ export class FakeOpenAIServer {
   reply = { command: 'echo from-the-fake-server', explanation: 'Prints a word.' };
   /** When true, connections are accepted and never answered. */
   silent = false;
-  private server?: import('node:http').Server;
+  private server?: http.Server;
   endpoint = '';
 
   async start(): Promise<this> {
-    const http = await import('node:http');
     this.server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
@@ -209,7 +210,7 @@ export class FakeOpenAIServer {
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as import('node:net').AddressInfo).port}/v1`;
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
     return this;
   }
 
