@@ -10,7 +10,7 @@ import { assistantTurn } from '../prompt/system';
 import { EXIT } from './exit-codes';
 import { copyToClipboard } from './clipboard';
 import { runInShell } from './run';
-import { paint, readKey, readLine, startSpinner } from './terminal';
+import { onInterrupt, paint, readKey, readLine, startSpinner } from './terminal';
 
 export interface MenuSession {
   result: CommandResult;
@@ -80,9 +80,9 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       case 'r': {
         const refinement = await readLine(p.cyan('revise> '), '', input, out);
         if (!refinement?.trim()) break;
-        const revised = await withSpinner(out, 'Revising', async () => {
+        const revised = await withSpinner(out, 'Revising', async (signal) => {
           const { reviseCommand } = require('../generate') as typeof import('../generate');
-          return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend() });
+          return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (revised) {
           result = revised;
@@ -91,9 +91,9 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         break;
       }
       case 'x': {
-        const explained = await withSpinner(out, 'Explaining', async () => {
+        const explained = await withSpinner(out, 'Explaining', async (signal) => {
           const { explainCommand } = require('../generate') as typeof import('../generate');
-          return explainCommand(result.command, { ...session.generateOptions, backend: session.backend() });
+          return explainCommand(result.command, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (explained) out.write(`\n  ${explained.explanation.split('\n').join('\n  ')}\n`);
         break;
@@ -105,10 +105,12 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       }
       case 'q':
       case '\x1b':
-      case '\x03':
       case '\x04':
         out.write('  Cancelled.\n');
         return EXIT.CANCELLED;
+      case '\x03':
+        // Ctrl-C at the top of the menu: stop quietly, as everywhere outside a step.
+        return EXIT.INTERRUPTED;
       default: {
         const index = Number(key) - 1;
         const chosen = Number.isInteger(index) && index >= 0 ? result.alternatives[index] : undefined;
@@ -171,17 +173,33 @@ async function editCommand(command: string, input: NodeJS.ReadStream, out: NodeJ
   }
 }
 
-/** Runs a model call behind a spinner; errors are shown and the menu continues. */
-async function withSpinner<T>(out: NodeJS.WriteStream, label: string, work: () => Promise<T>): Promise<T | undefined> {
-  const spinner = startSpinner(process.stderr, `${label}...`);
+/**
+ * Runs a model call behind a spinner; errors are shown and the menu continues. Ctrl-C cancels
+ * the call and the user is back at the menu with the command as it was.
+ */
+async function withSpinner<T>(out: NodeJS.WriteStream, label: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const spinner = startSpinner(process.stderr, `${label}... (Ctrl-C to cancel)`);
+  const controller = new AbortController();
+  const restore = onInterrupt(() => {
+    spinner.stop();
+    controller.abort();
+  });
   try {
-    return await work();
+    const value = await work(controller.signal);
+    if (!controller.signal.aborted) return value;
+    out.write(`  ${label} cancelled; the command is unchanged.\n`);
+    return undefined;
   } catch (err) {
     spinner.stop();
+    if (controller.signal.aborted) {
+      out.write(`  ${label} cancelled; the command is unchanged.\n`);
+      return undefined;
+    }
     const message = err instanceof CmdaiError ? err.message + (err.hint ? ` ${err.hint}` : '') : (err as Error).message;
     out.write(`  ${paint(out).red('Failed:')} ${message}\n`);
     return undefined;
   } finally {
+    restore();
     spinner.stop();
   }
 }

@@ -145,6 +145,8 @@ export function run(args: string[]): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
+  const { installInterruptHandling } = require('./terminal') as typeof import('./terminal');
+  installInterruptHandling();
   void main(args).then((code) => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });

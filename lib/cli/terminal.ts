@@ -26,6 +26,9 @@ export interface Spinner {
   stop(): void;
 }
 
+/** The spinner on screen, if any, so Ctrl-C can clear it before cmdai exits. */
+let activeSpinner: Spinner | undefined;
+
 /** A spinner on a TTY stream; a no-op elsewhere so piped output stays clean. */
 export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner {
   if (!stream.isTTY) return { text() {}, stop() {} };
@@ -36,7 +39,7 @@ export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner
   draw();
   const timer = setInterval(draw, 80);
   timer.unref();
-  return {
+  const spinner: Spinner = {
     text(next: string) {
       current = next;
     },
@@ -45,8 +48,39 @@ export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner
       stopped = true;
       clearInterval(timer);
       stream.write('\r\x1b[2K');
+      if (activeSpinner === spinner) activeSpinner = undefined;
     },
   };
+  activeSpinner = spinner;
+  return spinner;
+}
+
+// Ctrl-C (specs/cli.md): inside a step it cancels that step and the user is back where they
+// were; anywhere else cmdai stops quietly with exit code 130. Steps push a handler while they run.
+const interruptHandlers: (() => void)[] = [];
+let interruptsInstalled = false;
+
+/** Ctrl-C now cancels this step instead of stopping cmdai; call the returned function when the step ends. */
+export function onInterrupt(handler: () => void): () => void {
+  installInterruptHandling();
+  interruptHandlers.push(handler);
+  return () => {
+    const index = interruptHandlers.lastIndexOf(handler);
+    if (index >= 0) interruptHandlers.splice(index, 1);
+  };
+}
+
+/** The top-level rule: clear the spinner, leave the cursor on a fresh line, exit 130. */
+export function installInterruptHandling(): void {
+  if (interruptsInstalled) return;
+  interruptsInstalled = true;
+  process.on('SIGINT', () => {
+    const step = interruptHandlers.at(-1);
+    if (step) return step();
+    activeSpinner?.stop();
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.exit(130);
+  });
 }
 
 /** Waits for one keypress in raw mode and returns it (Ctrl-C comes back as "\x03"). */

@@ -77,7 +77,9 @@ async function pull(argv: ModelCommandArgs): Promise<void> {
   const progress = m.terminalProgress(process.stderr);
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
+  // Ctrl-C stops the download cleanly (the partial file is kept for a resume) rather than exiting mid-write.
+  const { onInterrupt: onCtrlC } = require('../terminal') as typeof import('../terminal');
+  const restoreCtrlC = onCtrlC(onInterrupt);
   process.once('SIGTERM', onInterrupt);
   process.stderr.write(`Pulling ${entry.name} (${sizeText(m, entry)}) into ${m.modelFolder(modelsDir, entry.name)}\n`);
   try {
@@ -94,7 +96,7 @@ async function pull(argv: ModelCommandArgs): Promise<void> {
     progress.done();
     throw error;
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    restoreCtrlC();
     process.removeListener('SIGTERM', onInterrupt);
   }
 }
