@@ -123,14 +123,20 @@ function modelsConfigOf(config: EnsureModelOptions['config']): ModelsConfig {
   return nested && typeof nested === 'object' ? nested : (config as ModelsConfig);
 }
 
-/** A [Y/n] question on stderr, answered on stdin; Enter means yes. */
+/** A [Y/n] question on stderr, answered on stdin; Enter means yes, Ctrl-C stops (ABORTED). */
 export async function askOnTerminal(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
+  const { createInterface } = await import('node:readline');
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = (await terminal.question(`${question} [Y/n] `)).trim().toLowerCase();
-    return answer === '' || answer === 'y' || answer === 'yes';
+    const answer = await new Promise<string>((resolve, reject) => {
+      terminal.on('SIGINT', () => reject(new CmdaiError('ABORTED', 'Interrupted at the download question; nothing was downloaded.')));
+      terminal.on('close', () => reject(new CmdaiError('CANCELLED', 'No answer to the download question; nothing was downloaded.')));
+      terminal.question(`${question} [Y/n] `, resolve);
+    });
+    const word = answer.trim().toLowerCase();
+    return word === '' || word === 'y' || word === 'yes';
   } finally {
+    terminal.removeAllListeners('close');
     terminal.close();
   }
 }
