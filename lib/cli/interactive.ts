@@ -8,9 +8,9 @@ import type { InferenceBackend } from '../backends/types';
 import { CmdaiError } from '../errors';
 import { assistantTurn } from '../prompt/system';
 import { EXIT } from './exit-codes';
-import { copyToClipboard } from './clipboard';
+import { copyToClipboard, describeCopy } from './clipboard';
 import { runInShell } from './run';
-import { onInterrupt, paint, readKey, readLine, startSpinner } from './terminal';
+import { onInterrupt, paint, readKey, readLine, startSpinner, wrapPieces, wrapText, wrapWidth } from './terminal';
 
 export interface MenuSession {
   result: CommandResult;
@@ -29,12 +29,22 @@ const RISK_COLOURS = { safe: 'green', moderate: 'cyan', high: 'yellow', critical
 
 export function renderResult(result: Pick<CommandResult, 'command' | 'explanation' | 'risk'>, out: NodeJS.WriteStream, showCommand = true): void {
   const p = paint(out);
+  const width = wrapWidth(out);
+  // The command is shown as it is (it is what runs and what is copied); prose wraps at word boundaries.
   if (showCommand) out.write(`\n${result.command.split('\n').map((line) => `  ${p.bold(line)}`).join('\n')}\n`);
-  if (result.explanation) out.write(`\n  ${p.dim(result.explanation)}\n`);
+  if (result.explanation) out.write(`\n${wrapText(result.explanation, width, '  ').split('\n').map((line) => p.dim(line)).join('\n')}\n`);
   out.write(`\n  ${renderRisk(result.risk, out)}\n`);
-  for (const reason of result.risk.reasons) out.write(`    - ${reason.message}\n`);
-  if (result.risk.decision === 'blocked') out.write(`  ${p.red('Blocked by the safety policy: this command will not be run.')}\n`);
-  else if (result.risk.decision === 'needsConfirmation') out.write(`  ${p.yellow('Running it needs your explicit confirmation.')}\n`);
+  for (const reason of result.risk.reasons) out.write(`${wrapText(reason.message, width, '    - ', '      ')}\n`);
+  if (result.risk.decision === 'blocked') out.write(`${p.red(wrapText('Blocked by the safety policy: this command will not be run.', width, '  '))}\n`);
+  else if (result.risk.decision === 'needsConfirmation') out.write(`${p.yellow(wrapText('Running it needs your explicit confirmation.', width, '  '))}\n`);
+}
+
+/** The other commands to choose from, each with the key that swaps it in. */
+export function renderAlternatives(result: Pick<CommandResult, 'alternatives'>, out: NodeJS.WriteStream): void {
+  const p = paint(out);
+  for (const [i, alternative] of result.alternatives.entries()) {
+    out.write(`\n  ${p.bold(`[${i + 1}]`)} ${alternative.command}  ${p.dim(`[${alternative.risk.level}]`)}\n`);
+  }
 }
 
 function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
@@ -47,8 +57,11 @@ function menuLine(result: CommandResult, dryRun: boolean, out: NodeJS.WriteStrea
   const p = paint(out);
   const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} ${dryRun ? 'dry run' : 'run'}`;
   const count = result.alternatives.length;
-  const pick = count === 0 ? '' : `${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative  `;
-  return `\n  ${run}  ${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
+  const items = [run, `${p.bold('[e]')} edit`, `${p.bold('[r]')} revise`, `${p.bold('[x]')} explain`, `${p.bold('[c]')} copy`];
+  if (count > 0) items.push(`${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative`);
+  items.push(`${p.bold('[q]')} cancel`);
+  // Each item stays whole; a narrow terminal gets several indented lines.
+  return `\n${wrapPieces(items, wrapWidth(out), '  ', '  ', '  ')}  `;
 }
 
 /** Shows the menu until the user runs or cancels; resolves to the process exit code. */
@@ -99,8 +112,7 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         break;
       }
       case 'c': {
-        const used = copyToClipboard(result.command, out);
-        out.write(used.length > 0 ? `  Copied (${used.join(', ')}).\n` : '  No clipboard available here.\n');
+        out.write(`  ${describeCopy(copyToClipboard(result.command, out))}\n`);
         break;
       }
       case 'q':
@@ -115,11 +127,13 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         const index = Number(key) - 1;
         const chosen = Number.isInteger(index) && index >= 0 ? result.alternatives[index] : undefined;
         if (!chosen) break;
-        // The chosen alternative becomes the command; the previous command takes its place in the list.
+        // The chosen alternative becomes the command; the previous command takes its place in the
+        // list, under the same key, so the same key brings it back.
         const alternatives = [...result.alternatives];
         alternatives[index] = { command: result.command, explanation: result.explanation, risk: result.risk };
         result = { ...replaceCommand(result, chosen.command, chosen.explanation, chosen.risk), alternatives };
         renderResult(result, out);
+        renderAlternatives(result, out);
         break;
       }
     }
@@ -136,7 +150,7 @@ async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS
   const p = paint(out);
   if (result.risk.decision === 'blocked') {
     const reasons = result.risk.reasons.map((r) => r.message).join('; ') || `rated ${result.risk.level}`;
-    out.write(`  ${p.red(`Blocked: ${reasons}.`)} Edit it, revise it, or use --safety permissive if you are sure.\n`);
+    out.write(`${wrapText(`${p.red(`Blocked: ${reasons}.`)} Edit it, revise it, or use --safety permissive if you are sure.`, wrapWidth(out), '  ')}\n`);
     return undefined;
   }
   if (result.risk.decision === 'needsConfirmation') {

@@ -19,8 +19,12 @@ export function shellInvocation(shell: ShellName, command: string, env: NodeJS.P
     case 'cmd':
       // /s /c "<command>" keeps cmd.exe's own quoting rules for the command line.
       return { file: env.ComSpec || 'cmd.exe', args: ['/d', '/s', '/c', `"${command}"`], windowsVerbatimArguments: true };
+    case 'fish':
+      // One argument `--command=<cmd>`: a command starting with "-" cannot be read as fish's own option.
+      return { file: shell, args: [`--command=${command}`] };
     default:
-      return { file: shell, args: ['-c', command] };
+      // `--` ends the shell's options, so a command starting with "-" is a command, not an option.
+      return { file: shell, args: ['-c', '--', command] };
   }
 }
 

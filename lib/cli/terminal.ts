@@ -121,3 +121,47 @@ export function readLine(prompt: string, prefill = '', input: NodeJS.ReadStream 
     if (prefill) rl.write(prefill);
   });
 }
+
+const ANSI_CODES = /\x1b\[[0-9;]*m/g;
+
+/** Width of text on screen (colour codes take no room). */
+export function visibleLength(text: string): number {
+  return [...text.replace(ANSI_CODES, '')].length;
+}
+
+/** Columns to wrap at: the terminal's width, or none when the output is not a terminal. */
+export function wrapWidth(stream: NodeJS.WriteStream): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}
+
+/**
+ * Lays out pieces (words, or menu items kept whole) in lines no wider than `width`, breaking only
+ * between pieces; the first line starts with `first`, the others with `rest` (a hanging indent).
+ * A piece wider than a line gets a line of its own. Without a width, one line.
+ */
+export function wrapPieces(pieces: string[], width: number | undefined, first: string, rest: string, separator = ' '): string {
+  if (width === undefined) return first + pieces.join(separator);
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const piece of pieces) {
+    const candidate = empty ? line + piece : line + separator + piece;
+    if (!empty && visibleLength(candidate) > width - 1) {
+      lines.push(line);
+      line = rest + piece;
+    } else {
+      line = candidate;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** Wraps prose at word boundaries with a hanging indent. */
+export function wrapText(text: string, width: number | undefined, first: string, rest: string = ' '.repeat(visibleLength(first))): string {
+  return text
+    .split('\n')
+    .map((paragraph, i) => wrapPieces(paragraph.split(' ').filter((word) => word !== ''), width, i === 0 ? first : rest, rest))
+    .join('\n');
+}

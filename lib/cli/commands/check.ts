@@ -7,7 +7,7 @@ import { configFromArgs, GlobalArgs } from '../options';
 import { EXIT } from '../exit-codes';
 import { assessCommand } from '../../safety';
 import type { Assessment, SafetyDecision } from '../../safety';
-import { paint } from '../terminal';
+import { paint, wrapText, wrapWidth } from '../terminal';
 
 export function exitCodeForDecision(decision: SafetyDecision): number {
   switch (decision) {
@@ -76,17 +76,22 @@ const DECISION_WORDS: Record<SafetyDecision, string> = {
   blocked: 'blocked',
 };
 
-/** The verdict, then one line per reason with the part of the command it is about underlined. */
+/**
+ * The verdict, then each reason (wrapped at word boundaries to the terminal's width, with a
+ * hanging indent) with the part of the command it is about underlined, when the command fits.
+ */
 export function formatAssessment(command: string, assessment: Assessment, stream: NodeJS.WriteStream): string {
   const p = paint(stream);
+  const width = wrapWidth(stream);
   const colour = assessment.level === 'critical' ? p.red : assessment.level === 'high' ? p.yellow : assessment.level === 'moderate' ? p.cyan : p.green;
-  const lines = [`${colour(p.bold(assessment.level))}: ${DECISION_WORDS[assessment.decision]} under the ${assessment.policy} policy`];
-  const singleLine = !command.includes('\n') && command.length <= 200;
+  const lines = [wrapText(`${colour(p.bold(assessment.level))}: ${DECISION_WORDS[assessment.decision]} under the ${assessment.policy} policy`, width, '', '  ')];
+  const indent = ' '.repeat(11);
+  const underline = !command.includes('\n') && command.length <= 200 && (width === undefined || indent.length + command.length < width);
   for (const reason of assessment.reasons) {
-    lines.push(`  ${reason.level.padEnd(8)} ${reason.message} ${p.dim(`[${reason.rule}]`)}`);
-    if (singleLine && reason.span.end > reason.span.start) {
-      lines.push(`           ${command}`);
-      lines.push(`           ${' '.repeat(reason.span.start)}${'^'.repeat(Math.max(1, reason.span.end - reason.span.start))}`);
+    lines.push(wrapText(`${reason.message} ${p.dim(`[${reason.rule}]`)}`, width, `  ${reason.level.padEnd(8)} `, indent));
+    if (underline && reason.span.end > reason.span.start) {
+      lines.push(`${indent}${command}`);
+      lines.push(`${indent}${' '.repeat(reason.span.start)}${'^'.repeat(Math.max(1, reason.span.end - reason.span.start))}`);
     }
   }
   if (assessment.reasons.length === 0) lines.push('  nothing risky found');

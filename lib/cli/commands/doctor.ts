@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from '../exit-codes';
-import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
+import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { paint } from '../terminal';
 
 interface DoctorArgs extends ModelArgs {
@@ -16,6 +16,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
   describe: 'Show platform, shell, engine, model and backend status',
   builder: (yargs) => withModelOptions(yargs).option('json', { type: 'boolean', describe: 'print the report as JSON' }) as unknown as Argv<DoctorArgs>,
   handler: async (argv) => {
+    checkModelArgs(argv);
     const config = configFromArgs(argv);
     const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
     const { engineAvailability, mlxAvailability } = require('../../backends/embedded') as typeof import('../../backends/embedded');
