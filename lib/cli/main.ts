@@ -63,8 +63,11 @@ export function buildParser(args: string[], route: Route = routeArguments(args))
       ].join('\n'),
     )
     .fail((message, error) => {
+      // yargs' own parse errors (YError) are usage errors like the rest.
+      if (error && error.name === 'YError') message = error.message;
+      else if (error) throw error;
       const help = route.subcommand ? `cmdai ${route.subcommand.name} --help` : 'cmdai --help';
-      throw error ?? new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options.` });
+      throw new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options.` });
     });
 
   if (route.subcommand) parser.command(loadSubcommand(route.subcommand));
@@ -101,9 +104,18 @@ export function readableYargsMessage(message: string): string {
   return `Unknown ${spelled.length === 1 ? 'argument' : 'arguments'}: ${spelled.join(', ')}`;
 }
 
+/** `--command "-x ..."`: the value is the command even when it starts with "-" (yargs would read it as a flag). */
+function joinCommandValue(args: string[]): string[] {
+  const at = args.indexOf('--command');
+  const dashes = args.indexOf('--');
+  if (at < 0 || (dashes >= 0 && dashes < at) || at + 1 >= args.length || !args[at + 1].startsWith('-')) return args;
+  return [...args.slice(0, at), `--command=${args[at + 1]}`, ...args.slice(at + 2)];
+}
+
 /** Runs the CLI and resolves to the exit code; never throws. */
-export async function main(args: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  const args = joinCommandValue(argv);
   try {
     const route = routeArguments(args);
     if (route.requestNote) process.stderr.write(`cmdai: ${route.requestNote}\n`);

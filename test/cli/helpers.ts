@@ -185,6 +185,8 @@ export function runCliAsync(args: string[], options: { env: NodeJS.ProcessEnv; i
 export class FakeOpenAIServer {
   readonly requests: { url?: string; body: string }[] = [];
   reply = { command: 'echo from-the-fake-server', explanation: 'Prints a word.' };
+  /** Answers used one per request, before falling back to `reply`. */
+  queue: { command: string; explanation: string }[] = [];
   /** When true, connections are accepted and never answered. */
   silent = false;
   private server?: http.Server;
@@ -201,7 +203,7 @@ export class FakeOpenAIServer {
         if (req.url === '/v1/models') {
           res.end(JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'test' }] }));
         } else if (req.url === '/v1/chat/completions') {
-          const content = JSON.stringify(this.reply);
+          const content = JSON.stringify(this.queue.shift() ?? this.reply);
           res.end(JSON.stringify({ model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
         } else {
           res.statusCode = 404;
