@@ -204,6 +204,16 @@ export class FakeOpenAIServer {
           res.end(JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'test' }] }));
         } else if (req.url === '/v1/chat/completions') {
           const content = JSON.stringify(this.queue.shift() ?? this.reply);
+          if ((JSON.parse(body) as { stream?: boolean }).stream) {
+            // Server-sent events, a few characters per event, as a streaming server sends them.
+            res.setHeader('content-type', 'text/event-stream');
+            for (let i = 0; i < content.length; i += 8) {
+              res.write(`data: ${JSON.stringify({ model: 'fake-model', choices: [{ index: 0, delta: { content: content.slice(i, i + 8) }, finish_reason: null }] })}\n\n`);
+            }
+            res.write(`data: ${JSON.stringify({ model: 'fake-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+            res.end('data: [DONE]\n\n');
+            return;
+          }
           res.end(JSON.stringify({ model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
         } else {
           res.statusCode = 404;
