@@ -66,14 +66,22 @@ export function checkModelArgs(argv: ModelArgs): void {
 }
 
 /** Loads the configuration with this invocation's flags on top. */
-export function configFromArgs(argv: ModelArgs): CmdaiConfig {
-  const { loadConfig } = require('../config') as typeof import('../config');
+export function configFromArgs(argv: ModelArgs, options: { skipFile?: boolean } = {}): CmdaiConfig {
   const flags: FlagOverrides = {
     backend: argv.backend,
     shell: argv.shell,
     'safety.policy': argv.safety,
   };
-  return loadConfig({ file: argv.config, flags, flagNames: { backend: '--backend', shell: '--shell', 'safety.policy': '--safety' } });
+  return loadCliConfig({ file: argv.config, flags, flagNames: { backend: '--backend', shell: '--shell', 'safety.policy': '--safety' }, ...options });
+}
+
+/** Every CLI command reads the config through here, so its warnings (unknown keys) are shown once, on stderr. */
+export function loadCliConfig(options: import('../config').LoadConfigOptions): CmdaiConfig {
+  // The config reader (and its TOML parser) only when a command needs it: `--help` does not.
+  const { loadConfig } = require('../config') as typeof import('../config');
+  const config = loadConfig(options);
+  for (const warning of config.warnings) process.stderr.write(`cmdai: warning: ${warning}\n`);
+  return config;
 }
 
 /** Flags that apply to the first backend in the chain. */
