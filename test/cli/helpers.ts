@@ -243,3 +243,41 @@ export class FakeOpenAIServer {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
+
+let tmuxSessions = 0;
+
+/**
+ * A program in tmux (a real terminal emulator), for what only the screen shows: what stays
+ * visible after a prompt is redrawn or a spinner is stopped. Each session has its own server.
+ */
+export class TmuxSession {
+  private readonly socket = `cmdai-test-${process.pid}-${++tmuxSessions}`;
+
+  constructor(program: string[], env: NodeJS.ProcessEnv, cwd: string, columns = 100, rows = 30) {
+    const started = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(columns), '-y', String(rows), ...program], { env, cwd });
+    if (started.status !== 0) throw new Error(`tmux did not start: ${started.stderr}`);
+  }
+
+  /** Keys as tmux names them (`C-g`, `Enter`) or literal text. */
+  send(...keys: string[]): void {
+    spawnSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
+  }
+
+  /** The visible screen, line by line. */
+  get screen(): string {
+    return spawnSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8' }).stdout;
+  }
+
+  async waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    const started = Date.now();
+    const seen = () => (typeof expected === 'string' ? this.screen.includes(expected) : expected.test(this.screen));
+    while (!seen()) {
+      if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${String(expected)}; the screen shows:\n${this.screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
