@@ -17,6 +17,7 @@ import {
   envVarFor,
   expectedValue,
   isConfigKey,
+  OPENAI_SERVER_KINDS,
 } from './keys';
 import { configFilePath } from './paths';
 
@@ -59,7 +60,7 @@ export interface CmdaiConfig {
   shell?: ShellName;
   safety: { policy: SafetyPolicy; allow: string[]; deny: string[] };
   ollama: RemoteBackendSettings & { keep_alive?: string };
-  openai: RemoteBackendSettings & { api_key?: string };
+  openai: RemoteBackendSettings & { api_key?: string; server_kind?: (typeof OPENAI_SERVER_KINDS)[number] };
   models: { dir?: string; custom: CustomModelEntry[] };
   /** The config file that was read (it may not exist). */
   file: string;

@@ -184,3 +184,28 @@ describe('help and version', () => {
     expect(help).not.toMatch(/\S\[default\]/);
   });
 });
+
+describe('[openai] server_kind in the config file', () => {
+  const chatBody = () => server.requests.filter((r) => r.url === '/v1/chat/completions').at(-1)!.body;
+
+  test.each([
+    ['vllm', true],
+    ['generic', false],
+  ])('%s: vLLM\'s own structured-output parameter is sent: %s', async (kind, vllm) => {
+    const file = path.join(workDir, 'config.toml');
+    fs.writeFileSync(file, `[openai]\nserver_kind = "${kind}"\n`);
+    server.queue = [];
+    server.reply = { command: 'ls', explanation: 'Lists.' };
+    const run = await runCliAsync([...server.args(), '--config', file, '--print', 'list files'], { env });
+    expect(run.status).toBe(0);
+    const body = JSON.parse(chatBody());
+    expect(body.response_format).toBeDefined();
+    expect('structured_outputs' in body || 'guided_json' in body).toBe(vllm);
+  });
+
+  test('a value it does not know is refused with the accepted ones', () => {
+    const run = runCli(['config', 'set', 'openai.server_kind', 'llamafile', '--config', path.join(workDir, 'c.toml')], { env });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('one of auto, vllm, generic');
+  });
+});
