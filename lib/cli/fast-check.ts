@@ -4,11 +4,12 @@
 // else (help, bad values, the command's own dash-words) goes through the full parser, which has
 // the same behaviour and better messages.
 import { SAFETY_POLICIES, SHELL_NAMES } from '../config/keys';
+import { runCheck, type CheckRequest } from './commands/check';
 
 const VALUE_OPTIONS: Record<string, readonly string[] | null> = { '--shell': SHELL_NAMES, '--safety': SAFETY_POLICIES, '--config': null };
 const FLAG_OPTIONS = new Set(['--json', '--verbose']);
 
-type PlainCheck = import('./commands/check').CheckRequest;
+type PlainCheck = CheckRequest;
 
 /** Parses `check ...` arguments when they are plain; undefined means "let yargs handle it". */
 export function parsePlainCheck(args: string[]): PlainCheck | undefined {
@@ -45,7 +46,5 @@ export function parsePlainCheck(args: string[]): PlainCheck | undefined {
 
 /** Runs a plain `check` (the command from the words, else stdin) and resolves to its exit code. */
 export function runPlainCheck(check: PlainCheck): Promise<number> {
-  // Only the check module and what it needs: no yargs, no engine.
-  const { runCheck } = require('./commands/check') as typeof import('./commands/check');
   return runCheck(check);
 }

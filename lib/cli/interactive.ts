@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { CommandResult, GenerateCommandOptions, RiskAssessment } from '../generate';
+import { explainCommand, reviseCommand, type CommandResult, type GenerateCommandOptions, type RiskAssessment } from '../generate';
 import type { InferenceBackend } from '../backends/types';
 import { CmdaiError } from '../errors';
 import { assistantTurn } from '../prompt/system';
@@ -94,7 +94,6 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         const refinement = await readLine(p.cyan('revise> '), '', input, out);
         if (!refinement?.trim()) break;
         const revised = await withSpinner(out, 'Revising', async (signal) => {
-          const { reviseCommand } = require('../generate') as typeof import('../generate');
           return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (revised) {
@@ -105,7 +104,6 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       }
       case 'x': {
         const explained = await withSpinner(out, 'Explaining', async (signal) => {
-          const { explainCommand } = require('../generate') as typeof import('../generate');
           return explainCommand(result.command, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (explained) out.write(`\n  ${explained.explanation.split('\n').join('\n  ')}\n`);

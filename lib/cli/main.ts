@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CmdaiError } from '../errors';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes';
 import { Route, routeArguments, Subcommand, SUBCOMMANDS } from './subcommands';
+import { installInterruptHandling } from './terminal';
 
 /** Loads a subcommand's module; only the one being run is ever loaded (start-up time). */
 function loadSubcommand(entry: Subcommand): CommandModule {
@@ -41,7 +42,7 @@ export function buildParser(args: string[], route: Route = routeArguments(args))
     .usage('Usage: cmdai [options] <request..>\n\nTurn a plain-English request into one shell command, checked for safety.')
     .option('config', { type: 'string', describe: 'config file to use instead of the default', global: true })
     .option('verbose', { type: 'boolean', describe: 'print backend, model and timings on stderr', global: true })
-    .version(require('../../package.json').version)
+    .version((require('../../package.json') as { version: string }).version) // outside src/: not an import
     .alias('version', ['V', 'v'])
     .help()
     .alias('help', 'h')
@@ -75,6 +76,7 @@ export function buildParser(args: string[], route: Route = routeArguments(args))
     // Listed in the main help from the table, without loading their modules.
     for (const entry of SUBCOMMANDS) parser.command(entry.usage, entry.describe, () => {}, () => {});
   }
+  // The default command's module is needed only once yargs parses (not on the plain `check` path).
   const { default: generate } = require('./commands/generate') as typeof import('./commands/generate');
   parser.command(generate as unknown as CommandModule);
   return parser;
@@ -120,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     const route = routeArguments(args);
     if (route.requestNote) process.stderr.write(`cmdai: ${route.requestNote}\n`);
     if (route.subcommand?.name === 'check' && args[0] === 'check') {
-      // Plain `check` skips yargs: shell hooks call it before every command.
+      // Plain `check` skips yargs: shell hooks call it before every command. Loaded only for check (it loads lib/safety).
       const { parsePlainCheck, runPlainCheck } = require('./fast-check') as typeof import('./fast-check');
       const plain = parsePlainCheck(args);
       if (plain) return await runPlainCheck(plain);
@@ -157,7 +159,6 @@ export function run(args: string[]): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
-  const { installInterruptHandling } = require('./terminal') as typeof import('./terminal');
   installInterruptHandling();
   void main(args).then((code) => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

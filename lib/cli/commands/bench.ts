@@ -2,6 +2,8 @@
 // time to first token with and without the cached system prompt, and generation speed.
 // The full benchmarks (startup, prefix cache across processes) are bench/startup.ts and bench/ttft.ts.
 import type { Argv, CommandModule } from 'yargs';
+import { createBackend } from '../../backends';
+import { generateCommand } from '../../generate';
 import { checkModelArgs, checkRange, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 
 interface BenchArgs extends ModelArgs {
@@ -23,8 +25,6 @@ const benchCommandModule: CommandModule<object, BenchArgs> = {
     checkModelArgs(argv);
     checkRange('runs', argv.runs);
     const config = configFromArgs(argv);
-    const { createBackend } = require('../../backends') as typeof import('../../backends');
-    const { generateCommand } = require('../../generate') as typeof import('../../generate');
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv), yes: argv.yes });
     const runs: { load: number; timeToFirstToken: number; generation: number; total: number; backend: string; model: string }[] = [];
     try {

@@ -56,8 +56,9 @@ export interface CheckRequest {
 
 /** Rates the command (the words, else stdin), prints the verdict and resolves to the exit code. */
 export async function runCheck(check: CheckRequest): Promise<number> {
-  const { readCommandToCheck } = require('../request') as typeof import('../request');
-  const command = await readCommandToCheck(check.words);
+  const words = check.words.join(' ');
+  // Reading stdin (and the request module) only when the command is not in the words: start-up time for shell hooks.
+  const command = words.trim() !== '' ? words : await (require('../request') as typeof import('../request')).readCommandToCheck([]);
   const config = configFromArgs({ config: check.config, shell: check.shell, safety: check.safety });
   const shell = check.shell ?? config.shell ?? (process.platform === 'win32' ? 'pwsh' : 'bash');
   const assessment = assessCommand(command, {

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import * as configModule from '../../config';
 import { CmdaiError } from '../../errors';
+import { looksLikePath, ModelCatalog } from '../../models';
 import { loadCliConfig, type GlobalArgs } from '../options';
 
 interface ConfigArgs extends GlobalArgs {
@@ -12,14 +14,8 @@ interface ConfigArgs extends GlobalArgs {
   value?: string;
 }
 
-type Config = typeof import('../../config');
-
-function configModule(): Config {
-  return require('../../config') as Config;
-}
-
 function fileOf(argv: ConfigArgs): string {
-  return argv.config ?? configModule().configFilePath();
+  return argv.config ?? configModule.configFilePath();
 }
 
 /**
@@ -27,11 +23,10 @@ function fileOf(argv: ConfigArgs): string {
  * and a relative path is saved as the absolute path it means here.
  */
 function checkedValue(argv: ConfigArgs, key: string, value: string): string {
-  const { canonicalKey } = configModule();
+  const { canonicalKey } = configModule;
   const canonical = canonicalKey(key);
   if (canonical === 'models.dir' && value.trim() !== '' && !value.startsWith('~')) return path.resolve(value);
   if (canonical !== 'model' || value.trim() === '') return value;
-  const { looksLikePath, ModelCatalog } = require('../../models') as typeof import('../../models');
   if (looksLikePath(value)) {
     const full = value.startsWith('~') ? value : path.resolve(value);
     const onDisk = full.startsWith('~') ? path.join(os.homedir(), full.slice(1)) : full;
@@ -62,7 +57,7 @@ const configCommandModule: CommandModule<object, ConfigArgs> = {
         command: 'get [key]',
         describe: 'Print one effective setting, or all of them with where each comes from',
         handler: (argv: ConfigArgs) => {
-          const { getConfigValue, CONFIG_KEYS } = configModule();
+          const { getConfigValue, CONFIG_KEYS } = configModule;
           const config = loadCliConfig({ file: argv.config });
           const show = (value: unknown) => (value === undefined ? '(unset)' : Array.isArray(value) ? value.join(', ') : String(value));
           if (argv.key) {
@@ -79,7 +74,7 @@ const configCommandModule: CommandModule<object, ConfigArgs> = {
         command: 'set <key> <value>',
         describe: 'Check a value and save it in the config file',
         handler: (argv: ConfigArgs) => {
-          const { setConfigValue } = configModule();
+          const { setConfigValue } = configModule;
           const file = fileOf(argv);
           const saved = setConfigValue(file, argv.key!, checkedValue(argv, argv.key!, String(argv.value)));
           process.stdout.write(`${argv.key} = ${Array.isArray(saved) ? saved.join(', ') : saved}  (saved in ${file})\n`);
@@ -89,7 +84,7 @@ const configCommandModule: CommandModule<object, ConfigArgs> = {
         command: 'unset <key>',
         describe: 'Remove a setting from the config file (the default applies again)',
         handler: (argv: ConfigArgs) => {
-          const { unsetConfigValue } = configModule();
+          const { unsetConfigValue } = configModule;
           const file = fileOf(argv);
           const removed = unsetConfigValue(file, argv.key!);
           process.stdout.write(removed ? `${argv.key} removed from ${file}\n` : `${argv.key} is not set in ${file}; nothing to remove.\n`);

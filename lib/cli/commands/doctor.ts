@@ -2,7 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { chooseEngine, createBackend, looksLikePath } from '../../backends';
+import { engineAvailability, mlxAvailability } from '../../backends/embedded';
+import type { BackendStatus } from '../../backends/types';
 import { CmdaiError } from '../../errors';
+import { detectEnvironment } from '../../prompt/environment';
 import { EXIT } from '../exit-codes';
 import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { paint } from '../terminal';
@@ -28,9 +32,6 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
       configProblem = err.message;
       config = configFromArgs(argv, { skipFile: true });
     }
-    const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
-    const { engineAvailability, mlxAvailability } = require('../../backends/embedded') as typeof import('../../backends/embedded');
-    const { createBackend, chooseEngine, looksLikePath } = require('../../backends') as typeof import('../../backends');
     const environment = detectEnvironment({ shell: config.shell });
     const engine = engineAvailability();
     // MLX runs only on Apple Silicon; elsewhere it is not expected, unless asked for.
@@ -46,13 +47,13 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv) });
     let backends;
     try {
-      const chain = backend as typeof backend & { statusAll?: () => Promise<import('../../backends/types').BackendStatus[]> };
+      const chain = backend as typeof backend & { statusAll?: () => Promise<BackendStatus[]> };
       backends = chain.statusAll ? await chain.statusAll() : [await backend.status()];
     } finally {
       await backend.dispose();
     }
     const report = {
-      version: require('../../../package.json').version as string,
+      version: (require('../../../package.json') as { version: string }).version, // outside src/: not an import
       platform: `${environment.osName}, ${process.arch}, node ${process.version}`,
       shell: `${environment.shell} (${environment.shellSource})`,
       userland: environment.userland,

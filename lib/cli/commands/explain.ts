@@ -1,7 +1,10 @@
 // `cmdai explain <command..>`: the assessor rates the command (no model needed), then the model
 // explains it. Without a usable model the rating is still shown, and the error says what is missing.
 import type { Argv, CommandModule } from 'yargs';
+import { createBackend } from '../../backends';
 import { CmdaiError } from '../../errors';
+import { assessRisk, explainCommand } from '../../generate';
+import { detectEnvironment } from '../../prompt/environment';
 import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { paint } from '../terminal';
 
@@ -24,8 +27,6 @@ const explainCommandModule: CommandModule<object, ExplainArgs> = {
     const afterDashes = (argv as { _?: (string | number)[] })._?.slice(1) ?? [];
     const command = [...(argv.command ?? []), ...afterDashes].map(String).join(' ').trim();
     const config = configFromArgs(argv);
-    const { assessRisk, explainCommand } = require('../../generate') as typeof import('../../generate');
-    const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
     const environment = detectEnvironment({ shell: config.shell });
     if (command === '') throw new CmdaiError('USAGE', 'No command to explain.', { hint: 'Try: cmdai explain "tar -xzf archive.tgz"' });
     const risk = assessRisk(command, environment.shell, config.safety.policy, config);
@@ -36,7 +37,6 @@ const explainCommandModule: CommandModule<object, ExplainArgs> = {
       out.write(`${p.bold(`Risk: ${risk.level}`)}\n`);
       for (const reason of risk.reasons) out.write(`  - ${reason.message}\n`);
     }
-    const { createBackend } = require('../../backends') as typeof import('../../backends');
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv), yes: argv.yes, interactive: Boolean(process.stdin.isTTY) });
     try {
       const result = await explainCommand(command, { backend, config, environment, maxTokens: argv.maxTokens });

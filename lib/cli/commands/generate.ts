@@ -1,5 +1,6 @@
 // `cmdai <request..>`: generate a command, then show it (TTY), print it (pipe) or emit JSON.
-// Heavy modules (the engine, HTTP client, safety parser) are required inside the handler only.
+// yargs loads this module on every parse (it is the default command, shown in --help and next to
+// every subcommand), so what the handler needs is required inside it, each with its reason.
 import type { Argv, CommandModule } from 'yargs';
 import type { CommandResult, GenerateCommandOptions } from '../../generate';
 import type { InferenceBackend } from '../../backends/types';
@@ -47,6 +48,7 @@ export default generateCommandModule;
 export async function runGenerate(argv: GenerateArgs): Promise<number> {
   checkArgs(argv);
   const config = configFromArgs(argv);
+  // Probing the machine (tools, userland) only when a command is wanted.
   const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
   const environment = detectEnvironment({ shell: config.shell });
   const interactive = !argv.json && !argv.print && Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -57,6 +59,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
     if (argv.verbose) reportDetails(result);
     if (argv.json) return printJson(result);
     if (interactive) {
+      // The menu (and the pipeline it uses for revise and explain) only on a terminal.
       const { interactiveMenu, renderResult } = require('../interactive') as typeof import('../interactive');
       if (argv.command !== undefined) renderResult(result, process.stdout);
       return await interactiveMenu({
@@ -96,6 +99,7 @@ class BackendSession {
 
   get(): InferenceBackend {
     if (!this.backend) {
+      // The backends (engine binding, HTTP client) only when a model is asked.
       const { createBackend } = require('../../backends') as typeof import('../../backends');
       this.backend = createBackend(this.config, {
         flags: remoteFlagsFromArgs(this.argv),
@@ -127,6 +131,7 @@ function generateOptions(config: CmdaiConfig, environment: Environment, argv: Ge
 }
 
 async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: Environment, session: BackendSession, interactive: boolean): Promise<CommandResult> {
+  // The pipeline (prompt, schema, safety) only when generating.
   const { readRequest } = require('../request') as typeof import('../request');
   const { generateCommand, checkRequest } = require('../../generate') as typeof import('../../generate');
   // Words after `--` (as the shell integrations pass them) land in argv._.
@@ -161,6 +166,7 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
     const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, onAlternative });
     session.stopSpinner();
     if (interactive) {
+      // As above: the menu's rendering only on a terminal.
       const { renderAlternatives, renderResult } = require('../interactive') as typeof import('../interactive');
       if (streamed !== '') out.write('\n');
       renderResult(result, out, streamed.trim() !== result.command);
@@ -211,6 +217,7 @@ function reportShortfall(result: CommandResult, wanted: number): void {
 }
 
 function assess(command: string, environment: Environment, config: CmdaiConfig) {
+  // The assessor (lib/safety) only when there is a command to assess.
   const { assessRisk } = require('../../generate') as typeof import('../../generate');
   return assessRisk(command, environment.shell, config.safety.policy, config);
 }
@@ -219,6 +226,7 @@ function assess(command: string, environment: Environment, config: CmdaiConfig) 
 function reviewResult(command: string, config: CmdaiConfig, environment: Environment): CommandResult {
   const text = command.trim();
   if (text === '') throw new CmdaiError('USAGE', '--command is empty.', { hint: 'Give the command to review, e.g. --command "du -sh *"' });
+  // The prompt builder only for --command (the conversation a revision starts from).
   const { buildUserMessage, assistantTurn } = require('../../prompt/system') as typeof import('../../prompt/system');
   return {
     command: text,
@@ -272,6 +280,7 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
     process.stderr.write(`cmdai: dry run: would run it with ${result.shell}\n`);
     return EXIT.OK;
   }
+  // child_process only when a command is run.
   const { runInShell } = require('../run') as typeof import('../run');
   return runInShell(result.shell, result.command);
 }

@@ -1,8 +1,12 @@
 // `cmdai model list|pull|rm|path|verify`: the model cache from the command line.
-// Heavy modules (got, the lock) load only inside the handlers, so `cmdai --help` stays fast.
+// Loaded only when `cmdai model ...` runs (the subcommand table), so its imports cost nothing elsewhere.
 import * as fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import * as modelsModule from '../../models';
 import type { ModelEntry, ModelsConfig } from '../../models';
+import { CmdaiError } from '../../errors';
+import { loadCliConfig } from '../options';
+import { onInterrupt as onCtrlC } from '../terminal';
 
 interface ModelCommandArgs {
   config?: string;
@@ -10,20 +14,15 @@ interface ModelCommandArgs {
   json?: boolean;
 }
 
-type Models = typeof import('../../models');
-
-function models(): Models {
-  return require('../../models') as Models;
-}
+type Models = typeof modelsModule;
 
 /** The `[models]` table of the config file in effect (--config, CMDAI_CONFIG, or the default file). */
 function modelsConfig(argv: ModelCommandArgs): ModelsConfig {
-  const { loadCliConfig } = require('../options') as typeof import('../options');
   return loadCliConfig({ file: argv.config }).models;
 }
 
 function context(argv: ModelCommandArgs) {
-  const m = models();
+  const m = modelsModule;
   const config = modelsConfig(argv);
   return { m, config, catalog: m.ModelCatalog.load(config), modelsDir: m.resolveModelsDir({ configDir: config.dir }) };
 }
@@ -36,7 +35,6 @@ function sizeText(m: Models, entry: ModelEntry): string {
 
 /** The model format the embedded engine loads here: MLX on Apple Silicon (or when asked for), GGUF elsewhere. */
 function engineFormat(argv: ModelCommandArgs): 'gguf' | 'mlx' {
-  const { loadCliConfig } = require('../options') as typeof import('../options');
   const engine = loadCliConfig({ file: argv.config }).engine;
   return engine === 'mlx' || (engine === 'auto' && process.platform === 'darwin' && process.arch === 'arm64') ? 'mlx' : 'gguf';
 }
@@ -88,7 +86,6 @@ async function pull(argv: ModelCommandArgs): Promise<void> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   // Ctrl-C stops the download cleanly (the partial file is kept for a resume) rather than exiting mid-write.
-  const { onInterrupt: onCtrlC } = require('../terminal') as typeof import('../terminal');
   const restoreCtrlC = onCtrlC(onInterrupt);
   process.once('SIGTERM', onInterrupt);
   process.stderr.write(`Pulling ${entry.name} (${sizeText(m, entry)}) into ${m.modelFolder(modelsDir, entry.name)}\n`);
@@ -145,7 +142,6 @@ async function path(argv: ModelCommandArgs): Promise<void> {
 
 async function verify(argv: ModelCommandArgs): Promise<void> {
   const { m, catalog, modelsDir } = context(argv);
-  const { CmdaiError } = require('../../errors') as typeof import('../../errors');
   const entries = argv.name ? [catalog.get(argv.name)] : catalog.list();
   let checked = 0;
   let bad = 0;
