@@ -68,7 +68,9 @@ export function buildParser(args: string[], route: Route = routeArguments(args))
       if (error && error.name === 'YError') message = error.message;
       else if (error) throw error;
       const help = route.subcommand ? `cmdai ${route.subcommand.name} --help` : 'cmdai --help';
-      throw new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options.` });
+      // Like git: when the words may have been meant as a request, say how to send them as one.
+      const asRequest = route.words && route.words.includes(' ') ? `, or quote the words to make them a request: cmdai "${route.words}"` : '';
+      throw new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options${asRequest}.` });
     });
 
   if (route.subcommand) parser.command(loadSubcommand(route.subcommand));

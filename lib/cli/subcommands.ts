@@ -75,6 +75,8 @@ export interface Route {
   subcommand?: Subcommand;
   /** Set when words starting with a subcommand name are taken as a request: why, for a note on stderr. */
   requestNote?: string;
+  /** The words from the subcommand's name on, as the request they would make (for a hint). */
+  words?: string;
 }
 
 interface Words {
@@ -119,7 +121,7 @@ export function routeArguments(args: readonly string[], isCommandWord: (word: st
   // Asking for help about a subcommand is always about the subcommand.
   if (args.includes('--help') || args.includes('-h')) return { subcommand };
   const misfit = whyNotArguments(subcommand, words, isCommandWord);
-  if (misfit === undefined) return { subcommand };
+  if (misfit === undefined) return { subcommand, words: [subcommand.name, ...words.rest].join(' ') };
   return { requestNote: `taking the words as a request: \`cmdai ${subcommand.name}\` ${misfit}. Quote the whole request to skip this note.` };
 }
 
@@ -130,7 +132,9 @@ function whyNotArguments(subcommand: Subcommand, words: Words, isCommandWord: (w
     case 'none':
       return next === undefined && !words.dashes ? undefined : 'takes no words';
     case 'choice':
-      return next === undefined || takes.choices.includes(next) ? undefined : `takes ${takes.what}, not "${next}"`;
+      // One word alone (`init tcsh`) is a wrong argument rather than a request: the subcommand says what it takes.
+      if (next === undefined || takes.choices.includes(next) || (words.rest.length === 1 && !words.dashes)) return undefined;
+      return `takes ${takes.what}, not "${next}"`;
     case 'command':
       // One argument is a quoted command; after `--` the words are the command, whatever they are.
       if (words.dashes || words.rest.length <= 1) return undefined;

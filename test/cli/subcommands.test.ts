@@ -32,13 +32,13 @@ const onlyLs = (word: string) => word === 'ls';
 describe.each(SUBCOMMANDS.map((entry) => [entry.name, entry] as const))('%s', (name, entry) => {
   test('runs when the words after it fit its arguments', () => {
     for (const words of fittingWords(entry)) {
-      expect(routeArguments([name, ...words], onlyLs)).toEqual({ subcommand: entry });
-      expect(routeArguments(['--verbose', name, ...words], onlyLs)).toEqual({ subcommand: entry });
+      expect(routeArguments([name, ...words], onlyLs).subcommand).toBe(entry);
+      expect(routeArguments(['--verbose', name, ...words], onlyLs).subcommand).toBe(entry);
     }
   });
 
   test('--help after it is always its help', () => {
-    expect(routeArguments([name, 'zzq', 'words', '--help'], onlyLs)).toEqual({ subcommand: entry });
+    expect(routeArguments([name, 'zzq', 'words', '--help'], onlyLs).subcommand).toBe(entry);
   });
 
   test('words that do not fit are the request, with a note naming what the subcommand takes', () => {
@@ -74,6 +74,16 @@ test('a quoted request, or one after --, is a request without a note', async () 
     expect(run.stderr).toBe('');
     expect(server.lastUserMessage()).toContain(args.filter((word) => word !== '--').join(' '));
   }
+});
+
+describe.each(SUBCOMMANDS.filter((entry) => entry.takes.kind === 'choice').map((entry) => [entry.name] as const))('%s with one wrong word', (name) => {
+  test('is that subcommand\'s usage error, with how to send the words as a request instead', () => {
+    const run = runCli([name, 'zzq'], { env });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`cmdai ${name} --help`);
+    expect(run.stderr).toContain(`quote the words to make them a request: cmdai "${name} zzq"`);
+    expect(run.stderr).not.toContain('taking the words as a request');
+  });
 });
 
 test('an unquoted command starting with a program is checked, not sent to a model', () => {
