@@ -70,6 +70,21 @@ export function onInterrupt(handler: () => void): () => void {
   };
 }
 
+/**
+ * Top-level model work (loading, generating): Ctrl-C clears the spinner and aborts the work, so
+ * the engine stops its token loop before cmdai exits 130 (exiting mid-generation would wait for
+ * the native worker anyway). A second Ctrl-C exits at once.
+ */
+export function abortOnInterrupt(): { signal: AbortSignal; restore: () => void } {
+  const controller = new AbortController();
+  const restore = onInterrupt(() => {
+    if (controller.signal.aborted) process.exit(130);
+    activeSpinner?.stop();
+    controller.abort();
+  });
+  return { signal: controller.signal, restore };
+}
+
 /** The top-level rule: clear the spinner, leave the cursor on a fresh line, exit 130. */
 export function installInterruptHandling(): void {
   if (interruptsInstalled) return;

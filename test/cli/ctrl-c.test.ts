@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBuilt, FakeOpenAIServer, isolatedEnv, PtySession } from './helpers';
+import { ensureBuilt, FakeOpenAIServer, isolatedEnv, PtySession, requireTinyModel } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -59,6 +59,15 @@ describe('at the top level cmdai stops quietly with exit code 130', () => {
     // The last spinner frame is erased: nothing is drawn after the line is cleared.
     const raw = cli.rawOutput;
     expect(raw.lastIndexOf('\r\x1b[2K')).toBeGreaterThan(raw.lastIndexOf('Asking openai'));
+  });
+
+  test('while the embedded engine generates: the work is stopped, not waited for', async () => {
+    // Nine long alternatives would take minutes on the tiny model; Ctrl-C must end it in seconds.
+    const cli = start(['--model', requireTinyModel(), '--max-tokens', '2048', '-n', '9', 'list', 'files']);
+    await cli.waitFor(/Thinking|Sampling alternative/, 120_000);
+    cli.press(CTRL_C);
+    expect(await cli.exitCode(30_000)).toBe(130);
+    expectQuiet(cli.screen);
   });
 
   test('at the model download question', async () => {

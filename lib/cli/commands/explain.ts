@@ -6,7 +6,7 @@ import { CmdaiError } from '../../errors';
 import { assessRisk, explainCommand } from '../../generate';
 import { detectEnvironment } from '../../prompt/environment';
 import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
-import { paint } from '../terminal';
+import { abortOnInterrupt, paint } from '../terminal';
 
 interface ExplainArgs extends ModelArgs {
   command?: (string | number)[];
@@ -38,16 +38,19 @@ const explainCommandModule: CommandModule<object, ExplainArgs> = {
       for (const reason of risk.reasons) out.write(`  - ${reason.message}\n`);
     }
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv), yes: argv.yes, interactive: Boolean(process.stdin.isTTY) });
+    const interrupt = abortOnInterrupt();
     try {
-      const result = await explainCommand(command, { backend, config, environment, maxTokens: argv.maxTokens });
+      const result = await explainCommand(command, { backend, config, environment, maxTokens: argv.maxTokens, signal: interrupt.signal });
       if (argv.json) out.write(JSON.stringify(result, null, 2) + '\n');
       else out.write(`\n${result.explanation}\n`);
     } catch (err) {
+      if (interrupt.signal.aborted) throw new CmdaiError('ABORTED', 'Interrupted.', { cause: err });
       if (!argv.json && err instanceof CmdaiError) {
         throw new CmdaiError(err.code, `The explanation needs a model, and none could answer: ${err.message}`, { hint: err.hint, cause: err });
       }
       throw err;
     } finally {
+      interrupt.restore();
       await backend.dispose();
     }
   },

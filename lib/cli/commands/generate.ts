@@ -9,7 +9,7 @@ import type { Environment } from '../../prompt/environment';
 import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { checkModelArgs, checkRange, configFromArgs, ModelArgs, RANGES, remoteFlagsFromArgs, withModelOptions } from '../options';
-import { paint, startSpinner, Spinner } from '../terminal';
+import { abortOnInterrupt, paint, startSpinner, Spinner } from '../terminal';
 
 export interface GenerateArgs extends ModelArgs {
   request?: (string | number)[];
@@ -140,6 +140,7 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
   const backend = session.get();
   if (config.backend !== 'embedded' && process.stderr.isTTY) session.spinner = startSpinner(process.stderr, `Asking ${config.backend}`);
   const stopSlowNotice = noticeSlowServer(argv, config, session);
+  const interrupt = abortOnInterrupt();
 
   let streamed = '';
   const out = process.stdout;
@@ -163,7 +164,7 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
     session.spinner.text(label);
   };
   try {
-    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, onAlternative });
+    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, onAlternative, signal: interrupt.signal });
     session.stopSpinner();
     if (interactive) {
       // As above: the menu's rendering only on a terminal.
@@ -174,7 +175,11 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
     }
     reportShortfall(result, argv.alternatives ?? 0);
     return result;
+  } catch (err) {
+    if (interrupt.signal.aborted) throw new CmdaiError('ABORTED', 'Interrupted.', { cause: err });
+    throw err;
   } finally {
+    interrupt.restore();
     stopSlowNotice();
     session.stopSpinner();
   }
