@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CmdaiError } from '../errors';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes';
 import { Route, routeArguments, Subcommand, SUBCOMMANDS } from './subcommands';
-import { installInterruptHandling } from './terminal';
+import { installInterruptHandling, QuietInterruption } from './terminal';
 
 /** Loads a subcommand's module; only the one being run is ever loaded (start-up time). */
 function loadSubcommand(entry: Subcommand): CommandModule {
@@ -138,9 +138,11 @@ export async function main(argv: string[]): Promise<number> {
 
 /** One or two readable lines on stderr; a stack trace only for unexpected errors in verbose mode. */
 export function reportError(err: unknown, verbose: boolean): number {
-  // Ctrl-C at the top level: the user knows what happened; leave the terminal tidy and say nothing.
+  // Ctrl-C at the top level: the user knows what happened; leave the terminal tidy, and say at
+  // most what was kept (a partial download), never an error.
   if (err instanceof CmdaiError && err.code === 'ABORTED') {
     if (process.stderr.isTTY) process.stderr.write('\n');
+    if (!(err instanceof QuietInterruption)) process.stderr.write(`cmdai: ${err.message}\n`);
     return EXIT.INTERRUPTED;
   }
   if (err instanceof CmdaiError) {

@@ -1,5 +1,6 @@
 // Small terminal helpers: colour, a spinner, single keypresses and an editable line.
 import * as readline from 'node:readline';
+import { CmdaiError } from '../errors';
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
@@ -68,6 +69,14 @@ export function onInterrupt(handler: () => void): () => void {
     const index = interruptHandlers.lastIndexOf(handler);
     if (index >= 0) interruptHandlers.splice(index, 1);
   };
+}
+
+/** Ctrl-C stopped work the user will not miss: cmdai exits 130 and says nothing. */
+export class QuietInterruption extends CmdaiError {
+  constructor(cause?: unknown) {
+    super('ABORTED', 'Interrupted.', { cause });
+    this.name = 'QuietInterruption';
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { CmdaiError } from '../../errors';
 import { assessRisk, explainCommand } from '../../generate';
 import { detectEnvironment } from '../../prompt/environment';
 import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
-import { abortOnInterrupt, paint } from '../terminal';
+import { abortOnInterrupt, paint, QuietInterruption } from '../terminal';
 
 interface ExplainArgs extends ModelArgs {
   command?: (string | number)[];
@@ -44,7 +44,7 @@ const explainCommandModule: CommandModule<object, ExplainArgs> = {
       if (argv.json) out.write(JSON.stringify(result, null, 2) + '\n');
       else out.write(`\n${result.explanation}\n`);
     } catch (err) {
-      if (interrupt.signal.aborted) throw new CmdaiError('ABORTED', 'Interrupted.', { cause: err });
+      if (interrupt.signal.aborted) throw new QuietInterruption(err);
       if (!argv.json && err instanceof CmdaiError) {
         throw new CmdaiError(err.code, `The explanation needs a model, and none could answer: ${err.message}`, { hint: err.hint, cause: err });
       }

@@ -9,7 +9,7 @@ import type { Environment } from '../../prompt/environment';
 import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { checkModelArgs, checkRange, configFromArgs, ModelArgs, RANGES, remoteFlagsFromArgs, withModelOptions } from '../options';
-import { abortOnInterrupt, paint, startSpinner, Spinner } from '../terminal';
+import { abortOnInterrupt, paint, QuietInterruption, startSpinner, Spinner } from '../terminal';
 
 export interface GenerateArgs extends ModelArgs {
   request?: (string | number)[];
@@ -176,7 +176,7 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
     reportShortfall(result, argv.alternatives ?? 0);
     return result;
   } catch (err) {
-    if (interrupt.signal.aborted) throw new CmdaiError('ABORTED', 'Interrupted.', { cause: err });
+    if (interrupt.signal.aborted) throw new QuietInterruption(err);
     throw err;
   } finally {
     interrupt.restore();
