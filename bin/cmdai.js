@@ -3,7 +3,7 @@
 // Kept tiny: `cmdai --version` answers without loading anything else.
 const args = process.argv.slice(2);
 
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0] === '-v')) {
   process.stdout.write(require('../package.json').version + '\n');
 } else {
   let cli;

@@ -90,6 +90,8 @@ export interface GenerateCommandOptions {
   onCommandText?: (text: string) => void;
   /** Consent to download a missing model without asking (CLI --yes). */
   yes?: boolean;
+  /** Called before each sample for an alternative: how many are found so far, and how many are wanted. */
+  onAlternative?: (found: number, wanted: number) => void;
   /** Earlier user/assistant turns (revision). */
   conversation?: ChatMessage[];
   /**
@@ -227,6 +229,7 @@ async function answer(
   const seen = new Set([parsed.command]);
   // Sampling (not greedy) so each attempt can differ; a few extra tries make up for duplicates.
   for (let attempt = 0; alternatives.length < wanted && attempt < wanted * 2 + 1; attempt++) {
+    options.onAlternative?.(alternatives.length, wanted);
     const extra = await backend.generate({
       messages,
       jsonSchema,

@@ -161,6 +161,16 @@ function checkModelFile(file: string): string {
   return file;
 }
 
+/** The catalog's default model for this format, by name. */
+function defaultModelName(config: CmdaiConfig, format: ModelFormat): string {
+  try {
+    const { ModelCatalog } = require('../models') as typeof import('../models');
+    return ModelCatalog.load(config.models).defaultName(format);
+  } catch {
+    return 'the default model';
+  }
+}
+
 async function describeModel(spec: string | undefined, config: CmdaiConfig, format: ModelFormat): Promise<{ available: boolean; detail: string; model?: string }> {
   if (spec && looksLikePath(spec)) {
     const file = path.resolve(spec);
@@ -170,7 +180,8 @@ async function describeModel(spec: string | undefined, config: CmdaiConfig, form
   if (!models?.locateModel) return { available: false, detail: 'model manager not available; use --model <file.gguf>' };
   try {
     const found = await models.locateModel(spec, { config, format });
-    if (!found) return { available: false, detail: `model "${spec ?? 'default'}" is not downloaded yet (cmdai model pull)`, model: spec };
+    const name = spec ?? defaultModelName(config, format);
+    if (!found) return { available: false, detail: `model "${name}" is not downloaded yet (cmdai model pull ${name})`, model: name };
     const file = typeof found === 'string' ? found : found.path;
     return { available: true, detail: `model at ${file}`, model: spec ?? path.basename(file) };
   } catch (err) {

@@ -13,6 +13,8 @@ export interface RemoteConfigSection {
   timeout_ms?: number;
   connect_timeout_ms?: number;
   retries?: number;
+  /** [openai] only: which structured-output dialect the server speaks. */
+  server_kind?: 'auto' | 'vllm' | 'generic';
 }
 
 /** The flags that apply to the selected remote backend. */
@@ -43,6 +45,7 @@ export function openAIOptionsFromConfig(section: RemoteConfigSection = {}, flags
   return {
     ...commonOptions('openai', section, flags),
     apiKey: resolveOpenAIApiKey({ flag: flags.apiKey, config: section.api_key, env: wiring.env ?? process.env }),
+    serverKind: section.server_kind,
     onWarning: wiring.onWarning,
   };
 }

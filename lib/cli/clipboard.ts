@@ -13,22 +13,42 @@ const TOOLS: Record<string, [string, string[]][]> = {
   ],
 };
 
-/** Returns how the text was copied, e.g. ["terminal (OSC 52)", "xclip"]. */
-export function copyToClipboard(text: string, terminal: NodeJS.WriteStream = process.stdout): string[] {
-  const used: string[] = [];
+export interface CopyAttempt {
+  /** The terminal was asked to copy (OSC 52); whether it did cannot be known. */
+  askedTerminal: boolean;
+  /** A clipboard tool that took the text and exited 0: this one is confirmed. */
+  tool?: string;
+  /** Tools found that failed (e.g. no display). */
+  failed: string[];
+}
+
+/** Copies through the terminal (OSC 52) and the first working local tool; says what was tried. */
+export function copyToClipboard(text: string, terminal: NodeJS.WriteStream = process.stdout): CopyAttempt {
+  const attempt: CopyAttempt = { askedTerminal: false, failed: [] };
   if (terminal.isTTY) {
     terminal.write(`\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`);
-    used.push('terminal (OSC 52)');
+    attempt.askedTerminal = true;
   }
   for (const [tool, args] of TOOLS[process.platform] ?? TOOLS.linux) {
     if (!onPath(tool)) continue;
     const result = spawnSync(tool, args, { input: text, stdio: ['pipe', 'ignore', 'ignore'], timeout: 2000 });
     if (result.status === 0) {
-      used.push(tool);
+      attempt.tool = tool;
       break;
     }
+    attempt.failed.push(tool);
   }
-  return used;
+  return attempt;
+}
+
+/** What happened, claiming a copy only when a tool confirmed it. */
+export function describeCopy(attempt: CopyAttempt): string {
+  if (attempt.tool) return `Copied with ${attempt.tool}.`;
+  const failed = attempt.failed.length > 0 ? ` (${attempt.failed.join(', ')} failed)` : '';
+  if (attempt.askedTerminal) {
+    return `Asked the terminal to copy it (OSC 52)${failed}; whether it did depends on the terminal and its settings.`;
+  }
+  return `Not copied: no clipboard tool works here${failed}, and this is not a terminal.`;
 }
 
 function onPath(tool: string): boolean {

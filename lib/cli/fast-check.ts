@@ -4,17 +4,12 @@
 // else (help, bad values, the command's own dash-words) goes through the full parser, which has
 // the same behaviour and better messages.
 import { SAFETY_POLICIES, SHELL_NAMES } from '../config/keys';
+import { runCheck, type CheckRequest } from './commands/check';
 
 const VALUE_OPTIONS: Record<string, readonly string[] | null> = { '--shell': SHELL_NAMES, '--safety': SAFETY_POLICIES, '--config': null };
 const FLAG_OPTIONS = new Set(['--json', '--verbose']);
 
-interface PlainCheck {
-  words: string[];
-  json: boolean;
-  shell?: string;
-  safety?: string;
-  config?: string;
-}
+type PlainCheck = CheckRequest;
 
 /** Parses `check ...` arguments when they are plain; undefined means "let yargs handle it". */
 export function parsePlainCheck(args: string[]): PlainCheck | undefined {
@@ -46,25 +41,10 @@ export function parsePlainCheck(args: string[]): PlainCheck | undefined {
     if (value === undefined || (allowed && !allowed.includes(value))) return undefined;
     parsed[arg.slice(2) as 'shell' | 'safety' | 'config'] = value;
   }
-  return parsed.words.join(' ').trim() === '' ? undefined : parsed;
+  return parsed;
 }
 
-/** Runs a plain `check` and resolves to its exit code. */
-export async function runPlainCheck(check: PlainCheck): Promise<number> {
-  const { configFromArgs } = require('./options') as typeof import('./options');
-  const { assessCommand } = require('../safety') as typeof import('../safety');
-  const { formatAssessment, exitCodeForDecision, impactOf, impactText } = require('./commands/check') as typeof import('./commands/check');
-  const command = check.words.join(' ');
-  const config = configFromArgs({ config: check.config, shell: check.shell, safety: check.safety });
-  const shell = check.shell ?? config.shell ?? (process.platform === 'win32' ? 'pwsh' : 'bash');
-  const assessment = assessCommand(command, {
-    shell,
-    policy: config.safety.policy,
-    rules: { allow: config.safety.allow, deny: config.safety.deny },
-    ...(require('../safety/where') as typeof import('../safety/where')).currentRunContext(),
-  });
-  const impact = await impactOf(command, shell);
-  if (check.json) process.stdout.write(JSON.stringify({ command, shell, ...assessment, impact: impact ?? null }, null, 2) + '\n');
-  else process.stdout.write(formatAssessment(command, assessment, process.stdout) + impactText(impact));
-  return exitCodeForDecision(assessment.decision);
+/** Runs a plain `check` (the command from the words, else stdin) and resolves to its exit code. */
+export function runPlainCheck(check: PlainCheck): Promise<number> {
+  return runCheck(check);
 }

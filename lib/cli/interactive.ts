@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { CommandResult, GenerateCommandOptions, RiskAssessment } from '../generate';
+import { explainCommand, reviseCommand, type CommandResult, type GenerateCommandOptions, type RiskAssessment } from '../generate';
 import type { InferenceBackend } from '../backends/types';
 import { CmdaiError } from '../errors';
 import { assistantTurn } from '../prompt/system';
 import { EXIT } from './exit-codes';
-import { copyToClipboard } from './clipboard';
+import { copyToClipboard, describeCopy } from './clipboard';
 import { runInShell } from './run';
-import { paint, readKey, readLine, startSpinner } from './terminal';
+import { onInterrupt, paint, readKey, readLine, startSpinner, wrapPieces, wrapText, wrapWidth } from './terminal';
 
 export interface MenuSession {
   result: CommandResult;
@@ -29,12 +29,22 @@ const RISK_COLOURS = { safe: 'green', moderate: 'cyan', high: 'yellow', critical
 
 export function renderResult(result: Pick<CommandResult, 'command' | 'explanation' | 'risk'>, out: NodeJS.WriteStream, showCommand = true): void {
   const p = paint(out);
+  const width = wrapWidth(out);
+  // The command is shown as it is (it is what runs and what is copied); prose wraps at word boundaries.
   if (showCommand) out.write(`\n${result.command.split('\n').map((line) => `  ${p.bold(line)}`).join('\n')}\n`);
-  if (result.explanation) out.write(`\n  ${p.dim(result.explanation)}\n`);
+  if (result.explanation) out.write(`\n${wrapText(result.explanation, width, '  ').split('\n').map((line) => p.dim(line)).join('\n')}\n`);
   out.write(`\n  ${renderRisk(result.risk, out)}\n`);
-  for (const reason of result.risk.reasons) out.write(`    - ${reason.message}\n`);
-  if (result.risk.decision === 'blocked') out.write(`  ${p.red('Blocked by the safety policy: this command will not be run.')}\n`);
-  else if (result.risk.decision === 'needsConfirmation') out.write(`  ${p.yellow('Running it needs your explicit confirmation.')}\n`);
+  for (const reason of result.risk.reasons) out.write(`${wrapText(reason.message, width, '    - ', '      ')}\n`);
+  if (result.risk.decision === 'blocked') out.write(`${p.red(wrapText('Blocked by the safety policy: this command will not be run.', width, '  '))}\n`);
+  else if (result.risk.decision === 'needsConfirmation') out.write(`${p.yellow(wrapText('Running it needs your explicit confirmation.', width, '  '))}\n`);
+}
+
+/** The other commands to choose from, each with the key that swaps it in. */
+export function renderAlternatives(result: Pick<CommandResult, 'alternatives'>, out: NodeJS.WriteStream): void {
+  const p = paint(out);
+  for (const [i, alternative] of result.alternatives.entries()) {
+    out.write(`\n  ${p.bold(`[${i + 1}]`)} ${alternative.command}  ${p.dim(`[${alternative.risk.level}]`)}\n`);
+  }
 }
 
 function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
@@ -43,13 +53,15 @@ function renderRisk(risk: RiskAssessment, out: NodeJS.WriteStream): string {
   return colour(`[${risk.level.toUpperCase()}]`) + (risk.reasons.length === 0 ? ' no risky operation found' : ' risk');
 }
 
-function menuLine(result: CommandResult, out: NodeJS.WriteStream, trashable?: string[]): string {
+function menuLine(result: CommandResult, dryRun: boolean, out: NodeJS.WriteStream, trashable?: string[]): string {
   const p = paint(out);
-  const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} run`;
+  const run = result.risk.decision === 'blocked' ? p.dim('(run blocked)') : `${p.bold('[enter]')} ${dryRun ? 'dry run' : 'run'}`;
   const count = result.alternatives.length;
-  const pick = count === 0 ? '' : `${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative  `;
-  const trash = trashable ? `${p.bold('[t]')} trash instead  ` : '';
-  return `\n  ${run}  ${trash}${p.bold('[e]')} edit  ${p.bold('[r]')} revise  ${p.bold('[x]')} explain  ${p.bold('[c]')} copy  ${pick}${p.bold('[q]')} cancel  `;
+  const items = [run, ...(trashable ? [`${p.bold('[t]')} trash instead`] : []), `${p.bold('[e]')} edit`, `${p.bold('[r]')} revise`, `${p.bold('[x]')} explain`, `${p.bold('[c]')} copy`];
+  if (count > 0) items.push(`${p.bold(count === 1 ? '[1]' : `[1-${count}]`)} alternative`);
+  items.push(`${p.bold('[q]')} cancel`);
+  // Each item stays whole; a narrow terminal gets several indented lines.
+  return `\n${wrapPieces(items, wrapWidth(out), '  ', '  ', '  ')}  `;
 }
 
 /** Shows the menu until the user runs or cancels; resolves to the process exit code. */
@@ -65,8 +77,9 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   for (;;) {
     const place = { cwd: process.cwd(), shell: result.shell, home: os.homedir() };
     const trashable = result.risk.decision === 'blocked' ? undefined : await trashableTargets(result.command, place);
-    out.write(menuLine(result, out, trashable));
-    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, () => menuLine(result, out, trashable).replace(/^\n/, ''));
+    const menu = menuLine(result, session.dryRun, out, trashable);
+    out.write(menu);
+    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, menu.replace(/^\n/, ''));
     previewed = result.command;
     const key = await readKey(input);
     stopPreview();
@@ -100,9 +113,8 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       case 'r': {
         const refinement = await readLine(p.cyan('revise> '), '', input, out);
         if (!refinement?.trim()) break;
-        const revised = await withSpinner(out, 'Revising', async () => {
-          const { reviseCommand } = require('../generate') as typeof import('../generate');
-          return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend() });
+        const revised = await withSpinner(out, 'Revising', async (signal) => {
+          return reviseCommand(result, refinement, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (revised) {
           result = revised;
@@ -111,33 +123,35 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
         break;
       }
       case 'x': {
-        const explained = await withSpinner(out, 'Explaining', async () => {
-          const { explainCommand } = require('../generate') as typeof import('../generate');
-          return explainCommand(result.command, { ...session.generateOptions, backend: session.backend() });
+        const explained = await withSpinner(out, 'Explaining', async (signal) => {
+          return explainCommand(result.command, { ...session.generateOptions, backend: session.backend(), signal });
         });
         if (explained) out.write(`\n  ${explained.explanation.split('\n').join('\n  ')}\n`);
         break;
       }
       case 'c': {
-        const used = copyToClipboard(result.command, out);
-        out.write(used.length > 0 ? `  Copied (${used.join(', ')}).\n` : '  No clipboard available here.\n');
+        out.write(`  ${describeCopy(copyToClipboard(result.command, out))}\n`);
         break;
       }
       case 'q':
       case '\x1b':
-      case '\x03':
       case '\x04':
         out.write('  Cancelled.\n');
         return EXIT.CANCELLED;
+      case '\x03':
+        // Ctrl-C at the top of the menu: stop quietly, as everywhere outside a step.
+        return EXIT.INTERRUPTED;
       default: {
         const index = Number(key) - 1;
         const chosen = Number.isInteger(index) && index >= 0 ? result.alternatives[index] : undefined;
         if (!chosen) break;
-        // The chosen alternative becomes the command; the previous command takes its place in the list.
+        // The chosen alternative becomes the command; the previous command takes its place in the
+        // list, under the same key, so the same key brings it back.
         const alternatives = [...result.alternatives];
         alternatives[index] = { command: result.command, explanation: result.explanation, risk: result.risk };
         result = { ...replaceCommand(result, chosen.command, chosen.explanation, chosen.risk), alternatives };
         renderResult(result, out);
+        renderAlternatives(result, out);
         break;
       }
     }
@@ -154,13 +168,14 @@ async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS
   const p = paint(out);
   if (result.risk.decision === 'blocked') {
     const reasons = result.risk.reasons.map((r) => r.message).join('; ') || `rated ${result.risk.level}`;
-    out.write(`  ${p.red(`Blocked: ${reasons}.`)} Edit it, revise it, or use --safety permissive if you are sure.\n`);
+    out.write(`${wrapText(`${p.red(`Blocked: ${reasons}.`)} Edit it, revise it, or use --safety permissive if you are sure.`, wrapWidth(out), '  ')}\n`);
     return undefined;
   }
   if (result.risk.decision === 'needsConfirmation') {
     const answer = await readLine(p.yellow(`  This command is rated ${result.risk.level}. Type yes to run it: `), '', input, out);
-    if (!answer || !/^y(es)?$/i.test(answer.trim())) {
-      out.write('  Not run.\n');
+    // Only the word asked for: "y" or "YES" could be a slip of the keyboard.
+    if (answer?.trim() !== 'yes') {
+      out.write(answer === undefined ? '  Not run (cancelled).\n' : '  Not run: only "yes" runs it.\n');
       return undefined;
     }
   }
@@ -168,7 +183,7 @@ async function tryRun(result: CommandResult, session: MenuSession, input: NodeJS
     out.write(`  Dry run: not running ${JSON.stringify(result.command)}.\n`);
     return EXIT.OK;
   }
-  out.write('\n');
+  out.write(`  Running it with ${result.shell}...\n\n`);
   return runInShell(result.shell, result.command);
 }
 
@@ -190,17 +205,33 @@ async function editCommand(command: string, input: NodeJS.ReadStream, out: NodeJ
   }
 }
 
-/** Runs a model call behind a spinner; errors are shown and the menu continues. */
-async function withSpinner<T>(out: NodeJS.WriteStream, label: string, work: () => Promise<T>): Promise<T | undefined> {
-  const spinner = startSpinner(process.stderr, `${label}...`);
+/**
+ * Runs a model call behind a spinner; errors are shown and the menu continues. Ctrl-C cancels
+ * the call and the user is back at the menu with the command as it was.
+ */
+async function withSpinner<T>(out: NodeJS.WriteStream, label: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const spinner = startSpinner(process.stderr, `${label}... (Ctrl-C to cancel)`);
+  const controller = new AbortController();
+  const restore = onInterrupt(() => {
+    spinner.stop();
+    controller.abort();
+  });
   try {
-    return await work();
+    const value = await work(controller.signal);
+    if (!controller.signal.aborted) return value;
+    out.write(`  ${label} cancelled; the command is unchanged.\n`);
+    return undefined;
   } catch (err) {
     spinner.stop();
+    if (controller.signal.aborted) {
+      out.write(`  ${label} cancelled; the command is unchanged.\n`);
+      return undefined;
+    }
     const message = err instanceof CmdaiError ? err.message + (err.hint ? ` ${err.hint}` : '') : (err as Error).message;
     out.write(`  ${paint(out).red('Failed:')} ${message}\n`);
     return undefined;
   } finally {
+    restore();
     spinner.stop();
   }
 }

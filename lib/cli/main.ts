@@ -3,28 +3,20 @@
 import type { Argv, CommandModule } from 'yargs';
 import { CmdaiError } from '../errors';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes';
+import { Route, routeArguments, Subcommand, SUBCOMMANDS } from './subcommands';
+import { installInterruptHandling, QuietInterruption } from './terminal';
 
-interface LazyCommand {
-  name: string;
-  /** Shown in `cmdai --help` without loading the module. */
-  usage: string;
-  describe: string;
-  load: () => CommandModule;
+/** Loads a subcommand's module; only the one being run is ever loaded (start-up time). */
+function loadSubcommand(entry: Subcommand): CommandModule {
+  switch (entry.module) {
+    case 'check':
+      return optionalModule('check', () => require('./commands/check'));
+    case 'model':
+      return optionalModule('model', () => require('./commands/model'));
+    default:
+      return (require(`./commands/${entry.module}`) as { default: CommandModule }).default;
+  }
 }
-
-const COMMANDS: LazyCommand[] = [
-  { name: 'explain', usage: 'explain <command..>', describe: 'Explain what a command does, and rate its risk', load: () => require('./commands/explain').default },
-  { name: 'check', usage: 'check [command..]', describe: 'Rate a command\'s risk (no model needed)', load: () => optionalModule('check', () => require('./commands/check')) },
-  { name: 'doctor', usage: 'doctor', describe: 'Show platform, shell, engine, model and backend status', load: () => require('./commands/doctor').default },
-  { name: 'config', usage: 'config <get|set|path>', describe: 'Read or change settings', load: () => require('./commands/config').default },
-  { name: 'init', usage: 'init <shell>', describe: 'Print a shell integration (bash, zsh, fish, powershell)', load: () => require('./commands/init').default },
-  { name: 'model', usage: 'model <list|pull|rm|path|verify>', describe: 'Manage downloaded models', load: () => optionalModule('model', () => require('./commands/model')) },
-  { name: 'bench', usage: 'bench', describe: 'Measure model load, time to first token and generation speed', load: () => require('./commands/bench').default },
-  { name: 'undo', usage: 'undo', describe: 'Restore the files cmdai last moved to the trash', load: () => require('./commands/undo').default },
-];
-
-/** Flags that take a value, so the word after them is not mistaken for a subcommand. */
-const VALUE_FLAGS = new Set(['--model', '--backend', '--endpoint', '--api-key', '--timeout', '--retries', '--shell', '--safety', '-n', '--alternatives', '--config', '--command', '--max-tokens']);
 
 /** A module another part of the project provides; until it exists the command says so. */
 function optionalModule(name: string, load: () => { default: CommandModule }): CommandModule {
@@ -42,27 +34,16 @@ function optionalModule(name: string, load: () => { default: CommandModule }): C
   }
 }
 
-function firstWord(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') return undefined;
-    if (arg.startsWith('-')) {
-      if (VALUE_FLAGS.has(arg)) i++;
-      continue;
-    }
-    return arg;
-  }
-  return undefined;
-}
-
-export function buildParser(args: string[]): Argv {
+export function buildParser(args: string[], route: Route = routeArguments(args)): Argv {
+  // yargs costs about as much as starting node, so only commands that need it load it.
   const yargsFactory = require('yargs/yargs') as (args: string[]) => Argv;
   const parser = yargsFactory(args)
     .scriptName('cmdai')
     .usage('Usage: cmdai [options] <request..>\n\nTurn a plain-English request into one shell command, checked for safety.')
     .option('config', { type: 'string', describe: 'config file to use instead of the default', global: true })
     .option('verbose', { type: 'boolean', describe: 'print backend, model and timings on stderr', global: true })
-    .version(require('../../package.json').version)
+    .version((require('../../package.json') as { version: string }).version) // outside src/: not an import
+    .alias('version', ['V', 'v'])
     .help()
     .alias('help', 'h')
     .strict()
@@ -75,33 +56,80 @@ export function buildParser(args: string[]): Argv {
         '  echo "compress every log in ./logs" | cmdai --print',
         '  cmdai check "rm -rf ~/old"',
         '',
+        SUBCOMMAND_RULE_HELP,
+        '',
+        CTRL_C_HELP,
+        '',
         EXIT_CODES_HELP,
       ].join('\n'),
     )
     .fail((message, error) => {
-      throw error ?? new CmdaiError('USAGE', message ?? 'Invalid usage.', { hint: 'Run `cmdai --help` for the options.' });
+      // yargs' own parse errors (YError) are usage errors like the rest.
+      if (error && error.name === 'YError') message = error.message;
+      else if (error) throw error;
+      const help = route.subcommand ? `cmdai ${route.subcommand.name} --help` : 'cmdai --help';
+      // Like git: when the words may have been meant as a request, say how to send them as one.
+      const asRequest = route.words && route.words.includes(' ') ? `, or quote the words to make them a request: cmdai "${route.words}"` : '';
+      throw new CmdaiError('USAGE', readableYargsMessage(message ?? 'Invalid usage.'), { hint: `Run \`${help}\` for the options${asRequest}.` });
     });
 
-  const first = firstWord(args);
-  for (const command of COMMANDS) {
-    if (command.name === first) parser.command(command.load());
-    else parser.command(command.usage, command.describe, () => {}, () => {});
+  if (route.subcommand) parser.command(loadSubcommand(route.subcommand));
+  else if (args.includes('--help') || args.includes('-h')) {
+    // Listed in the main help from the table, without loading their modules.
+    for (const entry of SUBCOMMANDS) parser.command(entry.usage, entry.describe, () => {}, () => {});
   }
+  // The default command's module is needed only once yargs parses (not on the plain `check` path).
   const { default: generate } = require('./commands/generate') as typeof import('./commands/generate');
   parser.command(generate as unknown as CommandModule);
   return parser;
 }
 
+export const SUBCOMMAND_RULE_HELP = [
+  'Requests and subcommands:',
+  '  A first word that names a subcommand runs it only when the words after it fit that subcommand;',
+  '  otherwise all the words are the request (a note on stderr says so). A quoted request, or one',
+  '  after --, is always a request: cmdai "check disk usage", cmdai -- init a git repo here.',
+].join('\n');
+
+export const CTRL_C_HELP = [
+  'Ctrl-C:',
+  '  Inside a step (a question, an edit, a revision or explanation) it cancels that step and returns',
+  '  to where you were; anywhere else it stops cmdai quietly with exit code 130.',
+].join('\n');
+
+/** yargs names options without dashes and adds camelCase twins; say them as the user typed them. */
+export function readableYargsMessage(message: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!unknown) return message;
+  const names = unknown[1].split(', ');
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const shown = names.filter((name) => kebab(name) === name || !names.includes(kebab(name)));
+  const spelled = shown.map((name) => (/^[A-Za-z][\w-]*$/.test(name) ? (name.length === 1 ? `-${name}` : `--${name}`) : name));
+  return `Unknown ${spelled.length === 1 ? 'argument' : 'arguments'}: ${spelled.join(', ')}`;
+}
+
+/** `--command "-x ..."`: the value is the command even when it starts with "-" (yargs would read it as a flag). */
+function joinCommandValue(args: string[]): string[] {
+  const at = args.indexOf('--command');
+  const dashes = args.indexOf('--');
+  if (at < 0 || (dashes >= 0 && dashes < at) || at + 1 >= args.length || !args[at + 1].startsWith('-')) return args;
+  return [...args.slice(0, at), `--command=${args[at + 1]}`, ...args.slice(at + 2)];
+}
+
 /** Runs the CLI and resolves to the exit code; never throws. */
-export async function main(args: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  const args = joinCommandValue(argv);
   try {
-    if (args[0] === 'check') {
+    const route = routeArguments(args);
+    if (route.requestNote) process.stderr.write(`cmdai: ${route.requestNote}\n`);
+    if (route.subcommand?.name === 'check' && args[0] === 'check') {
+      // Plain `check` skips yargs: shell hooks call it before every command. Loaded only for check (it loads lib/safety).
       const { parsePlainCheck, runPlainCheck } = require('./fast-check') as typeof import('./fast-check');
       const plain = parsePlainCheck(args);
       if (plain) return await runPlainCheck(plain);
     }
-    await buildParser(args).parseAsync();
+    await buildParser(args, route).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
     return reportError(err, args.includes('--verbose') || Boolean(process.env.CMDAI_DEBUG));
@@ -110,6 +138,13 @@ export async function main(args: string[]): Promise<number> {
 
 /** One or two readable lines on stderr; a stack trace only for unexpected errors in verbose mode. */
 export function reportError(err: unknown, verbose: boolean): number {
+  // Ctrl-C at the top level: the user knows what happened; leave the terminal tidy, and say at
+  // most what was kept (a partial download), never an error.
+  if (err instanceof CmdaiError && err.code === 'ABORTED') {
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (!(err instanceof QuietInterruption)) process.stderr.write(`cmdai: ${err.message}\n`);
+    return EXIT.INTERRUPTED;
+  }
   if (err instanceof CmdaiError) {
     process.stderr.write(`cmdai: ${err.message}\n`);
     if (err.hint) process.stderr.write(`cmdai: ${err.hint}\n`);
@@ -128,6 +163,7 @@ export function run(args: string[]): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
+  installInterruptHandling();
   void main(args).then((code) => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ShellName } from '../config/keys';
 import { CmdaiError } from '../errors';
+import { onInterrupt } from './terminal';
 
 export interface ShellInvocation {
   file: string;
@@ -18,8 +19,12 @@ export function shellInvocation(shell: ShellName, command: string, env: NodeJS.P
     case 'cmd':
       // /s /c "<command>" keeps cmd.exe's own quoting rules for the command line.
       return { file: env.ComSpec || 'cmd.exe', args: ['/d', '/s', '/c', `"${command}"`], windowsVerbatimArguments: true };
+    case 'fish':
+      // One argument `--command=<cmd>`: a command starting with "-" cannot be read as fish's own option.
+      return { file: shell, args: [`--command=${command}`] };
     default:
-      return { file: shell, args: ['-c', command] };
+      // `--` ends the shell's options, so a command starting with "-" is a command, not an option.
+      return { file: shell, args: ['-c', '--', command] };
   }
 }
 
@@ -32,10 +37,9 @@ export function runInShell(shell: ShellName, command: string): Promise<number> {
       windowsVerbatimArguments: invocation.windowsVerbatimArguments,
     });
     // The child owns the terminal now: Ctrl-C is for it, not for us.
-    const ignore = () => {};
-    process.on('SIGINT', ignore);
+    const restore = onInterrupt(() => {});
     child.on('error', (err: NodeJS.ErrnoException) => {
-      process.off('SIGINT', ignore);
+      restore();
       if (err.code === 'ENOENT') {
         reject(new CmdaiError('USAGE', `Cannot run the command: the shell "${invocation.file}" was not found.`, {
           hint: 'Install it, or pick the shell you have with --shell (or `shell` in the config).',
@@ -43,7 +47,7 @@ export function runInShell(shell: ShellName, command: string): Promise<number> {
       } else reject(err);
     });
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignore);
+      restore();
       if (code !== null) resolve(code);
       else resolve(128 + signalNumber(signal));
     });

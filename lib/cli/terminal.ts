@@ -1,5 +1,6 @@
 // Small terminal helpers: colour, a spinner, single keypresses and an editable line.
 import * as readline from 'node:readline';
+import { CmdaiError } from '../errors';
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
@@ -26,6 +27,9 @@ export interface Spinner {
   stop(): void;
 }
 
+/** The spinner on screen, if any, so Ctrl-C can clear it before cmdai exits. */
+let activeSpinner: Spinner | undefined;
+
 /** A spinner on a TTY stream; a no-op elsewhere so piped output stays clean. */
 export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner {
   if (!stream.isTTY) return { text() {}, stop() {} };
@@ -36,7 +40,7 @@ export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner
   draw();
   const timer = setInterval(draw, 80);
   timer.unref();
-  return {
+  const spinner: Spinner = {
     text(next: string) {
       current = next;
     },
@@ -45,8 +49,62 @@ export function startSpinner(stream: NodeJS.WriteStream, label: string): Spinner
       stopped = true;
       clearInterval(timer);
       stream.write('\r\x1b[2K');
+      if (activeSpinner === spinner) activeSpinner = undefined;
     },
   };
+  activeSpinner = spinner;
+  return spinner;
+}
+
+// Ctrl-C (specs/cli.md): inside a step it cancels that step and the user is back where they
+// were; anywhere else cmdai stops quietly with exit code 130. Steps push a handler while they run.
+const interruptHandlers: (() => void)[] = [];
+let interruptsInstalled = false;
+
+/** Ctrl-C now cancels this step instead of stopping cmdai; call the returned function when the step ends. */
+export function onInterrupt(handler: () => void): () => void {
+  installInterruptHandling();
+  interruptHandlers.push(handler);
+  return () => {
+    const index = interruptHandlers.lastIndexOf(handler);
+    if (index >= 0) interruptHandlers.splice(index, 1);
+  };
+}
+
+/** Ctrl-C stopped work the user will not miss: cmdai exits 130 and says nothing. */
+export class QuietInterruption extends CmdaiError {
+  constructor(cause?: unknown) {
+    super('ABORTED', 'Interrupted.', { cause });
+    this.name = 'QuietInterruption';
+  }
+}
+
+/**
+ * Top-level model work (loading, generating): Ctrl-C clears the spinner and aborts the work, so
+ * the engine stops its token loop before cmdai exits 130 (exiting mid-generation would wait for
+ * the native worker anyway). A second Ctrl-C exits at once.
+ */
+export function abortOnInterrupt(): { signal: AbortSignal; restore: () => void } {
+  const controller = new AbortController();
+  const restore = onInterrupt(() => {
+    if (controller.signal.aborted) process.exit(130);
+    activeSpinner?.stop();
+    controller.abort();
+  });
+  return { signal: controller.signal, restore };
+}
+
+/** The top-level rule: clear the spinner, leave the cursor on a fresh line, exit 130. */
+export function installInterruptHandling(): void {
+  if (interruptsInstalled) return;
+  interruptsInstalled = true;
+  process.on('SIGINT', () => {
+    const step = interruptHandlers.at(-1);
+    if (step) return step();
+    activeSpinner?.stop();
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.exit(130);
+  });
 }
 
 /** Waits for one keypress in raw mode and returns it (Ctrl-C comes back as "\x03"). */
@@ -86,4 +144,48 @@ export function readLine(prompt: string, prefill = '', input: NodeJS.ReadStream 
     rl.question(prompt, (answer) => finish(answer));
     if (prefill) rl.write(prefill);
   });
+}
+
+const ANSI_CODES = /\x1b\[[0-9;]*m/g;
+
+/** Width of text on screen (colour codes take no room). */
+export function visibleLength(text: string): number {
+  return [...text.replace(ANSI_CODES, '')].length;
+}
+
+/** Columns to wrap at: the terminal's width, or none when the output is not a terminal. */
+export function wrapWidth(stream: NodeJS.WriteStream): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}
+
+/**
+ * Lays out pieces (words, or menu items kept whole) in lines no wider than `width`, breaking only
+ * between pieces; the first line starts with `first`, the others with `rest` (a hanging indent).
+ * A piece wider than a line gets a line of its own. Without a width, one line.
+ */
+export function wrapPieces(pieces: string[], width: number | undefined, first: string, rest: string, separator = ' '): string {
+  if (width === undefined) return first + pieces.join(separator);
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const piece of pieces) {
+    const candidate = empty ? line + piece : line + separator + piece;
+    if (!empty && visibleLength(candidate) > width - 1) {
+      lines.push(line);
+      line = rest + piece;
+    } else {
+      line = candidate;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** Wraps prose at word boundaries with a hanging indent. */
+export function wrapText(text: string, width: number | undefined, first: string, rest: string = ' '.repeat(visibleLength(first))): string {
+  return text
+    .split('\n')
+    .map((paragraph, i) => wrapPieces(paragraph.split(' ').filter((word) => word !== ''), width, i === 0 ? first : rest, rest))
+    .join('\n');
 }

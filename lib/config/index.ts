@@ -17,6 +17,7 @@ import {
   envVarFor,
   expectedValue,
   isConfigKey,
+  OPENAI_SERVER_KINDS,
 } from './keys';
 import { configFilePath } from './paths';
 import type { RepoPolicy } from './repo-policy';
@@ -60,7 +61,7 @@ export interface CmdaiConfig {
   shell?: ShellName;
   safety: { policy: SafetyPolicy; allow: string[]; deny: string[] };
   ollama: RemoteBackendSettings & { keep_alive?: string };
-  openai: RemoteBackendSettings & { api_key?: string };
+  openai: RemoteBackendSettings & { api_key?: string; server_kind?: (typeof OPENAI_SERVER_KINDS)[number] };
   models: { dir?: string; custom: CustomModelEntry[] };
   /** The config file that was read (it may not exist). */
   file: string;
@@ -68,6 +69,8 @@ export interface CmdaiConfig {
   sources: Partial<Record<ConfigKey, ConfigSource>>;
   /** The repository's `.cmdai.toml` that tightened the safety settings, when one applies. */
   repoPolicy?: RepoPolicy;
+  /** Problems that do not stop cmdai (unknown keys), each naming the file and line. */
+  warnings: string[];
 }
 
 export type ConfigSource = 'file' | 'env' | 'flag';
@@ -84,6 +87,8 @@ export interface LoadConfigOptions {
   flagNames?: Partial<Record<ConfigKey, string>>;
   /** Where to look for a repository's `.cmdai.toml` (default: the current directory); false: do not look. */
   repoPolicyFrom?: string | false;
+  /** Leave the file out (environment and flags still apply): `doctor` carries on past a broken file. */
+  skipFile?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -106,6 +111,7 @@ export function defaultConfig(file: string): CmdaiConfig {
     models: { custom: [] },
     file,
     sources: {},
+    warnings: [],
   };
 }
 
@@ -114,11 +120,12 @@ export function loadConfig(options: LoadConfigOptions = {}): CmdaiConfig {
   const file = options.file ?? configFilePath({ env });
   const config = defaultConfig(file);
 
-  const text = readConfigText(file, options.file !== undefined || env.CMDAI_CONFIG !== undefined);
+  const text = options.skipFile ? undefined : readConfigText(file, options.file !== undefined || env.CMDAI_CONFIG !== undefined);
   if (text !== undefined) {
     const values = parseConfigText(text, file);
-    for (const [key, value] of values.settings) assign(config, key, value, 'file');
+    for (const [key, value] of values.settings) assign(config, key, relativeToFile(key, value, file), 'file');
     config.models.custom = values.customModels;
+    config.warnings.push(...values.warnings);
   }
 
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
@@ -172,6 +179,19 @@ function readConfigText(file: string, mustExist: boolean): string | undefined {
 interface ParsedConfigFile {
   settings: [ConfigKey, ConfigValue][];
   customModels: CustomModelEntry[];
+  /** Unknown keys: named with their line, ignored. */
+  warnings: string[];
+}
+
+/** Keys holding paths: a relative path in the file means relative to the file's folder, wherever cmdai runs. */
+const PATH_KEYS: ReadonlySet<ConfigKey> = new Set(['models.dir', 'model']);
+
+function relativeToFile(key: ConfigKey, value: ConfigValue, file: string): ConfigValue {
+  if (!PATH_KEYS.has(key) || typeof value !== 'string') return value;
+  // A bare model name is a catalog name, not a path; `~` is expanded where the path is used.
+  if (key === 'model' && !/[\\/]/.test(value) && !value.startsWith('.')) return value;
+  if (path.isAbsolute(value) || value.startsWith('~')) return value;
+  return path.resolve(path.dirname(path.resolve(file)), value);
 }
 
 const TABLES = new Set(['safety', 'ollama', 'openai', 'models']);
@@ -192,6 +212,7 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
   }
 
   const settings: [ConfigKey, ConfigValue][] = [];
+  const warnings: string[] = [];
   let customModels: CustomModelEntry[] = [];
   const fail = (key: string, message: string): never => {
     const line = findKeyLine(text, key);
@@ -201,7 +222,14 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
   };
   const take = (key: string, value: unknown) => {
     const canonical = canonicalKey(key);
-    if (!isConfigKey(canonical)) return fail(key, `unknown key "${key}". Known keys: ${knownKeysText()}.`);
+    if (!isConfigKey(canonical)) {
+      const line = findKeyLine(text, key);
+      const near = closestKey(key);
+      warnings.push(
+        `${file}${line ? `:${line}` : ''}: unknown key "${key}" ignored${near ? ` (did you mean "${near}"?)` : ''}; remove it or fix its name. Known keys: ${knownKeysText()}.`,
+      );
+      return;
+    }
     const checked = checkTyped(CONFIG_KEYS[canonical], value);
     if (!checked.ok) return fail(key, `"${key}" must be ${checked.expected} (found ${describeFound(value)}).`);
     settings.push([canonical, checked.value]);
@@ -220,7 +248,7 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
       fail(top, `"${top}" must be a table ([${top}]).`);
     }
   }
-  return { settings, customModels };
+  return { settings, customModels, warnings };
 }
 
 function checkCustomModels(value: unknown, text: string, file: string): CustomModelEntry[] {
@@ -257,6 +285,32 @@ function describeFound(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object' && value !== null) return 'a table';
   return String(value);
+}
+
+/** The known key closest in spelling to a mistyped one, if any is close. */
+function closestKey(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const known of Object.keys(CONFIG_KEYS)) {
+    for (const candidate of [known, known.split('.').pop()!]) {
+      const distance = editDistance(key, candidate);
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = known;
+      }
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function knownKeysText(): string {
@@ -322,19 +376,49 @@ export function setConfigValue(file: string, key: string, value: string): Config
     throw new CmdaiError('USAGE', `Unknown config key "${key}".`, { hint: `Known keys: ${knownKeysText()}.` });
   }
   const spec: KeySpec = CONFIG_KEYS[canonical];
+  if (value.trim() === '' && spec.kind !== 'list') {
+    throw new CmdaiError('USAGE', `Not saved: "${key}" cannot be empty.`, { hint: `To remove the setting (back to the default): cmdai config unset ${key}` });
+  }
   const checked = checkText(spec, value);
   if (!checked.ok) {
     throw new CmdaiError('USAGE', `Not saved: "${key}" must be ${expectedValue(spec)} (got ${JSON.stringify(value)}).`);
   }
   const existing = readConfigText(file, false) ?? '';
-  const updated = writeKey(existing, canonical, checked.value);
-  // Re-validate the whole result so a bad existing file is reported before anything is written.
-  parseConfigText(updated, file);
+  saveValidated(file, existing, writeKey(existing, canonical, checked.value));
+  return checked.value;
+}
+
+/** Removes a key from the config file (its line only); false when it was not set there. */
+export function unsetConfigValue(file: string, key: string): boolean {
+  const canonical = canonicalKey(key);
+  if (!isConfigKey(canonical)) {
+    throw new CmdaiError('USAGE', `Unknown config key "${key}".`, { hint: `Known keys: ${knownKeysText()}.` });
+  }
+  const existing = readConfigText(file, false);
+  if (existing === undefined) return false;
+  const lines = existing.replace(/\r?\n$/, '').split(/\r?\n/);
+  const line = findKeyLine(existing, canonical);
+  if (line === undefined || /^\s*\[/.test(lines[line - 1])) return false;
+  lines.splice(line - 1, 1);
+  saveValidated(file, existing, lines.join('\n') + '\n');
+  return true;
+}
+
+/**
+ * Writes the new text atomically (mode 600) once it validates. A problem already in the file is
+ * reported with the file's own line numbers, not those of the edited text.
+ */
+function saveValidated(file: string, existing: string, updated: string): void {
+  try {
+    parseConfigText(updated, file);
+  } catch (err) {
+    parseConfigText(existing, file);
+    throw err;
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, updated, { mode: 0o600 });
   fs.renameSync(temp, file);
-  return checked.value;
 }
 
 function tomlValue(value: ConfigValue): string {

@@ -13,6 +13,8 @@ export type SafetyPolicy = (typeof SAFETY_POLICIES)[number];
 export const ENGINE_PREFERENCES = ['auto', 'llama.cpp', 'mlx'] as const;
 export type EnginePreference = (typeof ENGINE_PREFERENCES)[number];
 
+export const OPENAI_SERVER_KINDS = ['auto', 'vllm', 'generic'] as const;
+
 export type ConfigValue = string | number | string[];
 
 export type KeySpec =
@@ -43,6 +45,11 @@ export const CONFIG_KEYS = {
   'openai.timeout_ms': { kind: 'int', min: 1, describe: 'response timeout in milliseconds' },
   'openai.connect_timeout_ms': { kind: 'int', min: 1, describe: 'connect timeout in milliseconds' },
   'openai.retries': { kind: 'int', min: 0, describe: 'retries on connection errors, 5xx and 429' },
+  'openai.server_kind': {
+    kind: 'enum',
+    values: OPENAI_SERVER_KINDS,
+    describe: 'structured-output dialect: auto (ask the server), vllm (add vLLM\'s own parameter), generic (response_format only)',
+  },
   'models.dir': { kind: 'string', describe: 'where downloaded models are kept' },
 } as const satisfies Record<string, KeySpec>;
 

@@ -12,15 +12,17 @@ export function impactLine(preview: ImpactPreview, cwd?: string): string {
 }
 
 /**
- * Starts the preview and writes its line when ready, above a redrawn menu line. Returns a function
- * that stops it from writing (call it when a key was pressed: the screen has moved on).
+ * Starts the preview and writes its line when ready: the menu (already on screen, its last line
+ * holding the cursor) is erased and drawn again below the preview line. Returns a function that
+ * stops it from writing (call it when a key was pressed: the screen has moved on).
  */
-export function fillInImpact(command: string, options: PreviewOptions, out: NodeJS.WriteStream, menuLine: () => string): () => void {
+export function fillInImpact(command: string, options: PreviewOptions, out: NodeJS.WriteStream, menu: string): () => void {
   let active = true;
   previewImpact(command, options)
     .then((preview) => {
       if (!active || !preview) return;
-      out.write(`\r\x1b[2K  ${impactLine(preview, options.cwd)}\n${menuLine()}`);
+      const erase = '\r\x1b[2K' + '\x1b[1A\x1b[2K'.repeat(menu.split('\n').length - 1);
+      out.write(`${erase}  ${impactLine(preview, options.cwd)}\n${menu}`);
     })
     .catch(() => {
       /* a preview that fails says nothing; the command is still shown and assessed */

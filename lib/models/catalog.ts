@@ -87,11 +87,11 @@ export class ModelCatalog {
     return this.byName.get(name.toLowerCase());
   }
 
-  /** The entry for `name`, or a MODEL_MISSING error that lists the names that do exist. */
+  /** The entry for `name`, or a usage error (a mistyped name) that lists the names that do exist. */
   get(name: string): ModelEntry {
     const entry = this.find(name);
     if (entry) return entry;
-    throw new CmdaiError('MODEL_MISSING', `There is no model named "${name}" in the catalog or the config file.`, {
+    throw new CmdaiError('USAGE', `There is no model named "${name}" in the catalog or the config file.`, {
       hint: `Known models: ${this.entries.map((e) => e.name).join(', ')}. For a GGUF file on disk, pass its path: --model /path/to/model.gguf`,
     });
   }

@@ -65,9 +65,8 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   if (!options.yes) {
     const canAsk = options.isTTY ?? options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
     if (!canAsk) {
-      throw new CmdaiError('MODEL_MISSING', consentNeeded(entry, modelsDir), {
-        hint: `Run \`cmdai model pull ${entry.name}\`, or rerun with --yes to download it.`,
-      });
+      // The message already says what to do; no hint repeating it.
+      throw new CmdaiError('MODEL_MISSING', consentNeeded(entry, modelsDir));
     }
     const agreed = await (options.ask ?? askOnTerminal)(downloadQuestion(entry, modelsDir));
     if (!agreed) {
@@ -123,14 +122,20 @@ function modelsConfigOf(config: EnsureModelOptions['config']): ModelsConfig {
   return nested && typeof nested === 'object' ? nested : (config as ModelsConfig);
 }
 
-/** A [Y/n] question on stderr, answered on stdin; Enter means yes. */
+/** A [Y/n] question on stderr, answered on stdin; Enter means yes, Ctrl-C stops (ABORTED). */
 export async function askOnTerminal(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
+  const { createInterface } = await import('node:readline');
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = (await terminal.question(`${question} [Y/n] `)).trim().toLowerCase();
-    return answer === '' || answer === 'y' || answer === 'yes';
+    const answer = await new Promise<string>((resolve, reject) => {
+      terminal.on('SIGINT', () => reject(new CmdaiError('ABORTED', 'Interrupted at the download question; nothing was downloaded.')));
+      terminal.on('close', () => reject(new CmdaiError('CANCELLED', 'No answer to the download question; nothing was downloaded.')));
+      terminal.question(`${question} [Y/n] `, resolve);
+    });
+    const word = answer.trim().toLowerCase();
+    return word === '' || word === 'y' || word === 'yes';
   } finally {
+    terminal.removeAllListeners('close');
     terminal.close();
   }
 }
@@ -143,7 +148,7 @@ export function isOfflineMode(env: NodeJS.ProcessEnv = process.env): boolean {
 /** What the user reads when no model is present and nothing can be downloaded. */
 export function offlineGuidance(entry: ModelEntry, modelsDir: string, reason: string): string {
   return [
-    `cmdai has no local model to run and cannot download one: ${reason}`,
+    `No local model to run, and cmdai cannot download one: ${reason}`,
     `Missing: ${entry.name} (${entry.description}, ${sizeText(entry)}), expected in ${modelFolder(modelsDir, entry.name)}.`,
     'To use a GGUF model file you already have:',
     '  cmdai --model /path/to/model.gguf "your request"',

@@ -1,6 +1,8 @@
 // Runs the real `bin/cmdai.js` (compiled dist/) as a user would, in an isolated home.
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -91,9 +93,9 @@ export class PtySession {
   private readonly child;
 
   /** Runs `cmdai <args>`, or `program` (e.g. a shell) when given. */
-  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, program: string[] = [process.execPath, cliPath]) {
+  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, program: string[] = [process.execPath, cliPath], columns = 120) {
     const quoted = [...program, ...args].map(shellQuote).join(' ');
-    this.child = spawn('script', ['-qfec', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn('script', ['-qfec', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));
     this.child.stderr.on('data', (chunk: Buffer) => (this.raw += chunk.toString('utf8')));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
@@ -160,4 +162,122 @@ export class PtySession {
 
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_\/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** runCli without blocking the event loop, for tests that serve HTTP from this process. */
+export function runCliAsync(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string }): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: options.env, cwd: options.cwd ?? repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.stdin.end(options.input ?? '');
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * A real OpenAI-compatible HTTP server on 127.0.0.1 that answers every chat request with the
+ * same command, and keeps what it was asked (to see which words reached the model as the request).
+ */
+export class FakeOpenAIServer {
+  readonly requests: { url?: string; body: string }[] = [];
+  reply = { command: 'echo from-the-fake-server', explanation: 'Prints a word.' };
+  /** Answers used one per request, before falling back to `reply`. */
+  queue: { command: string; explanation: string }[] = [];
+  /** When true, connections are accepted and never answered. */
+  silent = false;
+  private server?: http.Server;
+  endpoint = '';
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        this.requests.push({ url: req.url, body });
+        if (this.silent) return;
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/v1/models') {
+          res.end(JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'test' }] }));
+        } else if (req.url === '/v1/chat/completions') {
+          const content = JSON.stringify(this.queue.shift() ?? this.reply);
+          if ((JSON.parse(body) as { stream?: boolean }).stream) {
+            // Server-sent events, a few characters per event, as a streaming server sends them.
+            res.setHeader('content-type', 'text/event-stream');
+            for (let i = 0; i < content.length; i += 8) {
+              res.write(`data: ${JSON.stringify({ model: 'fake-model', choices: [{ index: 0, delta: { content: content.slice(i, i + 8) }, finish_reason: null }] })}\n\n`);
+            }
+            res.write(`data: ${JSON.stringify({ model: 'fake-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+            res.end('data: [DONE]\n\n');
+            return;
+          }
+          res.end(JSON.stringify({ model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+        } else {
+          res.statusCode = 404;
+          res.end('{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this;
+  }
+
+  /** The text of the last user turn the server was sent. */
+  lastUserMessage(): string | undefined {
+    const chat = this.requests.filter((r) => r.url === '/v1/chat/completions').at(-1);
+    if (!chat) return undefined;
+    const messages = (JSON.parse(chat.body) as { messages: { role: string; content: string }[] }).messages;
+    return messages.filter((m) => m.role === 'user').at(-1)?.content;
+  }
+
+  args(): string[] {
+    return ['--backend', 'openai', '--endpoint', this.endpoint];
+  }
+
+  stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+let tmuxSessions = 0;
+
+/**
+ * A program in tmux (a real terminal emulator), for what only the screen shows: what stays
+ * visible after a prompt is redrawn or a spinner is stopped. Each session has its own server.
+ */
+export class TmuxSession {
+  private readonly socket = `cmdai-test-${process.pid}-${++tmuxSessions}`;
+
+  constructor(program: string[], env: NodeJS.ProcessEnv, cwd: string, columns = 100, rows = 30) {
+    const started = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(columns), '-y', String(rows), ...program], { env, cwd });
+    if (started.status !== 0) throw new Error(`tmux did not start: ${started.stderr}`);
+  }
+
+  /** Keys as tmux names them (`C-g`, `Enter`) or literal text. */
+  send(...keys: string[]): void {
+    spawnSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
+  }
+
+  /** The visible screen, line by line. */
+  get screen(): string {
+    return spawnSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8' }).stdout;
+  }
+
+  async waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    const started = Date.now();
+    const seen = () => (typeof expected === 'string' ? this.screen.includes(expected) : expected.test(this.screen));
+    while (!seen()) {
+      if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${String(expected)}; the screen shows:\n${this.screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
 }

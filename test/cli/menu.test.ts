@@ -84,7 +84,7 @@ test('a high-risk command runs only after typing yes', async () => {
   cli.press('\r');
   await cli.waitFor('Type yes to run it:');
   cli.press('no\r');
-  await cli.waitFor('Not run.');
+  await cli.waitFor('Not run: only "yes" runs it.');
   await cli.waitForCount(MENU, 2);
   cli.press('\r');
   await cli.waitForCount('Type yes to run it:', 2);
@@ -93,11 +93,14 @@ test('a high-risk command runs only after typing yes', async () => {
   expect(cli.screen).toContain('changed-mode');
 });
 
-test('copy puts the command on the clipboard through the terminal (OSC 52)', async () => {
-  const cli = start(['--shell', 'bash', '--command', 'echo copy-me']);
+test('copy asks the terminal to copy (OSC 52) and does not claim it worked', async () => {
+  // No clipboard tool on PATH: only the terminal can be asked, and it cannot confirm.
+  const cli = new PtySession(['--shell', 'bash', '--command', 'echo copy-me'], { ...env, PATH: path.dirname(process.execPath) + ':/bin:/usr/bin' }, workDir);
+  sessions.push(cli);
   await cli.waitFor(MENU);
   cli.press('c');
-  await cli.waitFor('Copied (terminal (OSC 52)');
+  await cli.waitFor('Asked the terminal to copy it (OSC 52)');
+  expect(cli.screen).not.toContain('Copied');
   expect(cli.rawOutput).toContain(`\x1b]52;c;${Buffer.from('echo copy-me').toString('base64')}\x07`);
   cli.press('q');
   expect(await cli.exitCode()).toBe(5);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliPath, ensureBuilt, isolatedEnv, PtySession, requireTinyModel, runCli } from './helpers';
+import { cliPath, ensureBuilt, FakeOpenAIServer, isolatedEnv, PtySession, requireTinyModel, runCli, TmuxSession } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -84,4 +84,75 @@ describe.each(Object.keys(SHELLS))('%s', (shellName) => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('what stays on screen (tmux)', () => {
+  let server: FakeOpenAIServer;
+  let dir: string;
+  const sessions: TmuxSession[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    server = await new FakeOpenAIServer().start();
+  });
+  afterAll(() => server.stop());
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-screen-'));
+  });
+  afterEach(() => {
+    for (const session of sessions.splice(0)) session.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `cmdai` on PATH with extra arguments, as an installed copy with a config would behave. */
+  function shellEnv(extraArgs: string[]): NodeJS.ProcessEnv {
+    const binDir = path.join(dir, 'bin');
+    fs.mkdirSync(binDir);
+    fs.writeFileSync(path.join(binDir, 'cmdai'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" ${extraArgs.map((a) => `'${a}'`).join(' ')} "$@"\n`, { mode: 0o755 });
+    return isolatedEnv({ PATH: `${binDir}:${process.env.PATH}`, TERM: 'xterm-256color' });
+  }
+
+  function startShell(shellName: string, env: NodeJS.ProcessEnv): TmuxSession {
+    const init = runCli(['init', shellName], { env }).stdout;
+    const setup = SHELLS[shellName].start(dir, init, path.join(dir, 'line.txt'));
+    const session = new TmuxSession(setup.program, { ...env, ...setup.env }, dir);
+    sessions.push(session);
+    return session;
+  }
+
+  const zsh = installed('zsh') ? test : test.skip;
+  zsh('zsh: an error message stays whole above the prompt drawn again after it', async () => {
+    // No model and offline: cmdai explains on the terminal and exits non-zero.
+    const shell = startShell('zsh', shellEnv(['--model', 'qwen2.5-coder-1.5b']));
+    await shell.waitFor('test$'); // tmux drops trailing spaces
+    shell.send('list files here');
+    shell.send('C-g');
+    await shell.waitFor(/cmdai model pull qwen2\.5-coder-1\.5b\n(.*\n)*test\$ list files here/);
+  });
+
+  test('bash: Ctrl-C while cmdai waits leaves no spinner on the line', async () => {
+    server.silent = true;
+    const shell = startShell('bash', shellEnv(['--backend', 'openai', '--endpoint', server.endpoint, '--timeout', '60000']));
+    await shell.waitFor('test$');
+    shell.send('list files here');
+    shell.send('C-g');
+    await shell.waitFor('Asking openai');
+    shell.send('C-c');
+    // bash drops the line on Ctrl-C and shows a fresh prompt.
+    await shell.waitFor(/^test\$\s*$/m);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(shell.screen).not.toContain('Asking openai');
+    expect(shell.screen).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+  });
+});
+
+test('the README and the script header recommend the same way to install the integration', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const env = isolatedEnv();
+  for (const shellName of ['bash', 'zsh']) {
+    const header = runCli(['init', shellName], { env }).stdout.split('\n')[0];
+    const recommended = /Add to \S+:\s+(.*)$/.exec(header)![1];
+    expect(recommended).toBe(`eval "$(cmdai init ${shellName})"`);
+    expect(readme).not.toContain(`cmdai init ${shellName} >>`);
+  }
+  expect(readme).toContain('eval "$(cmdai init zsh)"');
 });

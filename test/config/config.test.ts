@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CmdaiError } from '../../lib/errors';
-import { configDir, configFilePath, cacheDir, loadConfig, setConfigValue, getConfigValue } from '../../lib/config';
+import { configDir, configFilePath, cacheDir, loadConfig, setConfigValue, getConfigValue, unsetConfigValue } from '../../lib/config';
 
 let dir: string;
 beforeEach(() => {
@@ -104,11 +104,21 @@ describe('bad configuration', () => {
     expect(err.message).toContain('whole number');
   });
 
-  test('an unknown key is named with its line and the known keys', () => {
-    const file = writeConfig('backend = "embedded"\nbakend = "ollama"\n');
-    const err = configError(() => loadConfig({ file, env: {} }));
-    expect(err.message).toContain(':2');
-    expect(err.message).toContain('unknown key "bakend"');
+  test('an unknown key is a warning with its line and the closest known key; the rest of the file applies', () => {
+    const file = writeConfig('backend = "ollama"\nbakend = "openai"\n');
+    const config = loadConfig({ file, env: {} });
+    expect(config.backend).toBe('ollama');
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]).toContain(`${file}:2: unknown key "bakend" ignored (did you mean "backend"?)`);
+    expect(config.warnings[0]).not.toContain('config set');
+  });
+
+  test('a syntax error is reported at the same line by loading and by config set', () => {
+    const file = writeConfig('model = "a"\n\n[ollama]\nendpoint = "http://x"\nfallback = [\n');
+    const loaded = configError(() => loadConfig({ file, env: {} }));
+    const setting = configError(() => setConfigValue(file, 'backend', 'ollama'));
+    const line = /config\.toml:(\d+)/.exec(loaded.message)![1];
+    expect(setting.message).toContain(`config.toml:${line}:`);
   });
 
   test('broken TOML syntax reports the line', () => {
@@ -134,6 +144,42 @@ describe('bad configuration', () => {
   test('an explicit config file that does not exist is an error', () => {
     const err = configError(() => loadConfig({ file: path.join(dir, 'nope.toml'), env: {} }));
     expect(err.message).toContain('Config file not found');
+  });
+});
+
+describe('paths in the file', () => {
+  test('a relative models.dir and model path mean relative to the config file\'s folder, wherever cmdai runs', () => {
+    const file = writeConfig('model = "./models/my.gguf"\n[models]\ndir = "cache/models"\n');
+    const config = loadConfig({ file, env: {} });
+    expect(config.models.dir).toBe(path.join(dir, 'cache', 'models'));
+    expect(config.model).toBe(path.join(dir, 'models', 'my.gguf'));
+  });
+
+  test('a model name and ~ paths are left as written', () => {
+    const file = writeConfig('model = "qwen2.5-coder-3b"\n[models]\ndir = "~/models"\n');
+    const config = loadConfig({ file, env: {} });
+    expect(config.model).toBe('qwen2.5-coder-3b');
+    expect(config.models.dir).toBe('~/models');
+  });
+});
+
+describe('config unset', () => {
+  test('removes the key\'s line, keeps the rest, and the default applies again', () => {
+    const file = writeConfig('# mine\nbackend = "ollama"\n[safety]\npolicy = "strict"\n');
+    expect(unsetConfigValue(file, 'backend')).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe('# mine\n[safety]\npolicy = "strict"\n');
+    expect(loadConfig({ file, env: {} }).backend).toBe('embedded');
+    expect(unsetConfigValue(file, 'safety')).toBe(true);
+    expect(loadConfig({ file, env: {} }).safety.policy).toBe('moderate');
+  });
+
+  test('a key that is not set is reported as such', () => {
+    expect(unsetConfigValue(writeConfig('backend = "ollama"\n'), 'model')).toBe(false);
+  });
+
+  test('an empty value is refused by set, with unset as the way to remove a setting', () => {
+    const err = configError(() => setConfigValue(writeConfig(''), 'model', ''));
+    expect(err.hint).toContain('cmdai config unset model');
   });
 });
 

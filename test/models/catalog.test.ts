@@ -69,7 +69,7 @@ describe('built-in catalog', () => {
   test('names are looked up case-insensitively and an unknown name lists the known ones', () => {
     expect(catalog.get('QWEN2.5-CODER-7B').name).toBe('qwen2.5-coder-7b');
     const error = thrown(() => catalog.get('gpt-5'));
-    expect(error.code).toBe('MODEL_MISSING');
+    expect(error.code).toBe('USAGE');
     expect(error.hint).toContain('qwen2.5-coder-1.5b');
     expect(error.hint).toContain('--model /path/to/model.gguf');
   });

@@ -1,6 +1,6 @@
 // `cmdai model list|pull|path|verify|rm`, driven through yargs in-process, with a custom model
 // from a config file served by a fake hub on 127.0.0.1.
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -98,11 +98,36 @@ test('model rm deletes a downloaded model, and says so when there is nothing to 
   expect(existsSync(join(home, 'models', 'tiny'))).toBe(false);
 
   const again = await run('model', 'rm', 'tiny');
-  expect((again.error as CmdaiError).code).toBe('MODEL_MISSING');
+  expect(again.error).toBeUndefined();
+  expect(again.stderr).toContain('tiny is not downloaded; nothing to remove');
 });
 
-test('an unknown model name is an error that lists the known names', async () => {
+test('an unknown model name is a usage error that lists the known names', async () => {
   const { error } = await run('model', 'pull', 'no-such-model');
-  expect((error as CmdaiError).code).toBe('MODEL_MISSING');
+  expect((error as CmdaiError).code).toBe('USAGE');
   expect((error as CmdaiError).hint).toContain('qwen2.5-coder-1.5b');
+});
+
+test('model list marks one default: the model cmdai loads on this machine', async () => {
+  const { stdout } = await run('model', 'list', '--json');
+  const defaults = (JSON.parse(stdout) as { models: Array<{ name: string; default: boolean }> }).models.filter((m) => m.default);
+  expect(defaults).toHaveLength(1);
+  const mlxHere = process.platform === 'darwin' && process.arch === 'arm64';
+  expect(defaults[0].name).toBe(mlxHere ? 'qwen2.5-coder-1.5b-mlx' : 'qwen2.5-coder-1.5b');
+});
+
+test('a pull that fails offline leaves no empty model folder behind', async () => {
+  // Nothing listens on port 1: the connection is refused, as with no network.
+  process.env.HF_ENDPOINT = 'http://127.0.0.1:1';
+  const { error } = await run('model', 'pull', 'tiny');
+  expect(error).toBeInstanceOf(CmdaiError);
+  expect(existsSync(join(home, 'models', 'tiny'))).toBe(false);
+});
+
+test('model rm of a folder left without a model says what it removed', async () => {
+  mkdirSync(join(home, 'models', 'tiny'), { recursive: true });
+  const { stderr, error } = await run('model', 'rm', 'tiny');
+  expect(error).toBeUndefined();
+  expect(stderr).toContain('Removed the empty folder of tiny');
+  expect(existsSync(join(home, 'models', 'tiny'))).toBe(false);
 });

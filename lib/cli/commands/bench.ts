@@ -2,7 +2,9 @@
 // time to first token with and without the cached system prompt, and generation speed.
 // The full benchmarks (startup, prefix cache across processes) are bench/startup.ts and bench/ttft.ts.
 import type { Argv, CommandModule } from 'yargs';
-import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
+import { createBackend } from '../../backends';
+import { generateCommand } from '../../generate';
+import { checkModelArgs, checkRange, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 
 interface BenchArgs extends ModelArgs {
   [option: string]: unknown;
@@ -20,9 +22,9 @@ const benchCommandModule: CommandModule<object, BenchArgs> = {
       .option('runs', { type: 'number', default: 3, describe: 'generations after the first' })
       .option('json', { type: 'boolean', describe: 'print the figures as JSON' }) as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
+    checkModelArgs(argv);
+    checkRange('runs', argv.runs);
     const config = configFromArgs(argv);
-    const { createBackend } = require('../../backends') as typeof import('../../backends');
-    const { generateCommand } = require('../../generate') as typeof import('../../generate');
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv), yes: argv.yes });
     const runs: { load: number; timeToFirstToken: number; generation: number; total: number; backend: string; model: string }[] = [];
     try {

@@ -2,8 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { chooseEngine, createBackend, looksLikePath } from '../../backends';
+import { engineAvailability, mlxAvailability } from '../../backends/embedded';
+import type { BackendStatus } from '../../backends/types';
+import { CmdaiError } from '../../errors';
+import { detectEnvironment } from '../../prompt/environment';
 import { EXIT } from '../exit-codes';
-import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
+import { checkModelArgs, configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { paint } from '../terminal';
 
 interface DoctorArgs extends ModelArgs {
@@ -16,13 +21,22 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
   describe: 'Show platform, shell, engine, model and backend status',
   builder: (yargs) => withModelOptions(yargs).option('json', { type: 'boolean', describe: 'print the report as JSON' }) as unknown as Argv<DoctorArgs>,
   handler: async (argv) => {
-    const config = configFromArgs(argv);
-    const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
-    const { engineAvailability, mlxAvailability } = require('../../backends/embedded') as typeof import('../../backends/embedded');
-    const { createBackend, chooseEngine, looksLikePath } = require('../../backends') as typeof import('../../backends');
+    checkModelArgs(argv);
+    // A broken config file is what doctor is run to find: report it and carry on with the defaults.
+    let configProblem: string | undefined;
+    let config;
+    try {
+      config = configFromArgs(argv);
+    } catch (err) {
+      if (!(err instanceof CmdaiError) || err.code !== 'CONFIG') throw err;
+      configProblem = err.message;
+      config = configFromArgs(argv, { skipFile: true });
+    }
     const environment = detectEnvironment({ shell: config.shell });
     const engine = engineAvailability();
-    const mlx = mlxAvailability();
+    // MLX runs only on Apple Silicon; elsewhere it is not expected, unless asked for.
+    const mlxExpected = (process.platform === 'darwin' && process.arch === 'arm64') || config.engine === 'mlx';
+    const mlx = mlxExpected ? mlxAvailability() : { available: false, detail: 'not used on this platform (MLX runs on Apple Silicon)' };
     const spec = argv.model ?? config.model;
     let engineChoice: string;
     try {
@@ -33,18 +47,20 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
     const backend = createBackend(config, { flags: remoteFlagsFromArgs(argv) });
     let backends;
     try {
-      const chain = backend as typeof backend & { statusAll?: () => Promise<import('../../backends/types').BackendStatus[]> };
+      const chain = backend as typeof backend & { statusAll?: () => Promise<BackendStatus[]> };
       backends = chain.statusAll ? await chain.statusAll() : [await backend.status()];
     } finally {
       await backend.dispose();
     }
     const report = {
-      version: require('../../../package.json').version as string,
+      version: (require('../../../package.json') as { version: string }).version, // outside src/: not an import
       platform: `${environment.osName}, ${process.arch}, node ${process.version}`,
       shell: `${environment.shell} (${environment.shellSource})`,
       userland: environment.userland,
       tools: environment.tools,
-      config: `${config.file}${fs.existsSync(config.file) ? '' : ' (not present: defaults in use)'}`,
+      config: `${config.file}${configProblem ? '' : fs.existsSync(config.file) ? '' : ' (not present: defaults in use)'}`,
+      configProblem,
+      configWarnings: config.warnings,
       safety: config.safety.policy,
       repoPolicy: config.repoPolicy ? { file: config.repoPolicy.file, policy: config.repoPolicy.policy ?? null, deny: config.repoPolicy.deny, notes: config.repoPolicy.notes } : null,
       engine,
@@ -64,17 +80,18 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
         `  shell      ${report.shell}`,
         `  userland   ${report.userland}`,
         `  tools      ${report.tools.join(' ') || '(none of the common ones found)'}`,
-        `  config     ${report.config}`,
+        `  config     ${configProblem ? `${p.red('FAIL')} ${configProblem} (defaults in use below)` : report.config}`,
+        ...config.warnings.map((warning) => `  config     ${p.yellow('warn')} ${warning}`),
         `  safety     ${report.safety}`,
         `  repo       ${repoPolicyLine(config.repoPolicy)}`,
         `  embedded   ${engineChoice}`,
         `  llama.cpp  ${mark(engine.available)} ${engine.detail}`,
-        `  mlx        ${mark(mlx.available)} ${mlx.detail}`,
+        `  mlx        ${mlxExpected ? mark(mlx.available) : p.dim('--  ')} ${mlx.detail}`,
         ...backends.map((status) => `  backend    ${mark(status.available)} ${status.backend}: ${status.detail}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
-    process.exitCode = ready ? EXIT.OK : EXIT.BACKEND_UNAVAILABLE;
+    process.exitCode = configProblem ? EXIT.USAGE : ready ? EXIT.OK : EXIT.BACKEND_UNAVAILABLE;
   },
 };
 

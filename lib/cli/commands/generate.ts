@@ -1,5 +1,6 @@
 // `cmdai <request..>`: generate a command, then show it (TTY), print it (pipe) or emit JSON.
-// Heavy modules (the engine, HTTP client, safety parser) are required inside the handler only.
+// yargs loads this module on every parse (it is the default command, shown in --help and next to
+// every subcommand), so what the handler needs is required inside it, each with its reason.
 import type { Argv, CommandModule } from 'yargs';
 import type { CommandResult, GenerateCommandOptions } from '../../generate';
 import type { InferenceBackend } from '../../backends/types';
@@ -7,8 +8,8 @@ import type { CmdaiConfig } from '../../config';
 import type { Environment } from '../../prompt/environment';
 import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
-import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
-import { paint, startSpinner, Spinner } from '../terminal';
+import { checkModelArgs, checkRange, configFromArgs, ModelArgs, RANGES, remoteFlagsFromArgs, withModelOptions } from '../options';
+import { abortOnInterrupt, paint, QuietInterruption, startSpinner, Spinner } from '../terminal';
 
 export interface GenerateArgs extends ModelArgs {
   request?: (string | number)[];
@@ -23,10 +24,10 @@ export interface GenerateArgs extends ModelArgs {
 export function generateBuilder<T>(yargs: Argv<T>) {
   return withModelOptions(yargs)
     .positional('request', { type: 'string', array: true, describe: 'what you want done, in plain words (or on stdin)' })
-    .option('json', { type: 'boolean', describe: 'print the whole result as JSON (never runs it)', group: 'Output:' })
-    .option('print', { type: 'boolean', describe: 'print only the command, even on a terminal (never runs it)', group: 'Output:' })
+    .option('json', { type: 'boolean', describe: 'print the whole result as JSON (never runs it; not with --print)', group: 'Output:' })
+    .option('print', { type: 'boolean', describe: 'print only the command, even on a terminal (never runs it; not with --json)', group: 'Output:' })
     .option('dry-run', { type: 'boolean', describe: 'show what would run, but never run it', group: 'Output:' })
-    .option('alternatives', { alias: 'n', type: 'number', describe: 'also suggest this many alternative commands', group: 'Output:' })
+    .option('alternatives', { alias: 'n', type: 'number', describe: `also suggest up to this many alternative commands (${RANGES.alternatives.min} to ${RANGES.alternatives.max})`, group: 'Output:' })
     .option('command', {
       type: 'string',
       describe: 'review a command you already have: assess it and open the menu, without generating',
@@ -41,7 +42,7 @@ export function generateBuilder<T>(yargs: Argv<T>) {
 
 const generateCommandModule: CommandModule<object, GenerateArgs> = {
   command: '$0 [request..]',
-  describe: 'Turn a plain-English request into a shell command',
+  describe: 'Turn a plain-English request into a command',
   builder: (yargs) => generateBuilder(yargs) as unknown as Argv<GenerateArgs>,
   handler: async (argv) => {
     process.exitCode = await runGenerate(argv);
@@ -51,8 +52,9 @@ const generateCommandModule: CommandModule<object, GenerateArgs> = {
 export default generateCommandModule;
 
 export async function runGenerate(argv: GenerateArgs): Promise<number> {
-  checkNumbers(argv);
+  checkArgs(argv);
   const config = configFromArgs(argv);
+  // Probing the machine (tools, userland) only when a command is wanted.
   const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
   const environment = detectEnvironment({ shell: config.shell });
   const interactive = !argv.json && !argv.print && Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -63,6 +65,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
     if (argv.verbose) reportDetails(result);
     if (argv.json) return printJson(result, await previewFor(result, environment));
     if (interactive) {
+      // The menu (and the pipeline it uses for revise and explain) only on a terminal.
       const { interactiveMenu, renderResult } = require('../interactive') as typeof import('../interactive');
       if (argv.command !== undefined) renderResult(result, process.stdout);
       return await interactiveMenu({
@@ -84,16 +87,14 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
   }
 }
 
-function checkNumbers(argv: GenerateArgs): void {
-  const check = (flag: string, value: number | undefined, min: number) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-      throw new CmdaiError('USAGE', `${flag} must be a whole number (${min} or more).`);
-    }
-  };
-  check('--timeout', argv.timeout, 1);
-  check('--retries', argv.retries, 0);
-  check('--alternatives', argv.alternatives, 0);
-  check('--max-tokens', argv.maxTokens, 48);
+function checkArgs(argv: GenerateArgs): void {
+  checkModelArgs(argv);
+  checkRange('alternatives', argv.alternatives);
+  if (argv.json && argv.print) {
+    throw new CmdaiError('USAGE', '--json and --print ask for two different outputs; give one of them.', {
+      hint: '--json prints the whole result as JSON, --print only the command.',
+    });
+  }
 }
 
 /** Creates the backend on first need and disposes it at the end. */
@@ -109,6 +110,7 @@ class BackendSession {
 
   get(): InferenceBackend {
     if (!this.backend) {
+      // The backends (engine binding, HTTP client) only when a model is asked.
       const { createBackend } = require('../../backends') as typeof import('../../backends');
       this.backend = createBackend(this.config, {
         flags: remoteFlagsFromArgs(this.argv),
@@ -143,6 +145,7 @@ function generateOptions(config: CmdaiConfig, environment: Environment, argv: Ge
 }
 
 async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: Environment, session: BackendSession, interactive: boolean): Promise<CommandResult> {
+  // The pipeline (prompt, schema, safety) only when generating.
   const { readRequest } = require('../request') as typeof import('../request');
   const { generateCommand, checkRequest } = require('../../generate') as typeof import('../../generate');
   // Words after `--` (as the shell integrations pass them) land in argv._.
@@ -153,12 +156,15 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
   const context = words.length > 0 ? await readPipedContext() : undefined;
   const backend = session.get();
   if (config.backend !== 'embedded' && process.stderr.isTTY) session.spinner = startSpinner(process.stderr, `Asking ${config.backend}`);
+  const stopSlowNotice = noticeSlowServer(argv, config, session);
+  const interrupt = abortOnInterrupt();
 
   let streamed = '';
   const out = process.stdout;
   const onCommandText = interactive
     ? (text: string) => {
         if (streamed === '') {
+          stopSlowNotice();
           session.stopSpinner();
           out.write('\n  ');
         }
@@ -166,24 +172,74 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
         out.write(paint(out).bold(text.replace(/\n/g, '\n  ')));
       }
     : undefined;
+  // -n: each alternative is another full answer; say which one is being sampled.
+  const onAlternative = (found: number, wanted: number) => {
+    stopSlowNotice();
+    const label = `Sampling alternative ${found + 1} of ${wanted}`;
+    if (!process.stderr.isTTY) return;
+    session.spinner ??= startSpinner(process.stderr, label);
+    session.spinner.text(label);
+  };
   try {
-    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, context });
+    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, onAlternative, signal: interrupt.signal, context });
     session.stopSpinner();
     if (interactive) {
-      const { renderResult } = require('../interactive') as typeof import('../interactive');
+      // As above: the menu's rendering only on a terminal.
+      const { renderAlternatives, renderResult } = require('../interactive') as typeof import('../interactive');
       if (streamed !== '') out.write('\n');
       renderResult(result, out, streamed.trim() !== result.command);
-      for (const [i, alternative] of result.alternatives.entries()) {
-        out.write(`\n  ${paint(out).dim(`alternative ${i + 1}:`)} ${alternative.command}  ${paint(out).dim(`[${alternative.risk.level}]`)}\n`);
-      }
+      renderAlternatives(result, out);
     }
+    reportShortfall(result, argv.alternatives ?? 0);
     return result;
+  } catch (err) {
+    if (interrupt.signal.aborted) throw new QuietInterruption(err);
+    throw err;
   } finally {
+    interrupt.restore();
+    stopSlowNotice();
     session.stopSpinner();
   }
 }
 
+/** After this long without an answer from a remote server, say what cmdai is waiting for. */
+const SLOW_SERVER_NOTICE_MS = 5_000;
+
+/** A server that accepts the connection and stays silent would otherwise cost a silent wait; returns a canceller. */
+function noticeSlowServer(argv: GenerateArgs, config: CmdaiConfig, session: BackendSession): () => void {
+  if (config.backend === 'embedded') return () => {};
+  const section = config[config.backend];
+  const endpoint = displayEndpoint(argv.endpoint ?? section.endpoint ?? (config.backend === 'openai' ? 'http://127.0.0.1:8000/v1' : ''));
+  const seconds = Math.round((argv.timeout ?? section.timeout_ms) / 1000);
+  const timer = setTimeout(() => {
+    const text = `waiting for ${config.backend} at ${endpoint} to answer (gives up after ${seconds} s; --timeout changes that)`;
+    if (session.spinner && process.stderr.isTTY) session.spinner.text(`Still ${text}`);
+    else process.stderr.write(`cmdai: ${text}\n`);
+  }, SLOW_SERVER_NOTICE_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/** The endpoint without any user:password part. */
+function displayEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return endpoint;
+  }
+}
+
+/** Fewer alternatives than asked is normal (a sample repeated a command or was cut off); say so rather than stay silent. */
+function reportShortfall(result: CommandResult, wanted: number): void {
+  if (wanted === 0 || result.alternatives.length === wanted) return;
+  process.stderr.write(`cmdai: ${result.alternatives.length} of ${wanted} alternatives found; the other samples repeated a command or were unusable.\n`);
+}
+
 function assess(command: string, environment: Environment, config: CmdaiConfig) {
+  // The assessor (lib/safety) only when there is a command to assess.
   const { assessRisk } = require('../../generate') as typeof import('../../generate');
   return assessRisk(command, environment.shell, config.safety.policy, config);
 }
@@ -192,6 +248,7 @@ function assess(command: string, environment: Environment, config: CmdaiConfig) 
 function reviewResult(command: string, config: CmdaiConfig, environment: Environment): CommandResult {
   const text = command.trim();
   if (text === '') throw new CmdaiError('USAGE', '--command is empty.', { hint: 'Give the command to review, e.g. --command "du -sh *"' });
+  // The prompt builder only for --command (the conversation a revision starts from).
   const { buildUserMessage, assistantTurn } = require('../../prompt/system') as typeof import('../../prompt/system');
   return {
     command: text,
@@ -236,16 +293,27 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
   if (result.risk.level === 'high' || result.risk.level === 'critical') {
     process.stderr.write(`cmdai: rated ${result.risk.level}: ${reasonsText(result)}\n`);
   }
-  if (!argv.yes || argv.print) return EXIT.OK;
-  if (argv.dryRun) {
-    process.stderr.write(`cmdai: dry run: would run it with ${result.shell}\n`);
-    return EXIT.OK;
+  // stdout carries the one command a script may run; the alternatives are for the person reading.
+  for (const [i, alternative] of result.alternatives.entries()) {
+    process.stderr.write(`cmdai: alternative ${i + 1} [${alternative.risk.level}]: ${alternative.command}\n`);
   }
-  if (result.context && !argv.trustContext) {
+  if (!argv.yes || argv.print) return EXIT.OK;
+  if (result.context && !argv.trustContext && !argv.dryRun) {
     process.stderr.write('cmdai: not run: the command was written from piped input, which may carry instructions from whoever wrote it.\n');
     process.stderr.write('cmdai: read it, then run it yourself, or add --trust-context to let --yes run it.\n');
     return EXIT.BLOCKED;
   }
+  if (result.risk.level === 'critical') {
+    // Whatever the policy: a critical command runs only after a person has read it and said so.
+    process.stderr.write('cmdai: not run: --yes never approves a critical command, under any --safety policy.\n');
+    process.stderr.write('cmdai: read it, then run it yourself, or run it from the menu on a terminal.\n');
+    return EXIT.BLOCKED;
+  }
+  if (argv.dryRun) {
+    process.stderr.write(`cmdai: dry run: would run it with ${result.shell}\n`);
+    return EXIT.OK;
+  }
+  // child_process only when a command is run.
   const { runInShell } = require('../run') as typeof import('../run');
   return runInShell(result.shell, result.command);
 }

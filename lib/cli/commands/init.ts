@@ -24,12 +24,12 @@ bind -x '"\\C-g": __cmdai_widget'
 __cmdai_widget() {
   local request=$BUFFER command
   [[ -z \${request//[[:space:]]/} ]] && return
+  # zle -I: messages on the terminal stay, and the prompt is drawn again below them.
   zle -I
   if command=$(cmdai --print --shell zsh -- "$request" 2>/dev/tty </dev/tty) && [[ -n $command ]]; then
     BUFFER=$command
     CURSOR=\${#BUFFER}
   fi
-  zle reset-prompt
 }
 zle -N __cmdai_widget
 bindkey '^G' __cmdai_widget

@@ -1,7 +1,12 @@
 // `cmdai model list|pull|rm|path|verify`: the model cache from the command line.
-// Heavy modules (got, the lock) load only inside the handlers, so `cmdai --help` stays fast.
+// Loaded only when `cmdai model ...` runs (the subcommand table), so its imports cost nothing elsewhere.
+import * as fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import * as modelsModule from '../../models';
 import type { ModelEntry, ModelsConfig } from '../../models';
+import { CmdaiError } from '../../errors';
+import { loadCliConfig } from '../options';
+import { onInterrupt as onCtrlC } from '../terminal';
 
 interface ModelCommandArgs {
   config?: string;
@@ -9,20 +14,15 @@ interface ModelCommandArgs {
   json?: boolean;
 }
 
-type Models = typeof import('../../models');
-
-function models(): Models {
-  return require('../../models') as Models;
-}
+type Models = typeof modelsModule;
 
 /** The `[models]` table of the config file in effect (--config, CMDAI_CONFIG, or the default file). */
 function modelsConfig(argv: ModelCommandArgs): ModelsConfig {
-  const { loadConfig } = require('../../config') as typeof import('../../config');
-  return loadConfig({ file: argv.config }).models;
+  return loadCliConfig({ file: argv.config }).models;
 }
 
 function context(argv: ModelCommandArgs) {
-  const m = models();
+  const m = modelsModule;
   const config = modelsConfig(argv);
   return { m, config, catalog: m.ModelCatalog.load(config), modelsDir: m.resolveModelsDir({ configDir: config.dir }) };
 }
@@ -33,14 +33,22 @@ function sizeText(m: Models, entry: ModelEntry): string {
   return `${exact ? '' : '~'}${m.formatBytes(bytes)}`;
 }
 
+/** The model format the embedded engine loads here: MLX on Apple Silicon (or when asked for), GGUF elsewhere. */
+function engineFormat(argv: ModelCommandArgs): 'gguf' | 'mlx' {
+  const engine = loadCliConfig({ file: argv.config }).engine;
+  return engine === 'mlx' || (engine === 'auto' && process.platform === 'darwin' && process.arch === 'arm64') ? 'mlx' : 'gguf';
+}
+
 async function list(argv: ModelCommandArgs): Promise<void> {
   const { m, catalog, modelsDir } = context(argv);
+  // One default: the one cmdai loads on this machine when no model is named.
+  const defaultName = catalog.defaultName(engineFormat(argv));
   const rows = [];
   for (const entry of catalog.list()) {
     const installed = (await m.installedManifest(modelsDir, entry)) !== undefined;
     rows.push({
       name: entry.name,
-      default: catalog.defaultName(entry.format) === entry.name,
+      default: defaultName === entry.name,
       format: entry.format,
       size: sizeText(m, entry),
       sizeBytes: m.modelTotalBytes(entry).bytes,
@@ -77,7 +85,8 @@ async function pull(argv: ModelCommandArgs): Promise<void> {
   const progress = m.terminalProgress(process.stderr);
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
+  // Ctrl-C stops the download cleanly (the partial file is kept for a resume) rather than exiting mid-write.
+  const restoreCtrlC = onCtrlC(onInterrupt);
   process.once('SIGTERM', onInterrupt);
   process.stderr.write(`Pulling ${entry.name} (${sizeText(m, entry)}) into ${m.modelFolder(modelsDir, entry.name)}\n`);
   try {
@@ -92,22 +101,33 @@ async function pull(argv: ModelCommandArgs): Promise<void> {
     process.stdout.write(`${result.path}\n`);
   } catch (error) {
     progress.done();
+    removeIfEmpty(m.modelFolder(modelsDir, entry.name));
     throw error;
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    restoreCtrlC();
     process.removeListener('SIGTERM', onInterrupt);
+  }
+}
+
+/** A failed first download must not leave an empty folder that looks like a model. */
+function removeIfEmpty(folder: string): void {
+  try {
+    if (fs.readdirSync(folder).length === 0) fs.rmdirSync(folder);
+  } catch {
+    // no folder, or not empty (a partial download kept for resuming)
   }
 }
 
 async function remove(argv: ModelCommandArgs): Promise<void> {
   const { m, catalog, modelsDir } = context(argv);
   const entry = catalog.get(argv.name!);
+  const folder = m.modelFolder(modelsDir, entry.name);
+  const existed = fs.existsSync(folder);
   const { removed, freedBytes } = await m.removeModel(entry, modelsDir);
-  if (!removed) {
-    const { CmdaiError } = require('../../errors') as typeof import('../../errors');
-    throw new CmdaiError('MODEL_MISSING', `${entry.name} is not downloaded (nothing in ${m.modelFolder(modelsDir, entry.name)}).`);
-  }
-  process.stderr.write(`Removed ${entry.name} (${m.formatBytes(freedBytes)} freed).\n`);
+  if (removed) process.stderr.write(`Removed ${entry.name} (${m.formatBytes(freedBytes)} freed).\n`);
+  else if (existed) process.stderr.write(`Removed the empty folder of ${entry.name} (it was never fully downloaded).\n`);
+  // The state asked for is the state reached: say so, without failing a cleanup script.
+  else process.stderr.write(`${entry.name} is not downloaded; nothing to remove in ${folder}.\n`);
 }
 
 async function path(argv: ModelCommandArgs): Promise<void> {
@@ -122,7 +142,6 @@ async function path(argv: ModelCommandArgs): Promise<void> {
 
 async function verify(argv: ModelCommandArgs): Promise<void> {
   const { m, catalog, modelsDir } = context(argv);
-  const { CmdaiError } = require('../../errors') as typeof import('../../errors');
   const entries = argv.name ? [catalog.get(argv.name)] : catalog.list();
   let checked = 0;
   let bad = 0;
