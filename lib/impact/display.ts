@@ -5,24 +5,27 @@ import { describeImpact, formatBytes, previewImpact, type ImpactPreview, type Pr
 /** "Impact: would delete 1,204 files in 31 directories (88 MB); largest: build/app.bin (40 MB)". */
 export function impactLine(preview: ImpactPreview, cwd?: string): string {
   const largest = preview.largest[0];
-  const where = (file: string) => (cwd && file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file);
+  // Relative to where the user is; a long path is shortened to its last parts so the line wraps well.
+  const where = (file: string) => {
+    const shown = cwd && file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+    return shown.length <= 40 ? shown : `.../${shown.split('/').slice(-2).join('/')}`.slice(-40);
+  };
   const biggest = largest && preview.files > 1 ? `; largest: ${JSON.stringify(where(largest.path)).slice(1, -1)} (${formatBytes(largest.bytes)})` : '';
   const notes = preview.notes.length > 0 ? ` [${preview.notes[0]}]` : '';
   return `Impact: ${describeImpact(preview)}${biggest}${notes}`;
 }
 
 /**
- * Starts the preview and writes its line when ready: the menu (already on screen, its last line
- * holding the cursor) is erased and drawn again below the preview line. Returns a function that
- * stops it from writing (call it when a key was pressed: the screen has moved on).
+ * Starts the preview and, when it is ready, writes its line below the menu already on screen (the
+ * menu is not drawn again, so what is on screen stays what it was, plus one line). `format` lays
+ * the line out for the terminal (indent, wrapping). Returns a function that stops it from writing:
+ * call it when a key was pressed, because the screen has moved on.
  */
-export function fillInImpact(command: string, options: PreviewOptions, out: NodeJS.WriteStream, menu: string): () => void {
+export function fillInImpact(command: string, options: PreviewOptions, out: NodeJS.WriteStream, format: (line: string) => string): () => void {
   let active = true;
   previewImpact(command, options)
     .then((preview) => {
-      if (!active || !preview) return;
-      const erase = '\r\x1b[2K' + '\x1b[1A\x1b[2K'.repeat(menu.split('\n').length - 1);
-      out.write(`${erase}  ${impactLine(preview, options.cwd)}\n${menu}`);
+      if (active && preview) out.write(`\n${format(impactLine(preview, options.cwd))}`);
     })
     .catch(() => {
       /* a preview that fails says nothing; the command is still shown and assessed */
