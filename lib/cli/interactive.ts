@@ -79,7 +79,7 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
     const trashable = result.risk.decision === 'blocked' ? undefined : await trashableTargets(result.command, place);
     const menu = menuLine(result, session.dryRun, out, trashable);
     out.write(menu);
-    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, menu.replace(/^\n/, ''));
+    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, (line) => wrapText(line, wrapWidth(out), '  ', '    '));
     previewed = result.command;
     const key = await readKey(input);
     stopPreview();

@@ -114,7 +114,7 @@ export async function impactOf(command: string, shell: string): Promise<import('
 export function impactText(impact: import('../../impact').ImpactPreview | undefined): string {
   if (!impact) return '';
   const { impactLine } = require('../../impact/display') as typeof import('../../impact/display');
-  return `  ${impactLine(impact, process.cwd())}\n`;
+  return wrapText(impactLine(impact, process.cwd()), wrapWidth(process.stdout), '  ', '    ') + '\n';
 }
 
 export default checkCommandModule;
