@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { BackendUnavailableError } from '../errors';
+import { BackendUnavailableError, CmdaiError } from '../errors';
 
 export interface NativeModelInfo {
   architecture: string;
@@ -88,11 +88,8 @@ export interface NativeBinding {
   /** JSON Schema (as JSON text) to a GBNF grammar; throws (code USAGE) on schemas it cannot convert. */
   jsonSchemaToGrammar(schemaJson: string): string;
   systemInfo(): { llamaVersion: string; system: string; supportsMmap: boolean; supportsGpuOffload: boolean };
-}
-
-/** Errors thrown by the addon carry one of these codes. */
-export interface NativeError extends Error {
-  code?: string;
+  /** Hands the addon the class every error it raises is an instance of (called once, on load). */
+  setErrorClass(errorClass: typeof CmdaiError): void;
 }
 
 // dist/engine/binding.js and lib/engine/binding.ts are both two levels below the package root.
@@ -117,9 +114,10 @@ export function loadBinding(root: string = packageRoot): NativeBinding {
   }
   let binding: NativeBinding;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build ships no type declarations; loaded with the addon, not before
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     binding = nodeGypBuild(root) as NativeBinding;
+    binding.setErrorClass(CmdaiError);
   } catch (err) {
     throw new BackendUnavailableError(`The embedded engine's native addon failed to load: ${(err as Error).message}`, {
       hint: `Rebuild it with \`npm run build:native\` in ${root}.`,
