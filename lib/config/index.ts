@@ -21,7 +21,7 @@ import {
 } from './keys';
 import { configFilePath } from './paths';
 
-// smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here
 const { parse: parseToml, TomlError } = require('smol-toml') as {
   parse: (text: string) => unknown;
   TomlError: new (...args: never[]) => Error & { line: number; column: number };

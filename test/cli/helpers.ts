@@ -159,5 +159,5 @@ export class PtySession {
 }
 
 function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_\/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
