@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CmdaiError } from '../../lib/errors';
+import { expectCmdaiError } from '../helpers/errors';
 import type { ModelEntry } from '../../lib/models/catalog';
 import { downloadModel, type DownloadOptions, type DownloadProgress } from '../../lib/models/download';
 import { installedManifest, readManifest } from '../../lib/models/installed';
@@ -38,15 +38,7 @@ function options(extra: Partial<DownloadOptions> = {}): DownloadOptions {
 const finalPath = () => join(modelsDir, 'tiny', FILE);
 const partialPath = () => `${finalPath()}.partial`;
 
-async function failure(promise: Promise<unknown>): Promise<CmdaiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CmdaiError);
-    return error as CmdaiError;
-  }
-  throw new Error('expected the download to fail');
-}
+const failure = expectCmdaiError;
 
 beforeEach(async () => {
   content = fixtureContent();

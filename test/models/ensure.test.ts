@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CmdaiError } from '../../lib/errors';
+import { expectCmdaiError } from '../helpers/errors';
 import { ModelCatalog, type ModelEntry } from '../../lib/models/catalog';
 import { ensureModel, type EnsureModelOptions } from '../../lib/models/ensure';
 import { FakeHub, fixtureContent, sha256 } from './helpers/fake-hub';
@@ -26,15 +26,7 @@ function baseOptions(extra: EnsureModelOptions = {}): EnsureModelOptions {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CmdaiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CmdaiError);
-    return error as CmdaiError;
-  }
-  throw new Error('expected ensureModel to fail');
-}
+const failure = expectCmdaiError;
 
 beforeEach(async () => {
   content = fixtureContent(1024 * 1024);
