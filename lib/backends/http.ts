@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Agents } from 'got';
 import { BackendUnavailableError, CmdaiError } from '../errors';
+import type { GenerateResult } from './types';
 import { REMOTE_HTTP_DEFAULTS } from '../http/defaults';
 import { formatMs, parseRetryAfter, retryDelay, sleep } from '../http/retry';
 import { CONNECTION_ERROR_WORDS, openStream, readText, secretRedactor } from '../http/transport';
@@ -21,6 +22,7 @@ export interface HttpClientOptions {
   backend: string;
   /** Base URL that API paths are appended to, e.g. "http://127.0.0.1:8000/v1". */
   endpoint: string;
+  /** Sent as "Authorization: Bearer <key>"; never shown in messages or output. */
   apiKey?: string;
   /** Longest silence accepted from the server: until the response starts, and between body bytes. */
   timeoutMs?: number;
@@ -34,6 +36,7 @@ export interface HttpClientOptions {
   maxRetryAfterMs?: number;
   /** Agents to send through instead of the environment's proxy or fresh sockets (e.g. a Unix socket). */
   agents?: Agents;
+  /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
   onWarning?: (message: string) => void;
   hints?: {
     /** What to do when the server cannot be reached. */
@@ -402,21 +405,11 @@ export function streamEndedEarly(client: HttpClient, emittedChars: number): Back
 }
 
 /** Options both remote backends take; the CLI builds them from config and flags. */
-export interface RemoteBackendOptions {
+export interface RemoteBackendOptions
+  extends Pick<HttpClientOptions, 'apiKey' | 'timeoutMs' | 'connectTimeoutMs' | 'retries' | 'retryBaseDelayMs' | 'maxRetryAfterMs' | 'agents' | 'onWarning'> {
   /** Server address; the OpenAI-compatible one includes the API base, e.g. http://host:8000/v1. */
   endpoint?: string;
   model?: string;
-  /** Sent as "Authorization: Bearer <key>"; never shown in messages or output. */
-  apiKey?: string;
-  timeoutMs?: number;
-  connectTimeoutMs?: number;
-  retries?: number;
-  retryBaseDelayMs?: number;
-  maxRetryAfterMs?: number;
-  /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
-  onWarning?: (message: string) => void;
-  /** Agents to send through instead of the environment's proxy or fresh sockets (e.g. a Unix socket). */
-  agents?: Agents;
 }
 
 export function parseJsonObject<T>(text: string, malformed: () => Error): T {
@@ -428,6 +421,31 @@ export function parseJsonObject<T>(text: string, malformed: () => Error): T {
   }
   if (value === null || typeof value !== 'object') throw malformed();
   return value as T;
+}
+
+/**
+ * The result of a remote generation that was aborted (by the caller's signal or by dispose()):
+ * the text that had arrived, and the times so far.
+ */
+export function abortedResult(
+  client: HttpClient,
+  answer: { text: string; model: string; server?: string; started: number; firstTokenAt?: number },
+): GenerateResult {
+  const ended = performance.now();
+  return {
+    text: answer.text,
+    backend: client.backend,
+    model: answer.model,
+    stopReason: 'abort',
+    endpoint: client.displayEndpoint,
+    server: answer.server,
+    timings: {
+      loadMs: 0,
+      timeToFirstTokenMs: (answer.firstTokenAt ?? ended) - answer.started,
+      generationMs: ended - (answer.firstTokenAt ?? answer.started),
+      totalMs: ended - answer.started,
+    },
+  };
 }
 
 /** One line for `cmdai doctor`: the message and what to do. */

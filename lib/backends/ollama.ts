@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { CmdaiError, isAbortError } from '../errors';
 import {
+  abortedResult,
   createHttpClient,
   describeFailure,
   linesOf,
@@ -163,21 +164,7 @@ class OllamaBackend implements InferenceBackend {
       };
     } catch (error) {
       if (!isAbortError(error) && !request.signal?.aborted) throw error;
-      const ended = performance.now();
-      return {
-        text,
-        backend: this.name,
-        model: this.model,
-        stopReason: 'abort',
-        endpoint: this.client.displayEndpoint,
-        server: 'ollama',
-        timings: {
-          loadMs: 0,
-          timeToFirstTokenMs: (firstTokenAt ?? ended) - started,
-          generationMs: ended - (firstTokenAt ?? started),
-          totalMs: ended - started,
-        },
-      };
+      return abortedResult(this.client, { text, model: this.model, server: 'ollama', started, firstTokenAt });
     }
   }
 

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { BackendUnavailableError, CmdaiError, isAbortError } from '../errors';
 import {
+  abortedResult,
   createHttpClient,
   describeFailure,
   linesOf,
@@ -200,21 +201,7 @@ class OpenAIBackend implements InferenceBackend {
       };
     } catch (error) {
       if (!isAbortError(error) && !request.signal?.aborted) throw error;
-      const ended = performance.now();
-      return {
-        text,
-        backend: this.name,
-        model,
-        stopReason: 'abort',
-        endpoint: this.client.displayEndpoint,
-        server: info?.software,
-        timings: {
-          loadMs: 0,
-          timeToFirstTokenMs: (firstTokenAt ?? ended) - started,
-          generationMs: ended - (firstTokenAt ?? started),
-          totalMs: ended - started,
-        },
-      };
+      return abortedResult(this.client, { text, model, server: info?.software, started, firstTokenAt });
     }
   }
 
