@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { BackendUnavailableError, CmdaiError } from '../errors';
+import type { CompleteOptions } from './types';
 
 export interface NativeModelInfo {
   architecture: string;
@@ -41,18 +42,11 @@ export interface NativeContextOptions {
   threads: number;
 }
 
-export interface NativeCompleteOptions {
+/** The public sampling options as they reach C++; `grammar` is GBNF with a `root` rule. */
+export interface NativeCompleteOptions
+  extends Pick<CompleteOptions, 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'repeatPenalty' | 'grammar' | 'stop'> {
   maxTokens: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  seed?: number;
-  repeatPenalty?: number;
   repeatLastN?: number;
-  /** GBNF with a `root` rule. */
-  grammar?: string;
-  stop?: string[];
   /** Number of leading prompt tokens forming the reusable prefix. */
   prefixLength?: number;
   prefixCacheFile?: string;

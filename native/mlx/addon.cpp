@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 
 #include "addon-env.h"
@@ -27,15 +28,26 @@ struct ThreadState {
     std::unique_ptr<Sampler> stepSampler;
 };
 
-int32_t GetInt(const Napi::Object & o, const char * key, int32_t fallback) {
+// o[key] when it is a number, else `fallback`.
+template <typename T>
+T GetNumber(const Napi::Object & o, const char * key, T fallback) {
     Napi::Value v = o.Get(key);
-    return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+    if (!v.IsNumber()) {
+        return fallback;
+    }
+    // Int32Value wraps out-of-range values (and NaN to 0) instead of an undefined conversion.
+    if constexpr (std::is_integral_v<T>) {
+        return v.As<Napi::Number>().Int32Value();
+    } else {
+        return v.As<Napi::Number>().FloatValue();
+    }
 }
 
-float GetFloat(const Napi::Object & o, const char * key, float fallback) {
-    Napi::Value v = o.Get(key);
-    return v.IsNumber() ? v.As<Napi::Number>().FloatValue() : fallback;
+int32_t GetInt(const Napi::Object & o, const char * key, int32_t fallback) {
+    return GetNumber<int32_t>(o, key, fallback);
 }
+
+float GetFloat(const Napi::Object & o, const char * key, float fallback) { return GetNumber<float>(o, key, fallback); }
 
 Napi::Object ObjectArg(const Napi::CallbackInfo & info, size_t index, const char * what) {
     if (!info[index].IsObject()) {
