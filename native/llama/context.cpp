@@ -32,13 +32,31 @@ std::string OptionalString(Napi::Object options, const char * key) {
 
 }  // namespace
 
+// A call on a context: keeps the JS object alive while it runs, reports memory when it ends.
+template <typename Event>
+class ContextWorker : public StreamingWorker<Event> {
+  protected:
+    ContextWorker(Napi::Env env, const char * name, Napi::Value listener, Napi::Object self, LlamaContext * context) :
+        StreamingWorker<Event>(env, name, listener),
+        context_(context),
+        self_(Napi::Persistent(self)) {}
+
+    void Finish(Napi::Env env) override {
+        context_->ReportMemory(env);
+        self_.Reset();
+    }
+
+    LlamaContext * context_;
+
+  private:
+    Napi::ObjectReference self_;
+};
+
 // Creates the llama_context (allocates the KV cache) on a libuv thread.
-class CreateContextWorker : public StreamingWorker<int> {
+class CreateContextWorker : public ContextWorker<int> {
   public:
     CreateContextWorker(Napi::Env env, Napi::Object self, LlamaContext * context, llama_context_params params) :
-        StreamingWorker(env, "cmdai.createContext", env.Undefined()),
-        self_(Napi::Persistent(self)),
-        context_(context),
+        ContextWorker(env, "cmdai.createContext", env.Undefined(), self, context),
         params_(params) {}
 
   protected:
@@ -72,26 +90,17 @@ class CreateContextWorker : public StreamingWorker<int> {
         return result;
     }
 
-    void Finish(Napi::Env env) override {
-        context_->ReportMemory(env);
-        self_.Reset();
-    }
-
   private:
-    Napi::ObjectReference self_;
-    LlamaContext * context_;
     llama_context_params params_;
 };
 
 // Runs one whole completion (prompt, token loop, stop handling) on a libuv thread and streams
 // each shown piece of text to JS.
-class CompleteWorker : public StreamingWorker<std::string> {
+class CompleteWorker : public ContextWorker<std::string> {
   public:
     CompleteWorker(Napi::Env env, Napi::Object self, LlamaContext * context, GenerationRequest request,
                    Napi::Value onText) :
-        StreamingWorker(env, "cmdai.complete", onText),
-        self_(Napi::Persistent(self)),
-        context_(context),
+        ContextWorker(env, "cmdai.complete", onText, self, context),
         request_(std::move(request)) {}
 
   protected:
@@ -136,14 +145,7 @@ class CompleteWorker : public StreamingWorker<std::string> {
         return result;
     }
 
-    void Finish(Napi::Env env) override {
-        context_->ReportMemory(env);
-        self_.Reset();
-    }
-
   private:
-    Napi::ObjectReference self_;
-    LlamaContext * context_;
     GenerationRequest request_;
     GenerationResult result_;
 };

@@ -32,6 +32,8 @@ class LlamaContext : public Napi::ObjectWrap<LlamaContext>, public TeardownResou
     void Finalize(Napi::Env env) override;
 
   private:
+    template <typename Event>
+    friend class ContextWorker;
     friend class CreateContextWorker;
     friend class CompleteWorker;
 
