@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { BackendUnavailableError, CmdaiError } from '../errors';
-import type { CompleteOptions } from './types';
+import type { CompleteOptions, Completion, Timings } from './types';
 
 export interface NativeModelInfo {
   architecture: string;
@@ -52,19 +52,11 @@ export interface NativeCompleteOptions
   prefixCacheFile?: string;
 }
 
-export interface NativeCompletion {
-  text: string;
+/** A Completion as C++ returns it: the tokens typed, no load time (the TypeScript side adds it). */
+export interface NativeCompletion extends Pick<Completion, 'text' | 'stopReason'> {
   tokens: Int32Array;
-  stopReason: 'eos' | 'stop' | 'length' | 'abort';
-  prefixSource: 'none' | 'memory' | 'file' | 'computed';
-  timings: {
-    promptTokens: number;
-    cachedTokens: number;
-    promptMs: number;
-    timeToFirstTokenMs: number;
-    generatedTokens: number;
-    generationMs: number;
-  };
+  prefixSource: NonNullable<Completion['prefixSource']>;
+  timings: Omit<Timings, 'loadMs'>;
 }
 
 export interface NativeLlamaContext {
