@@ -129,7 +129,7 @@ interface EngineModule {
 
 function loadEngine(): EngineModule {
   try {
-    // The published entry point, as a user gets it (dist/, built by `npm run build:ts`).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the published entry point, as a user gets it (dist/, built by `npm run build:ts`)
     return require('cmdai/engine') as EngineModule;
   } catch (err) {
     fail(`cannot load cmdai/engine (${(err as Error).message.split('\n')[0]}); run \`npm run build:ts\` and \`npm run build:native\``);

@@ -62,9 +62,11 @@ async function main(): Promise<void> {
   // The compiled package (dist/), as users get it.
   const mlxEngine = path.join(repoRoot, 'dist', 'engine', 'mlx', 'index.js');
   if (!fs.existsSync(mlxEngine)) fail('dist/engine/mlx is missing; run `npm run build:ts` (npm run bench does).');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled package, found at run time
   const { loadMlxModel, loadMlxAddon } = require(mlxEngine) as { loadMlxModel: Load; loadMlxAddon: () => { addon: { device: string } | null; reason?: string } };
   const addon = loadMlxAddon();
   if (!addon.addon) fail(addon.reason ?? 'the MLX addon is missing');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the published entry point, as a user gets it
   const { loadModel } = require('cmdai/engine') as { loadModel: Load };
 
   const contenders: Contender[] = [];

@@ -22,7 +22,8 @@ export class CmdaiError extends Error {
 
   constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CmdaiError';
+    // An aborted operation is an AbortError whatever raised it (the native addons included).
+    this.name = code === 'ABORTED' ? 'AbortError' : 'CmdaiError';
     this.code = code;
     this.hint = options?.hint;
   }

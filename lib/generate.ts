@@ -190,6 +190,7 @@ function resolveEnvironment(options: GenerateCommandOptions): Environment {
 async function withBackend<T>(options: GenerateCommandOptions, use: (backend: InferenceBackend, config: CmdaiConfig) => Promise<T>): Promise<T> {
   const config = options.config ?? loadConfig();
   if (options.backend) return use(options.backend, config);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: callers that pass their own backend never load the backends and engines
   const { createBackend } = require('./backends') as typeof import('./backends');
   const backend = createBackend(config, { yes: options.yes });
   try {

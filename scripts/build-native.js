@@ -5,6 +5,7 @@
 'use strict';
 
 const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -38,6 +39,22 @@ const llamaDir = execFileSync(process.execPath, [path.join(__dirname, 'fetch-lla
   .trim();
 
 const jobs = Number(process.env.CMDAI_BUILD_JOBS) || os.availableParallelism();
-const args = [findCmakeJs(), 'build', '--parallel', String(jobs), `--CDLLAMA_CPP_DIR=${llamaDir}`, ...process.argv.slice(2)];
+const options = [`--CDLLAMA_CPP_DIR=${llamaDir}`, ...process.argv.slice(2)];
+
+// CMake reads CMDAI_MLX_DIR only when it configures, and `cmake-js build` configures only a new
+// build tree: an MLX install named after the first build would be ignored. Configure again when
+// the variable names another prefix than the one the build tree was configured with.
+const cache = path.join(repoRoot, 'build', 'CMakeCache.txt');
+const mlxDir = process.env.CMDAI_MLX_DIR;
+if (mlxDir && fs.existsSync(cache)) {
+  const cached = /^CMDAI_MLX_DIR:PATH=(.*)$/m.exec(fs.readFileSync(cache, 'utf8'))?.[1] ?? '';
+  if (path.resolve(cached || '.') !== path.resolve(mlxDir) || cached === '') {
+    process.stderr.write(`build-native: CMDAI_MLX_DIR is ${mlxDir} (the build tree has "${cached}"); configuring again.\n`);
+    const configure = spawnSync(process.execPath, [findCmakeJs(), 'configure', ...options], { cwd: repoRoot, stdio: 'inherit' });
+    if (configure.status !== 0) fail('configuring the native build failed (see the output above).');
+  }
+}
+
+const args = [findCmakeJs(), 'build', '--parallel', String(jobs), ...options];
 const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
 if (result.status !== 0) fail('the native build failed (see the compiler output above).');

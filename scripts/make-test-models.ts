@@ -10,6 +10,7 @@
 // tokenizing, chat template, sampling, speed) exercises llama.cpp exactly as a real model does.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
@@ -137,7 +138,7 @@ export function toFloat16Bits(value: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -325,7 +326,7 @@ function makePerfModel(seed: number): void {
   try {
     makeModel(f16File, PERF_SHAPE, GgmlType.F16, seed);
     const partial = `${PERF_MODEL}.partial`;
-    const threads = String(Math.max(1, Math.min(2, require('node:os').availableParallelism?.() ?? 2)));
+    const threads = String(Math.max(1, Math.min(2, os.availableParallelism())));
     console.log(`quantizing to Q4_K_M with ${path.relative(repoRoot, quantize)} ...`);
     const run = spawnSync(quantize, [f16File, partial, 'Q4_K_M', threads], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (run.status !== 0) {

@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChatMessage, LoadModelOptions, Model } from '../engine/types';
+import type { ChatMessage, EngineName, LoadModelOptions, Model } from '../engine/types';
+import { loadBinding, packageRoot } from '../engine/binding';
+import { loadMlxAddon } from '../engine/mlx/binding';
 import { CmdaiError, isAbortError } from '../errors';
 import type { BackendStatus, GenerateRequest, GenerateResult, InferenceBackend } from './types';
 
@@ -14,11 +16,9 @@ const PREFIX_CACHE_FORMAT = 1;
 
 type LoadModel = (modelPath: string, options?: LoadModelOptions) => Promise<Model>;
 
-export type EmbeddedEngineName = 'llama.cpp' | 'mlx';
-
 export interface EmbeddedBackendOptions {
   /** Which in-process engine runs the model (default llama.cpp); also the backend's name. */
-  engine?: EmbeddedEngineName;
+  engine?: EngineName;
   /** Finds (and, if allowed, downloads) the .gguf file; called once, on first use. */
   resolveModelPath: () => Promise<string>;
   /** Name shown in results (catalog name or file name); defaults to the file name. */
@@ -45,7 +45,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   let loadedOnce = false;
   let disposed = false;
 
-  const engineName: EmbeddedEngineName = options.engine ?? 'llama.cpp';
+  const engineName: EngineName = options.engine ?? 'llama.cpp';
   const loadModel: LoadModel = options.loadModel ?? defaultLoader(engineName);
   // llama.cpp gets the tightened grammar; other loaders (MLX masks tokens itself) get the schema.
   const useLlamaGrammar = options.loadModel === undefined && engineName === 'llama.cpp';
@@ -161,15 +161,18 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   };
 }
 
-function defaultLoader(engine: EmbeddedEngineName): LoadModel {
-  if (engine === 'mlx') return (file, opts) => (require('../engine/mlx/model') as { loadMlxModel: LoadModel }).loadMlxModel(file, opts);
-  return (file, opts) => (require('../engine') as { loadModel: LoadModel }).loadModel(file, opts);
+function engineModule(): typeof import('../engine') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the engine loads with the first model, so remote backends, `doctor` and `check` never pay for it
+  return require('../engine') as typeof import('../engine');
+}
+
+function defaultLoader(engine: EngineName): LoadModel {
+  return (file, opts) => engineModule().loadEngineModel(engine, file, opts);
 }
 
 /** Whether the MLX addon loads, and from where; never throws. */
 export function mlxAvailability(): { available: boolean; detail: string; location?: string } {
   try {
-    const { loadMlxAddon } = require('../engine/mlx/binding') as typeof import('../engine/mlx/binding');
     const lookup = loadMlxAddon();
     if (lookup.addon) return { available: true, detail: `MLX addon loads from ${lookup.file}`, location: lookup.file };
     return { available: false, detail: `MLX engine not available: ${lookup.reason}` };
@@ -223,8 +226,7 @@ export function compactJsonGrammar(grammar: string): string {
 function constraint(jsonSchema: object | undefined, useEngine: boolean): { grammar?: string; jsonSchema?: object } {
   if (!jsonSchema) return {};
   if (!useEngine) return { jsonSchema };
-  const { jsonSchemaToGrammar } = require('../engine') as { jsonSchemaToGrammar: (schema: object) => string };
-  return { grammar: compactJsonGrammar(jsonSchemaToGrammar(jsonSchema)) };
+  return { grammar: compactJsonGrammar(engineModule().jsonSchemaToGrammar(jsonSchema)) };
 }
 
 /** ~/.cache/cmdai/prompt-cache/<hash of model identity + format + prefix>.bin */
@@ -236,7 +238,6 @@ export function prefixCachePath(dir: string, modelIdentity: string, prefix: stri
 /** Whether the native addon loads, and from where; never throws. */
 export function engineAvailability(): { available: boolean; detail: string; location?: string; llamaVersion?: string } {
   try {
-    const { loadBinding, packageRoot } = require('../engine/binding') as typeof import('../engine/binding');
     const binding = loadBinding();
     const built = path.join(packageRoot, 'build', 'Release', 'cmdai.node');
     const location = fs.existsSync(built) ? built : path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);

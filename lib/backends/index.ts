@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import type { BackendName, CmdaiConfig } from '../config';
 import { promptCacheDir } from '../config/paths';
 import { BackendUnavailableError, CmdaiError } from '../errors';
+import { chooseEmbeddedEngine, type EngineChoice } from '../engine/select';
 import { createEmbeddedBackend, EmbeddedBackend } from './embedded';
 import type { InferenceBackend } from './types';
-import type { FallbackEvent } from './chain';
+import { createFallbackChain, type FallbackEvent } from './chain';
 import type { RemoteFlags } from './remote-config';
 
 export type { InferenceBackend, GenerateRequest, GenerateResult, BackendStatus } from './types';
@@ -40,7 +41,6 @@ export function createBackend(config: CmdaiConfig, options: CreateBackendOptions
   };
   const backends = names.map((name, index) => createNamedBackend(name, config, flagsFor(name, index), options));
   if (backends.length === 1) return backends[0];
-  const { createFallbackChain } = require('./chain') as typeof import('./chain');
   return createFallbackChain(backends, { onFallback: options.onFallback });
 }
 
@@ -49,6 +49,8 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
   switch (name) {
     case 'embedded':
       return createConfiguredEmbeddedBackend(config, flags.model, options);
+    // Start-up: a remote backend's module loads got and the proxy agents; only when it is configured.
+    /* eslint-disable @typescript-eslint/no-require-imports -- start-up: loaded only when configured (see above) */
     case 'ollama': {
       const { createOllamaBackend } = require('./ollama') as typeof import('./ollama');
       const { ollamaOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
@@ -59,6 +61,7 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
       const { openAIOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
       return redacted(createOpenAIBackend(openAIOptionsFromConfig(config.openai, flags, wiring)), options);
     }
+    /* eslint-enable @typescript-eslint/no-require-imports */
   }
 }
 
@@ -87,15 +90,10 @@ export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: 
   });
 }
 
-export interface EngineChoice {
-  engine: 'llama.cpp' | 'mlx';
-  /** Which engine and why, for `cmdai doctor`. */
-  reason: string;
-}
+export type { EngineChoice } from '../engine/select';
 
 /** MLX on Apple Silicon when built, llama.cpp elsewhere; the model's format and `engine` config decide first. */
 export function chooseEngine(config: CmdaiConfig, modelPath?: string, platform: NodeJS.Platform = process.platform, arch: string = process.arch): EngineChoice {
-  const { chooseEmbeddedEngine } = require('../engine/mlx/select') as typeof import('../engine/mlx/select');
   // Loading the MLX addon costs time; only try it where the answer can change the choice.
   const mlxFolder = modelPath !== undefined && fs.existsSync(path.join(modelPath, 'config.json'));
   const mlxMatters = config.engine === 'mlx' || mlxFolder || (config.engine === 'auto' && platform === 'darwin' && arch === 'arm64');
@@ -122,6 +120,7 @@ interface ModelsModule {
 
 function modelsModule(): ModelsModule | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the model manager (downloads, locks, got) loads only when a model is resolved
     return require('../models') as ModelsModule;
   } catch {
     return undefined;

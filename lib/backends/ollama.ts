@@ -3,8 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import { CmdaiError, isAbortError } from '../errors';
 import {
+  abortedResult,
   createHttpClient,
-  DEFAULT_REMOTE_OPTIONS,
   describeFailure,
   linesOf,
   parseJsonObject,
@@ -54,23 +54,15 @@ class OllamaBackend implements InferenceBackend {
   private readonly client: HttpClient;
   private readonly model: string;
   private readonly keepAlive?: string | number;
-  private readonly connectTimeoutMs: number;
 
   constructor(options: OllamaBackendOptions) {
     this.model = options.model ?? OLLAMA_DEFAULT_MODEL;
     this.keepAlive = normalizeKeepAlive(options.keepAlive);
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REMOTE_OPTIONS.connectTimeoutMs;
     const model = this.model;
     this.client = createHttpClient({
+      ...options,
       backend: 'ollama',
       endpoint: options.endpoint ?? OLLAMA_DEFAULT_ENDPOINT,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? DEFAULT_REMOTE_OPTIONS.timeoutMs,
-      connectTimeoutMs: this.connectTimeoutMs,
-      retries: options.retries ?? DEFAULT_REMOTE_OPTIONS.retries,
-      retryBaseDelayMs: options.retryBaseDelayMs,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      onWarning: options.onWarning,
       hints: {
         unreachable: 'Start Ollama (`ollama serve`), or point --endpoint / [ollama] endpoint at it.',
         auth: 'The server (or a proxy in front of it) wants credentials: set --api-key.',
@@ -172,26 +164,13 @@ class OllamaBackend implements InferenceBackend {
       };
     } catch (error) {
       if (!isAbortError(error) && !request.signal?.aborted) throw error;
-      const ended = performance.now();
-      return {
-        text,
-        backend: this.name,
-        model: this.model,
-        stopReason: 'abort',
-        endpoint: this.client.displayEndpoint,
-        server: 'ollama',
-        timings: {
-          loadMs: 0,
-          timeToFirstTokenMs: (firstTokenAt ?? ended) - started,
-          generationMs: ended - (firstTokenAt ?? started),
-          totalMs: ended - started,
-        },
-      };
+      return abortedResult(this.client, { text, model: this.model, server: 'ollama', started, firstTokenAt });
     }
   }
 
   async dispose(): Promise<void> {
-    // Nothing is held between requests: no sockets are kept alive.
+    // No sockets are kept between requests; the ones in flight end now.
+    this.client.abortAll();
   }
 
   private async version(): Promise<string | undefined> {

@@ -1,23 +1,13 @@
 // The one interface every inference engine implements: embedded llama.cpp, MLX, Ollama,
 // OpenAI-compatible servers. The fallback chain is written against it too.
-import type { ChatMessage } from '../engine/types';
+import type { ChatMessage, CompleteOptions } from '../engine/types';
 
 export type { ChatMessage };
 
-export interface GenerateRequest {
+/** A chat to answer, with the engine's sampling options (jsonSchema constrains the output). */
+export interface GenerateRequest
+  extends Pick<CompleteOptions, 'jsonSchema' | 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'stop' | 'signal' | 'onToken'> {
   messages: ChatMessage[];
-  /** Constrain the output to JSON matching this schema. */
-  jsonSchema?: object;
-  maxTokens?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  seed?: number;
-  stop?: string[];
-  signal?: AbortSignal;
-  /** Streamed text pieces as they arrive. */
-  onToken?: (piece: string) => void;
 }
 
 export interface GenerateTimings {

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdaiError } from '../errors';
+import { REMOTE_HTTP_DEFAULTS } from '../http/defaults';
 import {
   BackendName,
   CONFIG_KEYS,
@@ -22,7 +23,7 @@ import {
 import { configFilePath } from './paths';
 import type { RepoPolicy } from './repo-policy';
 
-// smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here
 const { parse: parseToml, TomlError } = require('smol-toml') as {
   parse: (text: string) => unknown;
   TomlError: new (...args: never[]) => Error & { line: number; column: number };
@@ -91,9 +92,9 @@ export interface LoadConfigOptions {
   skipFile?: boolean;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRIES = 2;
+export const DEFAULT_TIMEOUT_MS = REMOTE_HTTP_DEFAULTS.timeoutMs;
+export const DEFAULT_CONNECT_TIMEOUT_MS = REMOTE_HTTP_DEFAULTS.connectTimeoutMs;
+export const DEFAULT_RETRIES = REMOTE_HTTP_DEFAULTS.retries;
 
 export function defaultConfig(file: string): CmdaiConfig {
   const remote = (): RemoteBackendSettings => ({

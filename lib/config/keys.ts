@@ -1,5 +1,6 @@
 // Every setting cmdai reads, how it is spelled in TOML, and what values it accepts.
 // One table drives the file validator, the CMDAI_* environment variables, flags and `config set`.
+import { ENGINE_NAMES, type EnginePreference } from '../engine/types';
 
 export const BACKEND_NAMES = ['embedded', 'ollama', 'openai'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -10,8 +11,8 @@ export type ShellName = (typeof SHELL_NAMES)[number];
 export const SAFETY_POLICIES = ['strict', 'moderate', 'permissive'] as const;
 export type SafetyPolicy = (typeof SAFETY_POLICIES)[number];
 
-export const ENGINE_PREFERENCES = ['auto', 'llama.cpp', 'mlx'] as const;
-export type EnginePreference = (typeof ENGINE_PREFERENCES)[number];
+export const ENGINE_PREFERENCES = ['auto', ...ENGINE_NAMES] as const;
+export type { EnginePreference };
 
 export const OPENAI_SERVER_KINDS = ['auto', 'vllm', 'generic'] as const;
 

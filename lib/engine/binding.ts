@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { BackendUnavailableError } from '../errors';
+import { BackendUnavailableError, CmdaiError } from '../errors';
+import type { CompleteOptions, Completion, Timings } from './types';
 
 export interface NativeModelInfo {
   architecture: string;
@@ -41,36 +42,21 @@ export interface NativeContextOptions {
   threads: number;
 }
 
-export interface NativeCompleteOptions {
+/** The public sampling options as they reach C++; `grammar` is GBNF with a `root` rule. */
+export interface NativeCompleteOptions
+  extends Pick<CompleteOptions, 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'repeatPenalty' | 'grammar' | 'stop'> {
   maxTokens: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  seed?: number;
-  repeatPenalty?: number;
   repeatLastN?: number;
-  /** GBNF with a `root` rule. */
-  grammar?: string;
-  stop?: string[];
   /** Number of leading prompt tokens forming the reusable prefix. */
   prefixLength?: number;
   prefixCacheFile?: string;
 }
 
-export interface NativeCompletion {
-  text: string;
+/** A Completion as C++ returns it: the tokens typed, no load time (the TypeScript side adds it). */
+export interface NativeCompletion extends Pick<Completion, 'text' | 'stopReason'> {
   tokens: Int32Array;
-  stopReason: 'eos' | 'stop' | 'length' | 'abort';
-  prefixSource: 'none' | 'memory' | 'file' | 'computed';
-  timings: {
-    promptTokens: number;
-    cachedTokens: number;
-    promptMs: number;
-    timeToFirstTokenMs: number;
-    generatedTokens: number;
-    generationMs: number;
-  };
+  prefixSource: NonNullable<Completion['prefixSource']>;
+  timings: Omit<Timings, 'loadMs'>;
 }
 
 export interface NativeLlamaContext {
@@ -88,11 +74,8 @@ export interface NativeBinding {
   /** JSON Schema (as JSON text) to a GBNF grammar; throws (code USAGE) on schemas it cannot convert. */
   jsonSchemaToGrammar(schemaJson: string): string;
   systemInfo(): { llamaVersion: string; system: string; supportsMmap: boolean; supportsGpuOffload: boolean };
-}
-
-/** Errors thrown by the addon carry one of these codes. */
-export interface NativeError extends Error {
-  code?: string;
+  /** Hands the addon the class every error it raises is an instance of (called once, on load). */
+  setErrorClass(errorClass: typeof CmdaiError): void;
 }
 
 // dist/engine/binding.js and lib/engine/binding.ts are both two levels below the package root.
@@ -117,9 +100,10 @@ export function loadBinding(root: string = packageRoot): NativeBinding {
   }
   let binding: NativeBinding;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build ships no type declarations; loaded with the addon, not before
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     binding = nodeGypBuild(root) as NativeBinding;
+    binding.setErrorClass(CmdaiError);
   } catch (err) {
     throw new BackendUnavailableError(`The embedded engine's native addon failed to load: ${(err as Error).message}`, {
       hint: `Rebuild it with \`npm run build:native\` in ${root}.`,

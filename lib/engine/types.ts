@@ -1,4 +1,4 @@
-// Public types of `cmdai/engine`, the in-process llama.cpp engine.
+// Public types of `cmdai/engine`: the in-process engines (llama.cpp and MLX) behind one Model.
 
 export interface LoadModelOptions {
   /** Context size in tokens (default: 4096, capped at the model's training context). */
@@ -99,3 +99,9 @@ export interface Model {
   complete(prompt: string, opts?: CompleteOptions): Promise<Completion>;
   dispose(): Promise<void>;
 }
+
+/** The in-process engines: llama.cpp (GGUF files) and MLX (MLX model folders). */
+export const ENGINE_NAMES = ['llama.cpp', 'mlx'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+/** `engine` in the configuration: one of the engines, or 'auto' to choose by platform and model. */
+export type EnginePreference = EngineName | 'auto';

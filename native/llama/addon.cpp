@@ -5,8 +5,8 @@
 #include <mutex>
 #include <string>
 
+#include "addon-env.h"
 #include "context.h"
-#include "env-state.h"
 #include "json-schema-to-grammar.h"
 #include "llama-log.h"
 #include "llama.h"
@@ -49,7 +49,8 @@ std::string AddonDirectory() {
         return {};
     }
     path.resize(cut);
-    int bytes = WideCharToMultiByte(CP_UTF8, 0, path.c_str(), static_cast<int>(path.size()), nullptr, 0, nullptr, nullptr);
+    int bytes =
+        WideCharToMultiByte(CP_UTF8, 0, path.c_str(), static_cast<int>(path.size()), nullptr, 0, nullptr, nullptr);
     std::string dir(static_cast<size_t>(bytes), '\0');
     WideCharToMultiByte(CP_UTF8, 0, path.c_str(), static_cast<int>(path.size()), dir.data(), bytes, nullptr, nullptr);
     return dir;
@@ -86,7 +87,7 @@ void InitLlamaOnce() {
 Napi::Value JsonSchemaToGrammar(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) {
-        throw Napi::TypeError::New(env, "jsonSchemaToGrammar(schemaJson): schemaJson must be a string");
+        throw MakeError(env, "USAGE", "jsonSchemaToGrammar(schemaJson): schemaJson must be a string");
     }
     try {
         common_json schema = common_json::parse(info[0].As<Napi::String>().Utf8Value());
@@ -112,11 +113,10 @@ Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
 
 Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
     InitLlamaOnce();
-    std::shared_ptr<EnvState> state = EnvState::Create(env);
+    std::shared_ptr<AddonEnv> state = AddonEnv::Create(env, exports);
     Napi::Function modelClass = LlamaModel::DefineClass(env);
     Napi::Function contextClass = LlamaContext::DefineClass(env);
-    state->modelClass = Napi::Persistent(modelClass);
-    state->contextClass = Napi::Persistent(contextClass);
+    state->KeepClass("LlamaModel", modelClass);
     exports.Set("LlamaModel", modelClass);
     exports.Set("LlamaContext", contextClass);
     exports.Set("jsonSchemaToGrammar", Napi::Function::New(env, JsonSchemaToGrammar, "jsonSchemaToGrammar"));

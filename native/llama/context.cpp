@@ -32,13 +32,31 @@ std::string OptionalString(Napi::Object options, const char * key) {
 
 }  // namespace
 
+// A call on a context: keeps the JS object alive while it runs, reports memory when it ends.
+template <typename Event>
+class ContextWorker : public StreamingWorker<Event> {
+  protected:
+    ContextWorker(Napi::Env env, const char * name, Napi::Value listener, Napi::Object self, LlamaContext * context) :
+        StreamingWorker<Event>(env, name, listener),
+        context_(context),
+        self_(Napi::Persistent(self)) {}
+
+    void Finish(Napi::Env env) override {
+        context_->ReportMemory(env);
+        self_.Reset();
+    }
+
+    LlamaContext * context_;
+
+  private:
+    Napi::ObjectReference self_;
+};
+
 // Creates the llama_context (allocates the KV cache) on a libuv thread.
-class CreateContextWorker : public StreamingWorker<int> {
+class CreateContextWorker : public ContextWorker<int> {
   public:
     CreateContextWorker(Napi::Env env, Napi::Object self, LlamaContext * context, llama_context_params params) :
-        StreamingWorker(env, "cmdai.createContext", env.Undefined()),
-        self_(Napi::Persistent(self)),
-        context_(context),
+        ContextWorker(env, "cmdai.createContext", env.Undefined(), self, context),
         params_(params) {}
 
   protected:
@@ -55,7 +73,8 @@ class CreateContextWorker : public StreamingWorker<int> {
         context_->ctx_ = created;
         context_->EndWork();
         if (created == nullptr) {
-            Fail("MODEL_INVALID", "cannot create an inference context: " + (reason.empty() ? "llama.cpp refused" : reason));
+            Fail("MODEL_INVALID",
+                 "cannot create an inference context: " + (reason.empty() ? "llama.cpp refused" : reason));
         }
     }
 
@@ -71,34 +90,26 @@ class CreateContextWorker : public StreamingWorker<int> {
         return result;
     }
 
-    void Finish(Napi::Env env) override {
-        context_->ReportMemory(env);
-        self_.Reset();
-    }
-
   private:
-    Napi::ObjectReference self_;
-    LlamaContext * context_;
     llama_context_params params_;
 };
 
 // Runs one whole completion (prompt, token loop, stop handling) on a libuv thread and streams
 // each shown piece of text to JS.
-class CompleteWorker : public StreamingWorker<std::string> {
+class CompleteWorker : public ContextWorker<std::string> {
   public:
     CompleteWorker(Napi::Env env, Napi::Object self, LlamaContext * context, GenerationRequest request,
                    Napi::Value onText) :
-        StreamingWorker(env, "cmdai.complete", onText),
-        self_(Napi::Persistent(self)),
-        context_(context),
+        ContextWorker(env, "cmdai.complete", onText, self, context),
         request_(std::move(request)) {}
 
   protected:
     void Execute() override {
         try {
             GenerationTarget target{context_->ctx_, context_->model_->vocab(), context_->model_->Fingerprint()};
-            Generate(target, context_->cache_, request_, context_->abortRequested_,
-                     [this](const std::string & text) { Emit(text); }, result_);
+            Generate(
+                target, context_->cache_, request_, context_->abortRequested_,
+                [this](const std::string & text) { Emit(text); }, result_);
         } catch (const GenerationError & err) {
             Fail(err.code, err.what());
         } catch (const std::exception & err) {
@@ -134,14 +145,7 @@ class CompleteWorker : public StreamingWorker<std::string> {
         return result;
     }
 
-    void Finish(Napi::Env env) override {
-        context_->ReportMemory(env);
-        self_.Reset();
-    }
-
   private:
-    Napi::ObjectReference self_;
-    LlamaContext * context_;
     GenerationRequest request_;
     GenerationResult result_;
 };
@@ -158,18 +162,18 @@ Napi::Function LlamaContext::DefineClass(Napi::Env env) {
 
 LlamaContext::LlamaContext(const Napi::CallbackInfo & info) :
     Napi::ObjectWrap<LlamaContext>(info),
-    envState_(EnvState::Get(info.Env())) {
+    addonEnv_(AddonEnv::Get(info.Env())) {
     Napi::Env env = info.Env();
-    Napi::Function modelClass = envState_->modelClass.Value();
+    Napi::Function modelClass = addonEnv_->Class("LlamaModel");
     if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(modelClass)) {
-        throw Napi::TypeError::New(env, "new LlamaContext(model): model must be a LlamaModel");
+        throw MakeError(env, "USAGE", "new LlamaContext(model): model must be a LlamaModel");
     }
     model_ = LlamaModel::Unwrap(info[0].As<Napi::Object>())->Require(env);
-    envState_->Register(this);
+    addonEnv_->Register(this);
 }
 
 LlamaContext::~LlamaContext() {
-    envState_->Unregister(this);
+    addonEnv_->Unregister(this);
     if (ctx_ != nullptr) {
         llama_free(ctx_);  // normally already freed by Dispose() or Finalize()
     }
@@ -184,7 +188,8 @@ void LlamaContext::BeginWork(Napi::Env env, bool needsContext) {
         throw MakeError(env, "USAGE", "the context is busy with another call; wait for it to finish");
     }
     if (needsContext != (ctx_ != nullptr)) {
-        throw MakeError(env, "USAGE", needsContext ? "the context is not initialized" : "the context is already initialized");
+        throw MakeError(env, "USAGE",
+                        needsContext ? "the context is not initialized" : "the context is already initialized");
     }
     busy_ = true;
 }
@@ -202,7 +207,8 @@ Napi::Value LlamaContext::Init(const Napi::CallbackInfo & info) {
     params.n_ctx = OptionalUint(options, "contextSize", 4096);
     params.n_batch = std::max<uint32_t>(1, OptionalUint(options, "batchSize", 512));
     params.n_ubatch = std::min<uint32_t>(params.n_batch, 512);
-    const int32_t threads = OptionalInt(options, "threads", static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
+    const int32_t threads =
+        OptionalInt(options, "threads", static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
     params.n_threads = threads;
     params.n_threads_batch = threads;
     params.n_seq_max = 1;
@@ -224,7 +230,7 @@ Napi::Value LlamaContext::Init(const Napi::CallbackInfo & info) {
 Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-        throw Napi::TypeError::New(env, "complete(tokens, options, onText): tokens must be an Int32Array");
+        throw MakeError(env, "USAGE", "complete(tokens, options, onText): tokens must be an Int32Array");
     }
     Napi::Int32Array tokens = info[0].As<Napi::Int32Array>();
     Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
@@ -270,9 +276,7 @@ Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
 
 void LlamaContext::Abort(const Napi::CallbackInfo &) { abortRequested_ = true; }
 
-bool LlamaContext::ShouldAbortDecode(void * data) {
-    return static_cast<LlamaContext *>(data)->abortRequested_.load();
-}
+bool LlamaContext::ShouldAbortDecode(void * data) { return static_cast<LlamaContext *>(data)->abortRequested_.load(); }
 
 void LlamaContext::ReportMemory(Napi::Env env) {
     int64_t bytes = 0;

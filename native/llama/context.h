@@ -17,7 +17,7 @@
 #include <memory>
 #include <mutex>
 
-#include "env-state.h"
+#include "addon-env.h"
 #include "generation.h"
 #include "model.h"
 
@@ -32,6 +32,8 @@ class LlamaContext : public Napi::ObjectWrap<LlamaContext>, public TeardownResou
     void Finalize(Napi::Env env) override;
 
   private:
+    template <typename Event>
+    friend class ContextWorker;
     friend class CreateContextWorker;
     friend class CompleteWorker;
 
@@ -52,7 +54,7 @@ class LlamaContext : public Napi::ObjectWrap<LlamaContext>, public TeardownResou
 
     static bool ShouldAbortDecode(void * data);
 
-    std::shared_ptr<EnvState> envState_;
+    std::shared_ptr<AddonEnv> addonEnv_;
     std::shared_ptr<LoadedModel> model_;
     llama_context * ctx_ = nullptr;
     SequenceCache cache_;

@@ -5,33 +5,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "generation-error.h"
 #include "llama.h"
+#include "prefix-restore.h"
+#include "sampler.h"
 
 namespace cmdai {
-
-// A failure the caller reports to JS with a stable code (USAGE, GENERATION, ...).
-class GenerationError : public std::runtime_error {
-  public:
-    GenerationError(std::string errorCode, const std::string & message) :
-        std::runtime_error(message),
-        code(std::move(errorCode)) {}
-    std::string code;
-};
-
-struct SamplingOptions {
-    float temperature = 0.8f;  // 0 = greedy
-    int32_t topK = 40;
-    float topP = 0.95f;
-    float minP = 0.05f;
-    uint32_t seed = LLAMA_DEFAULT_SEED;
-    float repeatPenalty = 1.0f;  // 1 = off
-    int32_t repeatLastN = 64;
-    std::string grammar;  // GBNF, root rule "root"; empty = unconstrained
-};
 
 struct GenerationRequest {
     std::vector<llama_token> prompt;
@@ -57,18 +39,6 @@ struct GenerationResult {
     double generationMs = 0;
 };
 
-// KV state of one prefix, kept in memory so another prompt in between does not cost a recompute.
-struct PrefixSnapshot {
-    std::vector<llama_token> tokens;
-    std::vector<uint8_t> state;
-};
-
-// What a context remembers between generations (sequence 0 is the only one used).
-struct SequenceCache {
-    std::vector<llama_token> kvTokens;  // tokens whose KV entries are in the context, in order
-    PrefixSnapshot prefix;
-};
-
 struct GenerationTarget {
     llama_context * ctx;
     const llama_vocab * vocab;
@@ -78,8 +48,5 @@ struct GenerationTarget {
 void Generate(const GenerationTarget & target, SequenceCache & cache, const GenerationRequest & request,
               const std::atomic<bool> & abortRequested, const std::function<void(const std::string &)> & onText,
               GenerationResult & result);
-
-// Checks a GBNF grammar without generating; throws GenerationError("USAGE") when invalid.
-void ValidateGrammar(const llama_vocab * vocab, const std::string & grammar);
 
 }  // namespace cmdai

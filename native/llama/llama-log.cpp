@@ -63,7 +63,10 @@ void InstallLlamaLogger() {
     });
 }
 
-LogCapture::LogCapture() : previous_(currentCapture) { currentCapture = this; }
+LogCapture::LogCapture() :
+    previous_(currentCapture) {
+    currentCapture = this;
+}
 
 LogCapture::~LogCapture() { currentCapture = previous_; }
 

@@ -36,12 +36,12 @@ std::vector<llama_token> TokensFromJs(Napi::Env env, Napi::Value value) {
         for (uint32_t i = 0; i < array.Length(); i++) {
             Napi::Value item = array.Get(i);
             if (!item.IsNumber()) {
-                throw Napi::TypeError::New(env, "tokens must be integers");
+                throw MakeError(env, "USAGE", "tokens must be integers");
             }
             tokens.push_back(item.As<Napi::Number>().Int32Value());
         }
     } else {
-        throw Napi::TypeError::New(env, "tokens must be an array or Int32Array");
+        throw MakeError(env, "USAGE", "tokens must be an array or Int32Array");
     }
     return tokens;
 }
@@ -113,7 +113,8 @@ class LoadModelWorker : public StreamingWorker<float> {
             if (model_->abortLoad_) {
                 Fail("ABORTED", "loading the model was aborted");
             } else {
-                Fail("MODEL_INVALID", "cannot load model " + path_ + ": " + (reason.empty() ? "llama.cpp rejected the file" : reason));
+                Fail("MODEL_INVALID",
+                     "cannot load model " + path_ + ": " + (reason.empty() ? "llama.cpp rejected the file" : reason));
             }
         }
     }
@@ -180,11 +181,11 @@ Napi::Function LlamaModel::DefineClass(Napi::Env env) {
 
 LlamaModel::LlamaModel(const Napi::CallbackInfo & info) :
     Napi::ObjectWrap<LlamaModel>(info),
-    envState_(EnvState::Get(info.Env())) {
-    envState_->Register(this);
+    addonEnv_(AddonEnv::Get(info.Env())) {
+    addonEnv_->Register(this);
 }
 
-LlamaModel::~LlamaModel() { envState_->Unregister(this); }
+LlamaModel::~LlamaModel() { addonEnv_->Unregister(this); }
 
 std::shared_ptr<LoadedModel> LlamaModel::Require(Napi::Env env) const {
     if (!model_) {
@@ -196,7 +197,7 @@ std::shared_ptr<LoadedModel> LlamaModel::Require(Napi::Env env) const {
 Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) {
-        throw Napi::TypeError::New(env, "load(path, options, onProgress): path must be a string");
+        throw MakeError(env, "USAGE", "load(path, options, onProgress): path must be a string");
     }
     Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     bool useMmap = !options.Has("useMmap") || options.Get("useMmap").ToBoolean();
@@ -211,7 +212,8 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     path_ = info[0].As<Napi::String>().Utf8Value();
     abortLoad_ = false;
     try {
-        auto * worker = new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, vocabOnly, info[2]);
+        auto * worker =
+            new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, vocabOnly, info[2]);
         return worker->Start();
     } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -237,7 +239,8 @@ Napi::Value LlamaModel::Info(const Napi::CallbackInfo & info) {
     result.Set("trainContextSize", Napi::Number::New(env, llama_model_n_ctx_train(model)));
     result.Set("vocabSize", Napi::Number::New(env, llama_vocab_n_tokens(loaded->vocab())));
     const char * chatTemplate = llama_model_chat_template(model, nullptr);
-    result.Set("chatTemplate", chatTemplate != nullptr ? Napi::Value(Napi::String::New(env, chatTemplate)) : env.Null());
+    result.Set("chatTemplate",
+               chatTemplate != nullptr ? Napi::Value(Napi::String::New(env, chatTemplate)) : env.Null());
     return result;
 }
 
@@ -245,7 +248,7 @@ Napi::Value LlamaModel::Tokenize(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     std::shared_ptr<LoadedModel> loaded = Require(env);
     if (!info[0].IsString()) {
-        throw Napi::TypeError::New(env, "tokenize(text, addSpecial, parseSpecial): text must be a string");
+        throw MakeError(env, "USAGE", "tokenize(text, addSpecial, parseSpecial): text must be a string");
     }
     std::string text = info[0].As<Napi::String>().Utf8Value();
     bool addSpecial = info[1].ToBoolean();
@@ -278,8 +281,9 @@ Napi::Value LlamaModel::Detokenize(const Napi::CallbackInfo & info) {
     const int32_t vocabSize = llama_vocab_n_tokens(loaded->vocab());
     for (llama_token token : tokens) {
         if (token < 0 || token >= vocabSize) {
-            throw MakeError(env, "USAGE", "token id " + std::to_string(token) + " is outside the vocabulary (0.." +
-                                              std::to_string(vocabSize - 1) + ")");
+            throw MakeError(env, "USAGE",
+                            "token id " + std::to_string(token) + " is outside the vocabulary (0.." +
+                                std::to_string(vocabSize - 1) + ")");
         }
     }
     std::string text(tokens.size() * 8 + 16, '\0');
@@ -298,11 +302,12 @@ Napi::Value LlamaModel::ApplyChatTemplate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     std::shared_ptr<LoadedModel> loaded = Require(env);
     if (!info[0].IsArray()) {
-        throw Napi::TypeError::New(env, "applyChatTemplate(messages, addAssistant): messages must be an array");
+        throw MakeError(env, "USAGE", "applyChatTemplate(messages, addAssistant): messages must be an array");
     }
     const char * chatTemplate = llama_model_chat_template(loaded->get(), nullptr);
     if (chatTemplate == nullptr) {
-        throw MakeError(env, "MODEL_INVALID", "the model has no chat template in its metadata (tokenizer.chat_template)");
+        throw MakeError(env, "MODEL_INVALID",
+                        "the model has no chat template in its metadata (tokenizer.chat_template)");
     }
     Napi::Array messages = info[0].As<Napi::Array>();
     std::vector<std::string> roles;
@@ -311,7 +316,7 @@ Napi::Value LlamaModel::ApplyChatTemplate(const Napi::CallbackInfo & info) {
     for (uint32_t i = 0; i < messages.Length(); i++) {
         Napi::Value item = messages.Get(i);
         if (!item.IsObject()) {
-            throw Napi::TypeError::New(env, "each chat message must be an object with role and content");
+            throw MakeError(env, "USAGE", "each chat message must be an object with role and content");
         }
         Napi::Object message = item.As<Napi::Object>();
         roles.push_back(message.Get("role").ToString().Utf8Value());

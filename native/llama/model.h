@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-#include "env-state.h"
+#include "addon-env.h"
 #include "llama.h"
 
 namespace cmdai {
@@ -27,7 +27,8 @@ namespace cmdai {
 // context can never outlive its model whatever order JS drops them in.
 class LoadedModel {
   public:
-    explicit LoadedModel(llama_model * model) : model_(model) {}
+    explicit LoadedModel(llama_model * model) :
+        model_(model) {}
     ~LoadedModel() { llama_model_free(model_); }
     LoadedModel(const LoadedModel &) = delete;
     LoadedModel & operator=(const LoadedModel &) = delete;
@@ -67,7 +68,7 @@ class LlamaModel : public Napi::ObjectWrap<LlamaModel>, public TeardownResource 
     int TeardownRank() const override { return 1; }
     void Free(Napi::Env env);
 
-    std::shared_ptr<EnvState> envState_;
+    std::shared_ptr<AddonEnv> addonEnv_;
     std::shared_ptr<LoadedModel> model_;
     std::string path_;
     int64_t reportedBytes_ = 0;

@@ -19,7 +19,8 @@ namespace {
 std::mutex captureMutex;
 }
 
-StderrCapture::StderrCapture() : lock_(captureMutex) {
+StderrCapture::StderrCapture() :
+    lock_(captureMutex) {
     std::FILE * file = std::tmpfile();
     if (file == nullptr) {
         return;  // cannot capture; the text goes to stderr as llama.cpp intended
@@ -60,7 +61,7 @@ std::string StderrCapture::Finish() {
 
 void StderrCapture::PassOn(const std::string & text) {
     if (!text.empty()) {
-        (void) !write(2, text.data(), static_cast<unsigned>(text.size()));
+        (void)!write(2, text.data(), static_cast<unsigned>(text.size()));
     }
 }
 

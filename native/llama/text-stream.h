@@ -13,7 +13,8 @@ namespace cmdai {
 
 class TextStream {
   public:
-    explicit TextStream(std::vector<std::string> stops) : stops_(std::move(stops)) {}
+    explicit TextStream(std::vector<std::string> stops) :
+        stops_(std::move(stops)) {}
 
     // Adds a token's bytes; returns the text that can be shown now (possibly empty).
     std::string Push(const std::string & bytes);

@@ -18,7 +18,9 @@ if(NOT NODE_ADDON_API_DIR)
   string(REPLACE "\"" "" NODE_ADDON_API_DIR "${NODE_ADDON_API_DIR}")
 endif()
 
+file(GLOB CMDAI_MLX_COMMON_SOURCES CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../common/*.cpp")
 add_library(cmdai_mlx SHARED
+  ${CMDAI_MLX_COMMON_SOURCES}
   "${CMAKE_CURRENT_LIST_DIR}/addon.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/qwen2.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/sampler.cpp"
@@ -31,7 +33,7 @@ set_target_properties(cmdai_mlx PROPERTIES
   CXX_STANDARD 20
   CXX_STANDARD_REQUIRED ON
   POSITION_INDEPENDENT_CODE ON)
-target_include_directories(cmdai_mlx PRIVATE ${CMAKE_JS_INC} "${NODE_ADDON_API_DIR}")
+target_include_directories(cmdai_mlx PRIVATE ${CMAKE_JS_INC} "${NODE_ADDON_API_DIR}" "${CMAKE_CURRENT_LIST_DIR}/../common")
 target_link_libraries(cmdai_mlx PRIVATE mlx ${CMAKE_JS_LIB})
 target_compile_definitions(cmdai_mlx PRIVATE
   NAPI_VERSION=8

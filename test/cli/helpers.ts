@@ -161,7 +161,7 @@ export class PtySession {
 }
 
 function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_\/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.=:,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** runCli without blocking the event loop, for tests that serve HTTP from this process. */

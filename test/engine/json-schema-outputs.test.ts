@@ -4,20 +4,17 @@
 // corpus (../shared/corpora, MIT, TellinaTool/nl2bash), each through the model's chat template.
 
 import fs from 'node:fs';
-import path from 'node:path';
 
 import Ajv from 'ajv';
 
 import { loadModel } from '../../lib/engine';
 import type { Model } from '../../lib/engine/types';
-import { repoRoot, tinyModel } from './engine-fixtures';
+import { corpusPath, describeWithCorpus } from '../helpers/corpora';
+import { tinyModel } from './engine-fixtures';
 
-const corpusFile = path.resolve(repoRoot, '..', 'shared', 'corpora', 'nl2bash', 'all.nl');
+const corpusFile = corpusPath('nl2bash', 'all.nl');
 
 function firstRequests(count: number): string[] {
-  if (!fs.existsSync(corpusFile)) {
-    throw new Error(`${corpusFile} is missing: the shared corpora must be next to the repository (see the team brief).`);
-  }
   const requests = fs
     .readFileSync(corpusFile, 'utf8')
     .split('\n')
@@ -40,7 +37,7 @@ const schema = {
   additionalProperties: false,
 };
 
-describe('JSON Schema constrained output on random weights', () => {
+describeWithCorpus(corpusFile, 'JSON Schema constrained output on random weights', () => {
   const requests = firstRequests(100);
   const validate = new Ajv().compile(schema);
   let model: Model;

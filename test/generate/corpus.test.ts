@@ -9,9 +9,10 @@ import { createEmbeddedBackend } from '../../lib/backends/embedded';
 import { defaultConfig } from '../../lib/config';
 import { generateCommand } from '../../lib/generate';
 import { detectEnvironment } from '../../lib/prompt';
-import { repoRoot, requireTinyModel } from '../cli/helpers';
+import { requireTinyModel } from '../cli/helpers';
+import { corpusPath, describeWithCorpus } from '../helpers/corpora';
 
-const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpora', 'nl2sh-alfa');
+const corpusDir = corpusPath('nl2sh-alfa');
 const PER_PROMPT_LIMIT_MS = 60_000;
 
 interface AlfaPrompt {
@@ -20,7 +21,6 @@ interface AlfaPrompt {
 }
 
 function loadCorpus(): AlfaPrompt[] {
-  if (!fs.existsSync(corpusDir)) throw new Error(`The nl2sh-alfa corpus is missing at ${corpusDir}`);
   return [1, 2, 3, 4, 5].flatMap((n) => JSON.parse(fs.readFileSync(path.join(corpusDir, `nl2bash_fs_${n}.json`), 'utf8')) as AlfaPrompt[]);
 }
 
@@ -32,27 +32,29 @@ function withinLimit<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
 
-test('all 300 nl2sh-alfa prompts return one parseable command each, without crashing or hanging', async () => {
-  const prompts = loadCorpus();
-  expect(prompts).toHaveLength(300);
-  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-corpus-'));
-  const backend = createEmbeddedBackend({ resolveModelPath: async () => requireTinyModel(), promptCacheDir: cacheDir });
-  const config = defaultConfig(path.join(cacheDir, 'no-config.toml'));
-  const environment = detectEnvironment({ shell: 'bash' });
-  const failures: string[] = [];
-  try {
-    for (const [index, prompt] of prompts.entries()) {
-      try {
-        const result = await withinLimit(generateCommand(prompt.query, { backend, config, environment, maxTokens: 96 }), `prompt ${index + 1}`);
-        if (typeof result.command !== 'string' || result.command.trim() === '') failures.push(`#${index + 1} ${prompt.query}: empty command`);
-        if (result.backend !== 'llama.cpp') failures.push(`#${index + 1}: answered by ${result.backend}`);
-      } catch (err) {
-        failures.push(`#${index + 1} ${prompt.query}: ${(err as Error).message}`);
+describeWithCorpus(corpusDir, 'the nl2sh-alfa corpus', () => {
+  test('all 300 nl2sh-alfa prompts return one parseable command each, without crashing or hanging', async () => {
+    const prompts = loadCorpus();
+    expect(prompts).toHaveLength(300);
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-corpus-'));
+    const backend = createEmbeddedBackend({ resolveModelPath: async () => requireTinyModel(), promptCacheDir: cacheDir });
+    const config = defaultConfig(path.join(cacheDir, 'no-config.toml'));
+    const environment = detectEnvironment({ shell: 'bash' });
+    const failures: string[] = [];
+    try {
+      for (const [index, prompt] of prompts.entries()) {
+        try {
+          const result = await withinLimit(generateCommand(prompt.query, { backend, config, environment, maxTokens: 96 }), `prompt ${index + 1}`);
+          if (typeof result.command !== 'string' || result.command.trim() === '') failures.push(`#${index + 1} ${prompt.query}: empty command`);
+          if (result.backend !== 'llama.cpp') failures.push(`#${index + 1}: answered by ${result.backend}`);
+        } catch (err) {
+          failures.push(`#${index + 1} ${prompt.query}: ${(err as Error).message}`);
+        }
       }
+    } finally {
+      await backend.dispose();
+      fs.rmSync(cacheDir, { recursive: true, force: true });
     }
-  } finally {
-    await backend.dispose();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  }
-  expect(failures).toEqual([]);
-}, 60 * 60_000);
+    expect(failures).toEqual([]);
+  }, 60 * 60_000);
+});

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { CmdaiError, isAbortError } from '../../lib/errors';
 import { loadMlxModel } from '../../lib/engine/mlx';
 import type { Model } from '../../lib/engine/types';
+import { expectCmdaiError } from '../helpers/errors';
 import { describeWithMlx, mlxFixtures, tempDir } from './mlx-fixtures';
 
 let dir: string;
@@ -28,15 +29,11 @@ function modelCopy(name: string, edit: (folder: string) => void): string {
   return folder;
 }
 
-async function loadError(folder: string): Promise<CmdaiError> {
-  try {
+function loadError(folder: string): Promise<CmdaiError> {
+  return expectCmdaiError(async () => {
     const model = await loadMlxModel(folder, { contextSize: 128 });
     await model.dispose();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CmdaiError);
-    return err as CmdaiError;
-  }
-  throw new Error(`loading ${folder} succeeded but should have failed`);
+  });
 }
 
 describe('loading an MLX model folder', () => {
@@ -153,7 +150,7 @@ describeWithMlx('weights and files that do not belong together', () => {
   });
 });
 
-describeWithMlx('completing with bad options on the MLX engine', () => {
+describeWithMlx('options only the llama.cpp engine has (the shared bad-option list is in test/engine/contract.ts)', () => {
   let model: Model;
 
   beforeAll(async () => {
@@ -164,100 +161,21 @@ describeWithMlx('completing with bad options on the MLX engine', () => {
     await model?.dispose();
   });
 
-  async function completeError(prompt: string, opts: Parameters<Model['complete']>[1]): Promise<CmdaiError> {
-    const err = await model.complete(prompt, opts).then(
-      () => {
-        throw new Error('complete() succeeded but should have failed');
-      },
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(CmdaiError);
-    return err as CmdaiError;
-  }
-
-  test('an empty prompt is a USAGE error', async () => {
-    const err = await completeError('', { maxTokens: 4 });
-    expect(err.code).toBe('USAGE');
-    expect(err.message).toMatch(/prompt is empty/);
-  });
-
-  test('a prompt longer than the context is a USAGE error giving both sizes', async () => {
-    const err = await completeError('word '.repeat(400), { maxTokens: 4 });
-    expect(err.code).toBe('USAGE');
-    expect(err.message).toMatch(/prompt is \d+ tokens but the context holds 128/);
-  });
-
   test('a GBNF grammar is a USAGE error pointing at jsonSchema', async () => {
-    const err = await completeError('hello', { maxTokens: 4, grammar: 'root ::= "yes"' });
+    const err = await expectCmdaiError(model.complete('hello', { maxTokens: 4, grammar: 'root ::= "yes"' }));
     expect(err.code).toBe('USAGE');
     expect(err.message).toMatch(/jsonSchema/);
   });
 
   test('an unsupported JSON Schema keyword is a USAGE error naming it', async () => {
-    const err = await completeError('hello', { maxTokens: 4, jsonSchema: { type: 'string', pattern: '^x$' } });
+    const err = await expectCmdaiError(model.complete('hello', { maxTokens: 4, jsonSchema: { type: 'string', pattern: '^x$' } }));
     expect(err.code).toBe('USAGE');
     expect(err.message).toMatch(/"pattern"/);
   });
 
-  test.each([0, -1, 2.5])('maxTokens %p is a USAGE error', async (maxTokens) => {
-    const err = await completeError('hello', { maxTokens });
+  test('a repeat penalty is a USAGE error saying MLX has none', async () => {
+    const err = await expectCmdaiError(model.complete('hello', { maxTokens: 4, repeatPenalty: 1.1 }));
     expect(err.code).toBe('USAGE');
-    expect(err.message).toMatch(/maxTokens must be a whole number of at least 1/);
-  });
-
-  test('an already aborted signal rejects with an AbortError', async () => {
-    const controller = new AbortController();
-    controller.abort();
-    const err = await model.complete('hello', { maxTokens: 4, signal: controller.signal }).catch((e: unknown) => e);
-    expect(isAbortError(err)).toBe(true);
-  });
-
-  test('aborting during generation stops it with stopReason "abort"', async () => {
-    const controller = new AbortController();
-    const completion = await model.complete('hello', {
-      maxTokens: 100, temperature: 0, signal: controller.signal,
-      onToken: () => controller.abort(),
-    });
-    expect(completion.stopReason).toBe('abort');
-    expect(completion.tokens.length).toBeLessThan(100);
-  });
-
-  test('a stop string ends the text before it', async () => {
-    const full = await model.complete('hello', { maxTokens: 12, temperature: 0 });
-    const stop = full.text.slice(4, 7);
-    const cut = await model.complete('hello', { maxTokens: 12, temperature: 0, stop: [stop] });
-    expect(cut.stopReason).toBe('stop');
-    expect(cut.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
-  });
-
-  test('the model still works after all of the above', async () => {
-    const completion = await model.complete('hello', { maxTokens: 3, temperature: 0 });
-    expect(completion.timings.generatedTokens).toBeGreaterThan(0);
-  });
-});
-
-describeWithMlx('a disposed MLX model', () => {
-  let model: Model;
-
-  beforeAll(async () => {
-    model = await loadMlxModel(mlxFixtures().dir, { contextSize: 128 });
-    await model.dispose();
-  });
-
-  test('rejects complete() with a USAGE error saying it was disposed', async () => {
-    const err = await model.complete('hello', { maxTokens: 2 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CmdaiError);
-    expect((err as CmdaiError).code).toBe('USAGE');
-    expect((err as CmdaiError).message).toMatch(/disposed/);
-  });
-
-  test('throws from tokenize(), detokenize() and applyChatTemplate()', () => {
-    expect(() => model.tokenize('hello')).toThrow(/disposed/);
-    expect(() => model.detokenize([1, 2])).toThrow(/disposed/);
-    expect(() => model.applyChatTemplate([{ role: 'user', content: 'hi' }])).toThrow(/disposed/);
-  });
-
-  test('can be disposed again', async () => {
-    await expect(model.dispose()).resolves.toBeUndefined();
+    expect(err.message).toMatch(/no repeat penalty/);
   });
 });

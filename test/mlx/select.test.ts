@@ -1,7 +1,7 @@
 // Which embedded engine runs where: MLX on Apple Silicon, llama.cpp elsewhere, the model's
 // format and the configuration first; every answer says why.
 import { CmdaiError } from '../../lib/errors';
-import { chooseEmbeddedEngine } from '../../lib/engine/mlx/select';
+import { chooseEmbeddedEngine } from '../../lib/engine/select';
 import { mlxFixtures } from './mlx-fixtures';
 
 const built = { mlxUnavailable: null };

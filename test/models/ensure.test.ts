@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CmdaiError } from '../../lib/errors';
+import { expectCmdaiError } from '../helpers/errors';
 import { ModelCatalog, type ModelEntry } from '../../lib/models/catalog';
 import { ensureModel, type EnsureModelOptions } from '../../lib/models/ensure';
 import { FakeHub, fixtureContent, sha256 } from './helpers/fake-hub';
@@ -26,15 +26,7 @@ function baseOptions(extra: EnsureModelOptions = {}): EnsureModelOptions {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CmdaiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CmdaiError);
-    return error as CmdaiError;
-  }
-  throw new Error('expected ensureModel to fail');
-}
+const failure = expectCmdaiError;
 
 beforeEach(async () => {
   content = fixtureContent(1024 * 1024);
@@ -128,6 +120,15 @@ test('with CMDAI_OFFLINE=1 it says what is missing and how to use a local GGUF f
   expect(error.message).toContain(`Missing: tiny`);
   expect(error.message).toContain(join(modelsDir, 'tiny'));
   expect(error.message).toContain('cmdai --model /path/to/model.gguf "your request"');
+  expect(hub.requests).toHaveLength(0);
+});
+
+test('HF_HUB_OFFLINE=1, the hub switch, is honoured the same way and named', async () => {
+  const error = await failure(ensureModel(undefined, baseOptions({ yes: true, env: { CMDAI_MODELS_DIR: modelsDir, HF_HUB_OFFLINE: '1' } })));
+
+  expect(error.code).toBe('OFFLINE');
+  expect(error.message).toContain('HF_HUB_OFFLINE is set');
+  expect(error.message).toContain(`Missing: tiny`);
   expect(hub.requests).toHaveLength(0);
 });
 

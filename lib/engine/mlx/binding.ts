@@ -2,6 +2,7 @@
 // that finds it. Everything above this file talks to `MlxModelHandle`, never to the addon itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CmdaiError } from '../../errors';
 
 /** config.json fields the native Qwen2 needs, plus the `quantization` block flattened. */
 export interface NativeQwen2Config {
@@ -67,6 +68,8 @@ export interface MlxModelHandle {
 
 export interface MlxAddon {
   MlxModel: new () => MlxModelHandle;
+  /** Hands the addon the class every error it raises is an instance of (called once, on load). */
+  setErrorClass(errorClass: typeof CmdaiError): void;
   engine: 'mlx';
   /** Where MLX computes: "gpu" (Metal) or "cpu". */
   device: 'gpu' | 'cpu';
@@ -117,7 +120,10 @@ export function loadMlxAddon(): MlxAddonLookup {
   const saved = process.env.OPENBLAS_NUM_THREADS;
   if (saved === undefined) process.env.OPENBLAS_NUM_THREADS = '1';
   try {
-    cached = { addon: require(file) as MlxAddon, file };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon whose path is known only at run time
+    const addon = require(file) as MlxAddon;
+    addon.setErrorClass(CmdaiError);
+    cached = { addon, file };
   } catch (err) {
     cached = { addon: null, reason: `${file} could not be loaded: ${(err as Error).message}` };
   } finally {

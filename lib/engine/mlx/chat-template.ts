@@ -1,7 +1,7 @@
 // The chat template from tokenizer_config.json, rendered with @huggingface/jinja: the same
 // Jinja dialect the template was written for in transformers.
-// The package is ESM-first; its CommonJS build is loaded with require, typed from the ESM types.
 import type * as Jinja from '@huggingface/jinja' with { 'resolution-mode': 'import' };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is ESM-first; its CommonJS build is loaded, typed from the ESM types
 const { Template } = require('@huggingface/jinja') as typeof Jinja;
 type Template = InstanceType<typeof Template>;
 import { CmdaiError } from '../../errors';

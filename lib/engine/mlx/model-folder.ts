@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdaiError } from '../../errors';
+import { checkModelPath } from '../model-path';
 import type { NativeQwen2Config } from './binding';
 
 export const SUPPORTED_ARCHITECTURES = ['qwen2'];
@@ -23,27 +24,11 @@ function invalid(message: string, hint: string): CmdaiError {
   return new CmdaiError('MODEL_INVALID', message, { hint });
 }
 
-const FOLDER_HINT = 'Point cmdai at an MLX model folder (config.json, model*.safetensors, tokenizer.json), e.g. one from mlx-community.';
 
 export function readModelFolder(modelPath: string): ModelFolder {
   const dir = path.resolve(modelPath);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    throw new CmdaiError('MODEL_MISSING', `No model at ${dir}: the path does not exist.`, {
-      hint: 'Check the path, or download the model first (cmdai models).',
-    });
-  }
-  if (!stat.isDirectory()) {
-    if (dir.endsWith('.gguf')) {
-      throw invalid(`${dir} is a GGUF file, but the MLX engine reads MLX model folders.`, 'Use the llama.cpp engine for GGUF files, or give an MLX model folder.');
-    }
-    throw invalid(`${dir} is a file, not an MLX model folder.`, FOLDER_HINT);
-  }
-
+  checkModelPath(dir, 'mlx');
   const configFile = path.join(dir, 'config.json');
-  if (!fs.existsSync(configFile)) throw invalid(`${dir} is not an MLX model folder: it has no config.json.`, FOLDER_HINT);
   let raw: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));

@@ -1,8 +1,10 @@
-// The MLX engine's `Model`: the same interface as the llama.cpp engine (lib/engine/types.ts),
-// over an MLX model folder. Tokenizer and chat template run here in TypeScript; the transformer,
-// its KV cache and sampling run natively on the model's own thread (native/mlx).
+// The MLX engine adapter: MLX model folders through hand-written C++ over mlx::core
+// (native/mlx). Tokenizer and chat template run here in TypeScript; the transformer, its KV
+// cache and sampling run natively on the model's own thread. Everything engine-independent
+// (checks, queue, abort, dispose) is in ../model-core.ts.
 import * as fs from 'node:fs';
 import { CmdaiError } from '../../errors';
+import { abortedError, checkLoadOptions, ENGINE_DEFAULTS, ModelCore, type CompletionRun } from '../model-core';
 import type { ChatMessage, CompleteOptions, Completion, LoadModelOptions, Model, ModelInfo, StopReason } from '../types';
 import { loadMlxAddon, type MlxModelHandle, type NativeSampling } from './binding';
 import { ChatTemplate } from './chat-template';
@@ -10,52 +12,7 @@ import { JsonSchemaConstraint } from './json-schema-mask';
 import { endTokenIds, readModelFolder, type ModelFolder } from './model-folder';
 import { eosTokenText, MlxTokenizer } from './tokenizer';
 
-const DEFAULT_CONTEXT_SIZE = 4096;
-const DEFAULT_BATCH_SIZE = 512;
-const DEFAULT_MAX_TOKENS = 256;
-
-/** Rejection of an aborted load or completion: `name` 'AbortError', `code` 'ABORTED' (as in the llama.cpp engine). */
-export class MlxAbortError extends CmdaiError {
-  constructor(message: string) {
-    super('ABORTED', message);
-    this.name = 'AbortError';
-  }
-}
-
-function usage(message: string, hint?: string): CmdaiError {
-  return new CmdaiError('USAGE', message, hint ? { hint } : undefined);
-}
-
-function checkNumber(name: string, value: number | undefined, ok: (v: number) => boolean, rule: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw usage(`${name} must be ${rule}, got ${value}.`);
-}
-
-function checkCompleteOptions(prompt: unknown, opts: CompleteOptions): void {
-  if (typeof prompt !== 'string') throw usage('The prompt must be a string.');
-  if (prompt.length === 0) throw usage('The prompt is empty; pass the text to complete.');
-  if (opts.maxTokens !== undefined && (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1)) {
-    throw usage(`maxTokens must be a whole number of at least 1, got ${opts.maxTokens}.`);
-  }
-  checkNumber('temperature', opts.temperature, (v) => v >= 0, 'a number from 0 up');
-  checkNumber('topK', opts.topK, (v) => Number.isInteger(v) && v >= 0, 'an integer from 0 up');
-  checkNumber('topP', opts.topP, (v) => v > 0 && v <= 1, 'a number above 0 to 1');
-  checkNumber('minP', opts.minP, (v) => v >= 0 && v <= 1, 'a number from 0 to 1');
-  checkNumber('seed', opts.seed, (v) => Number.isInteger(v) && v >= 0 && v <= 0xfffffffe, 'an integer from 0 to 4294967294');
-  if (opts.repeatPenalty !== undefined && opts.repeatPenalty !== 1) {
-    throw usage('The MLX engine has no repeat penalty; leave repeatPenalty unset (or 1).');
-  }
-  if (opts.grammar !== undefined) {
-    throw usage('GBNF grammars are a llama.cpp feature; the MLX engine constrains output with jsonSchema.');
-  }
-  if (opts.jsonSchema !== undefined && (opts.jsonSchema === null || typeof opts.jsonSchema !== 'object')) {
-    throw usage('jsonSchema must be a JSON Schema object.');
-  }
-  if (opts.stop !== undefined && (!Array.isArray(opts.stop) || opts.stop.some((s) => typeof s !== 'string' || s === ''))) {
-    throw usage('stop must be an array of non-empty strings.');
-  }
-  if (opts.onToken !== undefined && typeof opts.onToken !== 'function') throw usage('onToken must be a function.');
-}
+const MLX_FEATURES = { grammar: false, repeatPenalty: false, promptPrefix: false };
 
 /**
  * Cuts the text at the first stop string and holds back a tail that could still become one, so
@@ -123,73 +80,41 @@ function trackLive(handle: MlxModelHandle): WeakRef<MlxModelHandle> {
   return ref;
 }
 
-class MlxModel implements Model {
-  private disposed = false;
-  private disposing: Promise<void> | undefined;
-  // Completions run one at a time, in call order: the model has one KV cache.
-  private queue: Promise<unknown> = Promise.resolve();
-  private running: { abort(): void } | undefined;
+class MlxModel extends ModelCore {
   private readonly constraints = new Map<string, JsonSchemaConstraint>();
 
   constructor(
-    readonly info: ModelInfo,
+    info: ModelInfo,
     private readonly handle: MlxModelHandle,
     private readonly tokenizer: MlxTokenizer,
     private readonly template: ChatTemplate | null,
     private readonly endTokens: number[],
     private readonly loadMs: number,
     private readonly liveRef: WeakRef<MlxModelHandle>,
-  ) {}
-
-  private checkUsable(): void {
-    if (this.disposed) throw usage('The model was disposed; load it again to use it.');
+  ) {
+    super(info, MLX_FEATURES);
   }
 
-  tokenize(text: string, opts: { addSpecial?: boolean; parseSpecial?: boolean } = {}): number[] {
-    this.checkUsable();
-    if (typeof text !== 'string') throw usage('tokenize() takes a string.');
-    return this.tokenizer.tokenize(text, { addSpecial: opts.addSpecial ?? true, parseSpecial: opts.parseSpecial ?? true });
+  protected tokenizeText(text: string, addSpecial: boolean, parseSpecial: boolean): number[] {
+    return this.tokenizer.tokenize(text, { addSpecial, parseSpecial });
   }
 
-  detokenize(tokens: number[]): string {
-    this.checkUsable();
-    if (!Array.isArray(tokens) || tokens.some((t) => !Number.isInteger(t))) {
-      throw usage('detokenize() takes an array of integer token ids.');
-    }
-    const bad = tokens.find((t) => t < 0 || t >= this.tokenizer.vocabSize);
-    if (bad !== undefined) throw usage(`Token id ${bad} is outside the vocabulary (0 to ${this.tokenizer.vocabSize - 1}).`);
+  protected detokenizeTokens(tokens: number[]): string {
     return this.tokenizer.detokenize(tokens);
   }
 
-  applyChatTemplate(messages: ChatMessage[], opts: { addAssistant?: boolean } = {}): string {
-    this.checkUsable();
-    if (!Array.isArray(messages) || messages.length === 0) {
-      throw usage('applyChatTemplate() takes a non-empty array of { role, content } messages.');
-    }
-    for (const message of messages) {
-      if (!message || typeof message.role !== 'string' || typeof message.content !== 'string') {
-        throw usage('Each chat message needs a string role and a string content.');
-      }
-    }
+  protected renderChat(messages: ChatMessage[], addAssistant: boolean): string {
     if (!this.template) {
       throw new CmdaiError('MODEL_INVALID', `${this.info.path} has no chat template (chat_template in tokenizer_config.json).`, {
         hint: 'Use a chat (instruct) model folder.',
       });
     }
-    return this.template.render(messages, opts.addAssistant ?? true);
+    return this.template.render(messages, addAssistant);
   }
 
-  complete(prompt: string, opts: CompleteOptions = {}): Promise<Completion> {
-    try {
-      this.checkUsable();
-      checkCompleteOptions(prompt, opts);
-      if (opts.signal?.aborted) throw new MlxAbortError('The completion was aborted.');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const run = this.queue.then(() => this.runCompletion(prompt, opts));
-    this.queue = run.catch(() => undefined);
-    return run;
+  protected toCmdaiError(err: unknown): Error {
+    if (err instanceof CmdaiError) return err;
+    return new CmdaiError('GENERATION', `The MLX engine failed: ${(err as Error).message}`, { cause: err });
   }
 
   private constraintFor(schema: object): JsonSchemaConstraint {
@@ -202,99 +127,71 @@ class MlxModel implements Model {
     return c;
   }
 
-  private async runCompletion(prompt: string, opts: CompleteOptions): Promise<Completion> {
-    if (this.disposed) throw usage('The model was disposed before this completion started.');
-    if (opts.signal?.aborted) throw new MlxAbortError('The completion was aborted.');
+  protected async run(prompt: string, opts: CompleteOptions, run: CompletionRun): Promise<Completion> {
     const promptTokens = this.tokenizer.tokenize(prompt, { addSpecial: true, parseSpecial: true });
-    if (promptTokens.length >= this.info.contextSize) {
-      throw usage(
-        `The prompt is ${promptTokens.length} tokens but the context holds ${this.info.contextSize} including the reply; ` +
-          'shorten the prompt or load the model with a larger contextSize.',
-      );
-    }
+    this.checkPromptFits(promptTokens.length);
     const constraint = opts.jsonSchema ? this.constraintFor(opts.jsonSchema) : undefined;
-    const maxTokens = Math.min(opts.maxTokens ?? DEFAULT_MAX_TOKENS, this.info.contextSize - promptTokens.length);
+    const maxTokens = Math.min(opts.maxTokens ?? ENGINE_DEFAULTS.maxTokens, this.info.contextSize - promptTokens.length);
     const sampling: NativeSampling = {
-      temperature: opts.temperature ?? 0.8,
-      topK: opts.topK ?? 40,
-      topP: opts.topP ?? 0.95,
-      minP: opts.minP ?? 0.05,
+      temperature: opts.temperature ?? ENGINE_DEFAULTS.temperature,
+      topK: opts.topK ?? ENGINE_DEFAULTS.topK,
+      topP: opts.topP ?? ENGINE_DEFAULTS.topP,
+      minP: opts.minP ?? ENGINE_DEFAULTS.minP,
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     };
 
-    // Token ids -> text pieces -> stop strings -> the caller's onToken.
+    // Token ids -> text pieces -> stop strings -> the caller's onToken. The native loop streams
+    // token ids, not text (the tokenizer lives here), so stop strings are cut here too.
     const decoder = this.tokenizer.streamDecoder();
     const filter = new StopStringFilter(opts.stop ?? []);
-    let listenerError: unknown;
-    const emit = (piece: string) => {
-      if (!piece || !opts.onToken || listenerError !== undefined) return;
-      try {
-        opts.onToken(piece);
-      } catch (err) {
-        listenerError = err; // a throwing listener ends the completion and becomes its rejection
-        abort();
-      }
-    };
     const tokens: number[] = [];
-    const onTokenId = (token: number) => {
-      if (filter.stopped) return;
-      tokens.push(token);
-      emit(filter.push(decoder.push(token)));
-      if (filter.stopped) abort();
-    };
-
     const jobId = nextJobId++;
     let aborted = false;
-    const abort = () => {
+    run.onAbort = () => {
       aborted = true;
       this.handle.abort(jobId);
     };
-    const onAbortSignal = () => abort();
-    opts.signal?.addEventListener('abort', onAbortSignal, { once: true });
-    this.running = { abort };
-    try {
-      let stopReason: StopReason;
-      let promptMs: number;
-      let cachedTokens: number;
-      let timeToFirstTokenMs = 0;
-      let generationMs: number;
-      if (constraint) {
-        ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = await this.constrainedLoop(
-          constraint, promptTokens, sampling, maxTokens, () => aborted || filter.stopped, onTokenId,
-        ));
-      } else {
-        const result = await this.handle.generate(
-          jobId,
-          Int32Array.from(promptTokens),
-          { ...sampling, maxTokens, endTokens: Int32Array.from(this.endTokens) },
-          onTokenId,
-        );
-        ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = result);
-      }
-      if (listenerError !== undefined) throw listenerError;
-      if (filter.stopped) stopReason = 'stop';
-      else emit(filter.push(decoder.flush()) + filter.flush());
-      return {
-        text: filter.text,
-        tokens,
-        stopReason,
-        timings: {
-          loadMs: this.loadMs,
-          promptTokens: promptTokens.length,
-          cachedTokens,
-          promptMs,
-          timeToFirstTokenMs,
-          generatedTokens: tokens.length,
-          generationMs,
-        },
-      };
-    } catch (err) {
-      if (err instanceof CmdaiError || err === listenerError) throw err;
-      throw new CmdaiError('GENERATION', `The MLX engine failed: ${(err as Error).message}`, { cause: err });
-    } finally {
-      this.running = undefined;
-      opts.signal?.removeEventListener('abort', onAbortSignal);
+    const onTokenId = (token: number) => {
+      if (filter.stopped) return;
+      tokens.push(token);
+      run.emit(filter.push(decoder.push(token)));
+      if (filter.stopped) run.onAbort();
+    };
+
+    let stopReason: StopReason;
+    let promptMs: number;
+    let cachedTokens: number;
+    let timeToFirstTokenMs = 0;
+    let generationMs: number;
+    if (constraint) {
+      ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = await this.constrainedLoop(
+        constraint, promptTokens, sampling, maxTokens, () => aborted || filter.stopped, onTokenId,
+      ));
+    } else {
+      const result = await this.handle.generate(
+        jobId,
+        Int32Array.from(promptTokens),
+        { ...sampling, maxTokens, endTokens: Int32Array.from(this.endTokens) },
+        onTokenId,
+      );
+      ({ stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs } = result);
     }
+    if (filter.stopped) stopReason = 'stop';
+    else run.emit(filter.push(decoder.flush()) + filter.flush());
+    return {
+      text: filter.text,
+      tokens,
+      stopReason,
+      timings: {
+        loadMs: this.loadMs,
+        promptTokens: promptTokens.length,
+        cachedTokens,
+        promptMs,
+        timeToFirstTokenMs,
+        generatedTokens: tokens.length,
+        generationMs,
+      },
+    };
   }
 
   /** Token by token from JS: each step samples only among the tokens the schema allows. */
@@ -327,12 +224,12 @@ class MlxModel implements Model {
     return { stopReason, promptMs, cachedTokens, timeToFirstTokenMs, generationMs: performance.now() - started };
   }
 
-  dispose(): Promise<void> {
-    if (this.disposing) return this.disposing;
-    this.disposed = true;
-    this.running?.abort();
-    this.disposing = this.queue.then(() => this.handle.dispose()).finally(() => liveHandles.delete(this.liveRef));
-    return this.disposing;
+  protected async release(): Promise<void> {
+    try {
+      await this.handle.dispose();
+    } finally {
+      liveHandles.delete(this.liveRef);
+    }
   }
 }
 
@@ -341,11 +238,7 @@ class MlxModel implements Model {
  * with CmdaiError MODEL_MISSING / MODEL_INVALID / USAGE / BACKEND_UNAVAILABLE, or an AbortError.
  */
 export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {}): Promise<Model> {
-  if (typeof modelPath !== 'string' || modelPath.trim() === '') throw usage('loadMlxModel() needs the path of an MLX model folder.');
-  for (const [name, v] of [['contextSize', opts.contextSize], ['batchSize', opts.batchSize], ['threads', opts.threads]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw usage(`${name} must be an integer from 1 up, got ${v}.`);
-  }
-  if (opts.signal?.aborted) throw new MlxAbortError('Loading the model was aborted.');
+  checkLoadOptions('loadMlxModel', modelPath, opts, 'an MLX model folder');
 
   const folder: ModelFolder = readModelFolder(modelPath);
   const tokenizer = MlxTokenizer.fromFolder(folder.dir);
@@ -362,7 +255,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
   if (!lookup.addon) throw new CmdaiError('BACKEND_UNAVAILABLE', `The MLX engine is unavailable: ${lookup.reason}`);
   const handle = new lookup.addon.MlxModel();
   const liveRef = trackLive(handle);
-  const contextSize = Math.min(opts.contextSize ?? DEFAULT_CONTEXT_SIZE, folder.trainContextSize);
+  const contextSize = Math.min(opts.contextSize ?? ENGINE_DEFAULTS.contextSize, folder.trainContextSize);
   opts.onProgress?.(0);
   let loaded;
   try {
@@ -370,7 +263,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
       weightFiles: folder.weightFiles,
       config: folder.config,
       contextSize,
-      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchSize: opts.batchSize ?? ENGINE_DEFAULTS.batchSize,
     });
   } catch (err) {
     await handle.dispose().catch(() => undefined);
@@ -384,7 +277,7 @@ export async function loadMlxModel(modelPath: string, opts: LoadModelOptions = {
   if (opts.signal?.aborted) {
     await handle.dispose();
     liveHandles.delete(liveRef);
-    throw new MlxAbortError('Loading the model was aborted.');
+    throw abortedError('Loading the model');
   }
   opts.onProgress?.(1);
   const info: ModelInfo = {

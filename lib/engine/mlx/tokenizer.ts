@@ -3,8 +3,8 @@
 // output, which both work below the level of whole characters).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-// The package is ESM-first; its CommonJS build is loaded with require, typed from the ESM types.
 import type * as HfTokenizers from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is ESM-first; its CommonJS build is loaded, typed from the ESM types
 const { Tokenizer } = require('@huggingface/tokenizers') as typeof HfTokenizers;
 type Tokenizer = InstanceType<typeof Tokenizer>;
 import { CmdaiError } from '../../errors';

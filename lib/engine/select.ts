@@ -1,15 +1,12 @@
 // Which embedded engine runs a model: MLX on Apple Silicon, llama.cpp everywhere else, unless
 // the configuration says otherwise. The answer carries its reason, for `cmdai doctor`.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CmdaiError } from '../../errors';
-import { loadMlxAddon } from './binding';
-
-export type EmbeddedEngine = 'mlx' | 'llama.cpp';
-export type EnginePreference = EmbeddedEngine | 'auto';
+import { CmdaiError } from '../errors';
+import { modelFormatOf } from './model-path';
+import { loadMlxAddon } from './mlx/binding';
+import type { EngineName, EnginePreference } from './types';
 
 export interface EngineChoice {
-  engine: EmbeddedEngine;
+  engine: EngineName;
   /** One line for `cmdai doctor`: which engine and why. */
   reason: string;
 }
@@ -24,18 +21,6 @@ export interface EngineChoiceInput {
   mlxUnavailable?: string | null;
 }
 
-type ModelFormat = 'gguf' | 'mlx' | 'unknown';
-
-function modelFormat(modelPath: string | undefined): ModelFormat {
-  if (!modelPath) return 'unknown';
-  try {
-    if (fs.statSync(modelPath).isDirectory()) return fs.existsSync(path.join(modelPath, 'config.json')) ? 'mlx' : 'unknown';
-  } catch {
-    return modelPath.endsWith('.gguf') ? 'gguf' : 'unknown';
-  }
-  return modelPath.endsWith('.gguf') ? 'gguf' : 'unknown';
-}
-
 export function chooseEmbeddedEngine(input: EngineChoiceInput = {}): EngineChoice {
   const preference = input.preference ?? 'auto';
   const platform = input.platform ?? process.platform;
@@ -45,7 +30,7 @@ export function chooseEmbeddedEngine(input: EngineChoiceInput = {}): EngineChoic
     const lookup = loadMlxAddon();
     return lookup.addon ? null : lookup.reason;
   })();
-  const format = modelFormat(input.modelPath);
+  const format = modelFormatOf(input.modelPath);
 
   if (preference === 'llama.cpp') {
     if (format === 'mlx') throw mismatch('llama.cpp', input.modelPath!, 'an MLX model folder', 'a GGUF file');

@@ -1,0 +1,78 @@
+#include "prefix-restore.h"
+
+#include <algorithm>
+
+namespace cmdai {
+
+namespace {
+
+size_t CommonPrefixLength(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) {
+        n++;
+    }
+    return n;
+}
+
+bool RestoreSequence(llama_context * ctx, const PrefixSnapshot & snapshot, std::vector<llama_token> & kvTokens) {
+    llama_memory_t memory = llama_get_memory(ctx);
+    llama_memory_seq_rm(memory, 0, -1, -1);
+    kvTokens.clear();
+    if (snapshot.state.empty() || llama_state_seq_set_data(ctx, snapshot.state.data(), snapshot.state.size(), 0) == 0) {
+        llama_memory_seq_rm(memory, 0, -1, -1);
+        return false;
+    }
+    kvTokens = snapshot.tokens;
+    return true;
+}
+
+}  // namespace
+
+PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                             const std::vector<llama_token> & prompt, size_t prefixLength,
+                             const std::string & prefixCacheFile) {
+    PromptReuse reuse;
+    reuse.prefixLength = std::min(prefixLength, prompt.size());
+    const std::vector<llama_token> prefixTokens(prompt.begin(), prompt.begin() + reuse.prefixLength);
+    size_t reused = CommonPrefixLength(cache.kvTokens, prompt);
+    if (reuse.prefixLength > 0) {
+        PrefixSnapshot fromFile;
+        if (reused >= reuse.prefixLength) {
+            reuse.source = "memory";
+        } else if (cache.prefix.tokens == prefixTokens && RestoreSequence(ctx, cache.prefix, cache.kvTokens)) {
+            reuse.source = "memory";
+            reused = reuse.prefixLength;
+        } else if (!prefixCacheFile.empty() && ReadPrefixFile(prefixCacheFile, fingerprint, prefixTokens, fromFile) &&
+                   RestoreSequence(ctx, fromFile, cache.kvTokens)) {
+            reuse.source = "file";
+            reused = reuse.prefixLength;
+            cache.prefix = std::move(fromFile);
+        } else {
+            reuse.source = "computed";
+            reused = CommonPrefixLength(cache.kvTokens, prompt);
+            reuse.mustSavePrefix = true;
+        }
+    }
+    reused = std::min(reused, prompt.size() - 1);
+    if (!llama_memory_seq_rm(llama_get_memory(ctx), 0, static_cast<llama_pos>(reused), -1)) {
+        llama_memory_clear(llama_get_memory(ctx), true);
+        reused = 0;
+    }
+    cache.kvTokens.resize(reused);
+    return reuse;
+}
+
+void SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile) {
+    PrefixSnapshot snapshot;
+    snapshot.tokens = prefixTokens;
+    snapshot.state.resize(llama_state_seq_get_size(ctx, 0));
+    const size_t written = llama_state_seq_get_data(ctx, snapshot.state.data(), snapshot.state.size(), 0);
+    snapshot.state.resize(written);
+    cache.prefix = std::move(snapshot);
+    if (!prefixCacheFile.empty()) {
+        WritePrefixFile(prefixCacheFile, fingerprint, cache.prefix);
+    }
+}
+
+}  // namespace cmdai

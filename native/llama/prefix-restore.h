@@ -1,0 +1,37 @@
+// Prompt reuse: how much of a new prompt's KV state is already in the context, or can be
+// restored from the in-memory prefix snapshot or the prefix cache file, before decoding.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "llama.h"
+#include "prefix-cache-file.h"
+
+namespace cmdai {
+
+// What a context remembers between generations (sequence 0 is the only one used).
+struct SequenceCache {
+    std::vector<llama_token> kvTokens;  // tokens whose KV entries are in the context, in order
+    PrefixSnapshot prefix;
+};
+
+struct PromptReuse {
+    size_t prefixLength = 0;      // the request's prefix, clamped to the prompt
+    bool mustSavePrefix = false;  // the prefix is evaluated now; snapshot it at its boundary
+    std::string source = "none";  // where the prefix came from: none | memory | file | computed
+};
+
+// Keeps (or restores) the longest usable start of `prompt` in the KV cache and drops the rest,
+// so that cache.kvTokens is exactly what remains; the last prompt token is always left to
+// evaluate, since its logits drive the first sample.
+PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                             const std::vector<llama_token> & prompt, size_t prefixLength,
+                             const std::string & prefixCacheFile);
+
+// Snapshots the prefix now in the KV cache into memory and, when a file is named, to disk.
+void SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile);
+
+}  // namespace cmdai

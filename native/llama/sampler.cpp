@@ -1,0 +1,142 @@
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "generation-error.h"
+#include "llama-log.h"
+#include "stderr-capture.h"
+
+namespace cmdai {
+
+namespace {
+
+// llama.cpp prints GBNF syntax errors as "parse: error parsing grammar: <why>\n\n<grammar>\n"
+// on stderr; takes <why> out of `printed` and removes that report from it.
+std::string TakeGrammarSyntaxError(std::string & printed, const std::string & grammar) {
+    static const std::string marker = "error parsing grammar: ";
+    const size_t at = printed.find(marker);
+    if (at == std::string::npos) {
+        return "";
+    }
+    const size_t lineStart = at == 0 || printed.rfind('\n', at) == std::string::npos ? 0 : printed.rfind('\n', at) + 1;
+    const size_t reasonStart = at + marker.size();
+    size_t reasonEnd = printed.find('\n', reasonStart);
+    if (reasonEnd == std::string::npos) {
+        reasonEnd = printed.size();
+    }
+    std::string reason = printed.substr(reasonStart, reasonEnd - reasonStart);
+    const std::string echo = "\n\n" + grammar + "\n";
+    size_t reportEnd = printed.compare(reasonEnd, echo.size(), echo) == 0 ? reasonEnd + echo.size()
+                                                                          : std::min(printed.size(), reasonEnd + 1);
+    printed.erase(lineStart, reportEnd - lineStart);
+    return reason;
+}
+
+llama_sampler * NewGrammarSampler(const llama_vocab * vocab, const std::string & grammar) {
+    LogCapture log;
+    StderrCapture stderrCapture;
+    llama_sampler * sampler = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
+    std::string printed = stderrCapture.Finish();
+    std::string syntaxError = TakeGrammarSyntaxError(printed, grammar);
+    StderrCapture::PassOn(printed);
+    if (sampler == nullptr) {
+        std::string reason = !syntaxError.empty() ? syntaxError : log.Reason();
+        throw GenerationError("USAGE",
+                              "invalid grammar: " + (reason.empty() ? "llama.cpp could not parse it" : reason));
+    }
+    return sampler;
+}
+
+}  // namespace
+
+TokenSampler::TokenSampler(const llama_vocab * vocab, const SamplingOptions & options) :
+    chain_(llama_sampler_chain_init(llama_sampler_chain_default_params())) {
+    llama_sampler * chain = chain_.get();
+    if (options.repeatPenalty != 1.0f) {
+        llama_sampler_chain_add(chain, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), options.repeatLastN,
+                                                                    options.repeatPenalty, 0.0f, 0.0f));
+    }
+    if (options.temperature <= 0.0f) {
+        llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    } else {
+        if (options.topK > 0) {
+            llama_sampler_chain_add(chain, llama_sampler_init_top_k(options.topK));
+        }
+        if (options.topP < 1.0f) {
+            llama_sampler_chain_add(chain, llama_sampler_init_top_p(options.topP, 1));
+        }
+        if (options.minP > 0.0f) {
+            llama_sampler_chain_add(chain, llama_sampler_init_min_p(options.minP, 1));
+        }
+        llama_sampler_chain_add(chain, llama_sampler_init_temp(options.temperature));
+        llama_sampler_chain_add(chain, llama_sampler_init_dist(options.seed));
+    }
+    if (!options.grammar.empty()) {
+        grammar_.reset(NewGrammarSampler(vocab, options.grammar));
+    }
+    candidates_.resize(llama_vocab_n_tokens(vocab));
+    plainGreedy_ = options.temperature <= 0.0f && options.repeatPenalty == 1.0f;
+}
+
+llama_token TokenSampler::Sample(llama_context * ctx) {
+    if (plainGreedy_) {
+        // Greedy with nothing to adjust the logits: an argmax, without building (and
+        // allocating) a candidate array over the whole vocabulary at every token.
+        const float * logits = llama_get_logits_ith(ctx, -1);
+        llama_token token = Argmax(logits);
+        if (grammar_ && !GrammarAllows(token)) {
+            token = Draw(logits, true);
+        }
+        if (grammar_) {
+            llama_sampler_accept(grammar_.get(), token);
+        }
+        return token;
+    }
+    if (!grammar_) {
+        // Without a grammar this is exactly llama.cpp's llama_sampler_sample().
+        return llama_sampler_sample(chain_.get(), ctx, -1);
+    }
+    const float * logits = llama_get_logits_ith(ctx, -1);
+    llama_token token = Draw(logits, false);
+    if (!GrammarAllows(token)) {
+        token = Draw(logits, true);
+    }
+    llama_sampler_accept(grammar_.get(), token);
+    llama_sampler_accept(chain_.get(), token);
+    return token;
+}
+
+llama_token TokenSampler::Argmax(const float * logits) const {
+    llama_token best = 0;
+    for (size_t i = 1; i < candidates_.size(); i++) {
+        if (logits[i] > logits[best]) {
+            best = static_cast<llama_token>(i);
+        }
+    }
+    return best;
+}
+
+bool TokenSampler::GrammarAllows(llama_token token) {
+    llama_token_data single = {token, 1.0f, 0.0f};
+    llama_token_data_array check = {&single, 1, -1, false};
+    llama_sampler_apply(grammar_.get(), &check);
+    return single.logit != -INFINITY;
+}
+
+llama_token TokenSampler::Draw(const float * logits, bool constrained) {
+    for (size_t i = 0; i < candidates_.size(); i++) {
+        candidates_[i] = {static_cast<llama_token>(i), logits[i], 0.0f};
+    }
+    llama_token_data_array array = {candidates_.data(), candidates_.size(), -1, false};
+    if (constrained) {
+        llama_sampler_apply(grammar_.get(), &array);
+    }
+    llama_sampler_apply(chain_.get(), &array);
+    if (array.selected < 0 || array.selected >= static_cast<int64_t>(array.size)) {
+        throw GenerationError("GENERATION", "the sampler selected no token");
+    }
+    return array.data[array.selected].id;
+}
+
+}  // namespace cmdai

@@ -1,0 +1,16 @@
+// One Model contract, two engines: the same suite on llama.cpp and on MLX (reported skipped,
+// with the reason, where the MLX engine is not built).
+import { loadMlxModel, loadModel } from '../../lib/engine';
+import { describeWithMlx, mlxFixtures } from '../mlx/mlx-fixtures';
+import { engineContract } from './contract';
+import { tinyModel } from './engine-fixtures';
+
+engineContract('llama.cpp', {
+  load: (contextSize) => loadModel(tinyModel(), { contextSize, threads: 2 }),
+  describe,
+});
+
+engineContract('MLX', {
+  load: (contextSize) => loadMlxModel(mlxFixtures().dir, { contextSize }),
+  describe: describeWithMlx,
+});
