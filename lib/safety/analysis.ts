@@ -435,6 +435,9 @@ const WRAPPERS: Record<string, Unwrapper> = {
     return target;
   },
   npx: simple({ short: 'pc', long: ['--package', '--call'] }),
+  // zsh precommand modifiers.
+  noglob: (cmd) => rest(cmd, 0, 'noglob'),
+  nocorrect: (cmd) => rest(cmd, 0, 'nocorrect'),
   // GNU parallel runs its command once per input line, like xargs.
   parallel: (cmd, analysis) => WRAPPERS.xargs(cmd, analysis),
   bunx: simple({}),

@@ -334,13 +334,15 @@ describe('targets and operations', () => {
     ['rm -rf ./src', 'high'],
     ['rm -rf ./build', 'high'],
     ['rm -r ./build', 'moderate'],
-    ['rm -rf "$BUILD_DIR"/', 'high'],
+    ['rm -rf "$BUILD_DIR"/', 'critical'], // with BUILD_DIR empty or unset this is rm -rf /
+    ['rm -rf "$BUILD_DIR"', 'high'],
     ['rm -r build', 'moderate'],
     ['rm -rf /tmp/build', 'moderate'],
     ['rm notes.txt', 'moderate'],
     ['rm /etc/passwd', 'critical'],
     ['find / -delete', 'critical'],
-    ['find . -name "*.pyc" -delete', 'moderate'],
+    ['find . -name "*.pyc" -delete', 'high'],
+    ['find /tmp -name "*.pyc" -delete', 'moderate'],
     ['find . -delete', 'high'],
   ] as const)('deleting: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
@@ -666,7 +668,7 @@ describe('bad input is never silently safe', () => {
   });
 
   test('a finding repeated many times is reported a few times, at its level', () => {
-    const a = assessCommand('rm -rf /etc/x; '.repeat(50));
+    const a = assessCommand('rm -rf /var/log/x; '.repeat(50));
     expect(a.level).toBe('high');
     expect(a.reasons.length).toBeLessThanOrEqual(5);
   });

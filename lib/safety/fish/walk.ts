@@ -21,7 +21,7 @@ interface FishOp {
 }
 type Token = FishWord | FishOp;
 
-const WELL_KNOWN: Record<string, string> = { HOME: '~', TMPDIR: '/tmp', PWD: '.', SHELL: 'fish', fish_pid: '1' };
+const WELL_KNOWN: Record<string, string> = { HOME: '~', TMPDIR: '/tmp', PWD: '.', SHELL: 'fish', fish_pid: '1', HISTFILE: '~/.local/share/fish/fish_history' };
 const BLOCK_OPENERS = new Set(['if', 'while', 'for', 'switch', 'function', 'begin']);
 const MAX_DEPTH = 64;
 

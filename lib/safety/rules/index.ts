@@ -25,6 +25,7 @@ function register(names: string[], judge: Judge): void {
 
 register(['rm', 'unlink', 'gio-trash'], (c, a) => fsRules().judgeRm(c, a));
 register(['rmdir'], (c, a) => fsRules().judgeRmdir(c, a));
+register(['touch', 'mkdir'], (c, a) => fsRules().judgeCreate(c, a));
 register(['shred', 'wipe'], (c, a) => fsRules().judgeShred(c, a));
 register(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'newfs', 'mformat'], (c, a) => fsRules().judgeFormat(c, a));
 register(['wipefs'], (c, a) => fsRules().judgeWipe(c, a));
@@ -77,7 +78,7 @@ register(['nsupdate'], (c, a) => {
 });
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
 register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
-register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
+register(['iptables', 'ip6tables', 'nft', 'ufw', 'pfctl', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
 register(['crontab'], (c, a) => {
   systemRules().judgeCrontab(c, a);
   shellRules().judgeScheduler(c, a);

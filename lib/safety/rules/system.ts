@@ -128,6 +128,10 @@ export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
     if (values[0] === 'disable' || values[0] === 'reset') analysis.report('sys.firewall-off', 'high', `ufw ${values[0]} turns the firewall off.`, cmd.span);
     return;
   }
+  if (cmd.name === 'pfctl') {
+    if (values.some((v) => /^-(F|d)/.test(v))) analysis.report('sys.firewall-flush', 'high', 'pfctl flushes or disables the packet filter; the machine can be exposed or cut off.', cmd.span);
+    return;
+  }
   if (cmd.name === 'setenforce') {
     if (values[0] === '0' || /^permissive$/i.test(values[0] ?? '')) analysis.report('sys.security-off', 'high', 'Switches SELinux enforcement off.', cmd.span);
     return;
