@@ -134,6 +134,16 @@ export class CommandAnalysis implements Analysis {
     return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
   }
 
+  private readonly accounts = new Set<string>();
+
+  rememberAccount(name: string): void {
+    this.accounts.add(name.toLowerCase());
+  }
+
+  accountCreatedHere(name: string): boolean {
+    return this.accounts.has(name.toLowerCase());
+  }
+
   runElevated(fn: () => void): void {
     const saved = this.forcedElevation;
     this.forcedElevation = true;

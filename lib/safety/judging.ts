@@ -23,6 +23,9 @@ export interface Analysis {
   /** Subshells keep their own working directory: save before, restore after. */
   saveDirectory(): unknown;
   restoreDirectory(saved: unknown): void;
+  /** Accounts created earlier in the command (`net user x /add`, `useradd x`). */
+  rememberAccount(name: string): void;
+  accountCreatedHere(name: string): boolean;
   /** Judge code that runs as administrator/root (Start-Process -Verb RunAs). */
   runElevated(fn: () => void): void;
   /** Judge code run inside a container: paths reach the host only through its bind mounts. */

@@ -581,7 +581,8 @@ describe('PowerShell', () => {
     ['Get-ChildItem -Path C:\\ -Recurse | Remove-Item -Force -Recurse', 'critical'],
     ['Get-Process | Where-Object { $_.CPU -gt 100 }', 'safe'],
     ['"rm -rf /" | Out-File notes.txt', 'moderate'],
-    ['Stop-Service -Name WinDefend -Force', 'high'],
+    ['Stop-Service -Name WinDefend -Force', 'critical'],
+    ['Stop-Service -Name Spooler', 'high'],
   ] as const)('%s is %s', (command, expected) => {
     expect(level(command, pwsh)).toBe(expected);
   });
