@@ -435,7 +435,8 @@ const WRAPPERS: Record<string, Unwrapper> = {
     }
     const target = rest(cmd, i, 'xargs');
     if (target === 'self') return 'self';
-    const inputWords: Word[] = input.map((value) => ({ value, span: cmd.span, glob: false }));
+    // Whatever the input holds, it is usually many items.
+    const inputWords: Word[] = input.map((value) => ({ value, span: cmd.span, glob: isDynamic(value) || value.endsWith('/*') }));
     if (replace) {
       const joined = input.join(' ');
       target.args = target.args.map((w) => (w.value.includes(replace) ? { ...w, value: w.value.split(replace).join(joined) } : w));
@@ -483,6 +484,10 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     const words = stdin.text.split(/\s+/).filter(Boolean);
     if (words.length && words.length <= 64) return words;
   }
+  // `find DIR ... | xargs cmd`: cmd gets what find lists, the contents of DIR.
+  if (stdin?.kind === 'unknown' && stdin.items && stdin.items.paths.length && stdin.items.paths.length <= 16) {
+    return stdin.items.paths.map((p) => p.value.replace(/[\\/]+$/, '') + '/*');
+  }
   return [unknownValue('(xargs input)')];
 }
 
@@ -490,9 +495,39 @@ function xargsInput(stdin: DataSource | undefined): string[] {
  *  (`*(.)`, `**\/*(D.om[1,5])`) and parameter flags (`${(f)var}`). Replaced by spaces so that
  *  offsets into the command stay the same. */
 export function withoutZshOnlySyntax(text: string): string {
-  return text
+  return zshNestedExpansions(text)
+    // `=(cmd)` is process substitution through a temporary file: `<(cmd)` for our purposes.
+    .replace(/(^|[\s;|&])=\(/g, '$1<(')
+    // `${~x}`, `${=x}`, `${^x}`: flags on a plain expansion; `${x}` says the same to us.
+    .replace(/\$\{([~=^]+)(?=\w)/g, (_m, flags: string) => ' '.repeat(flags.length) + '${')
     .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-.\/@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
     .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
+}
+
+/** `${#${(f)"$(cmd)"}}` and other nested zsh expansions: the commands inside still run, the rest
+ *  is a value we cannot know. Rewritten to `$(cmd)` padded with spaces inside the quotes' reach. */
+function zshNestedExpansions(text: string): string {
+  let out = text;
+  for (let guard = 0; guard < 16; guard++) {
+    const m = /\$\{[#^=~+]*\$\{|\$\{[#^=~+]*\([^()]*\)["$]/.exec(out);
+    if (!m) break;
+    const start = m.index;
+    let depth = 0;
+    let end = -1;
+    for (let i = start + 1; i < out.length; i++) {
+      if (out[i] === '{') depth++;
+      else if (out[i] === '}' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) break;
+    const inner = out.slice(start, end + 1);
+    const sub = /\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)/.exec(inner);
+    const replacement = sub ? ('$(' + sub[1] + ')').padEnd(inner.length, ' ') : '$Z'.padEnd(inner.length, '_');
+    out = out.slice(0, start) + replacement.slice(0, inner.length) + out.slice(end + 1);
+  }
+  return out;
 }
 
 const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {

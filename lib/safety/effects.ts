@@ -49,6 +49,7 @@ export function levelOf(e: EffectFacts): RiskLevel {
       // Regenerable output (node_modules, build, caches) is moderate when rm would still ask about
       // protected files; `-f` on a folder is rated like any folder (dcg's labels agree).
       if (e.regenerable && !e.force) return 'moderate';
+      if (e.scope === 'several' && e.force) return 'high';
       if (cls === 'dynamic') return wide && e.force ? 'high' : 'moderate';
       if (wide) return e.force || e.scope === 'all' ? 'high' : 'moderate';
       // Many files at once without asking (a glob, find's results).

@@ -42,6 +42,8 @@ const CRITICAL_FILES = new Set(['etc/passwd', 'etc/shadow', 'etc/group', 'etc/gs
   'etc/crypttab', 'etc/ld.so.preload', 'etc/ld.so.conf', 'etc/inittab', 'etc/master.passwd', 'etc/security/passwd',
   'etc/login.defs', 'etc/nsswitch.conf', 'etc/hosts', 'etc/resolv.conf', 'etc/ssh/sshd_config', 'etc/profile',
   'etc/bash.bashrc', 'etc/environment', 'etc/crontab', 'etc/rc.local', 'etc/default/grub', 'etc/selinux/config']);
+/** Files that switch a protection on: editing them can turn it off for good. */
+export const SECURITY_CONFIG = /^\/etc\/(selinux\/config|apparmor(\.d)?\/|audit\/|sysconfig\/selinux)/;
 const CRITICAL_DIR_FILES = ['etc/sudoers.d/', 'etc/pam.d/', 'boot/', 'etc/cron.d/', 'etc/systemd/system/', 'etc/init.d/',
   'etc/security/'];
 const CRITICAL_MAC_DIRS = new Set(['library/launchdaemons', 'system']);

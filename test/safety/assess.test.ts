@@ -201,7 +201,8 @@ describe('wrappers', () => {
 
   test('xargs passes what it reads on to the command', () => {
     expect(level('echo / | xargs rm -rf')).toBe('critical');
-    expect(level('find . -name "*.o" | xargs rm -f')).toBe('moderate');
+    expect(level('find . -name "*.o" | xargs rm -f')).toBe('high'); // many files, nothing asks: like find -delete
+    expect(level('echo a.o b.o | xargs rm')).toBe('moderate');
   });
 
   test('command -v only looks a program up', () => {

@@ -5,7 +5,7 @@ import type { Analysis } from '../judging';
 import type { RiskLevel } from '../types';
 import type { EffectFacts, EffectOp } from '../effects';
 import { levelOf } from '../effects';
-import { ClassifiedPath, describePathClass } from '../paths';
+import { ClassifiedPath, describePathClass, SECURITY_CONFIG } from '../paths';
 import { displayText, isDynamic } from '../markers';
 import { commandOutput } from './data-flow';
 import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
@@ -282,8 +282,9 @@ export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw:
     op: op ?? (mode === 'append' ? 'append' : 'overwrite'),
     target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: resolved, pathClass: where.cls },
     scope: scope === 'one' && where.glob ? 'several' : scope,
-    // Any change to the account, sudo or mount tables can lock everyone out or hand out root.
-    severity: isAccessTable(resolved) ? 'severe' : undefined,
+    // Any change to the account, sudo or mount tables can lock everyone out or hand out root; a
+    // security configuration (SELinux, AppArmor, audit) edited can turn the protection off.
+    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) ? 'severe' : undefined,
   };
   // /dev/null and the terminal are not files.
   if (where.cls === 'device-harmless') {
@@ -342,7 +343,7 @@ export function persistenceLocation(normalised: string): 'user' | 'system' | und
 }
 
 /** Code that fetches and runs remote code, or opens a shell to the network. */
-const REMOTE_CODE = /\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
+const REMOTE_CODE = /(source|\.|bash|sh|zsh|eval)\s+["']?(<\(|\$\()\s*(curl|wget|fetch)\b|\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
 
 export function runsRemoteCode(text: string): boolean {
   return REMOTE_CODE.test(text);
@@ -371,6 +372,10 @@ function judgePersistence(analysis: Analysis, where: ClassifiedPath, raw: string
 const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>']);
 
 export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
+  // An interactive shell wired to another descriptor (`sh -i <&3 >&3`, zsh's ztcp): a reverse shell.
+  if (runsShell && cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) && cmd.redirects.some((r) => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value)))) {
+    analysis.report('net.reverse-shell', 'critical', 'Wires an interactive shell to another connection\'s input and output: a reverse shell that hands control of this machine to whoever is on the other end.', cmd.span);
+  }
   for (const r of cmd.redirects) {
     const target = r.target.value;
     const where = analysis.classify(target);

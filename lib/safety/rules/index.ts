@@ -175,7 +175,16 @@ const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge'
 const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
 const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
 
+/** `--help` makes a program print help and exit; a dry run shows what it would do. */
+const ONLY_SHOWS = /^(--help|--dry-run|--dryrun|--what-if|-whatif|--simulate|--noop|--dry-run=(client|server|true))$/i;
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
+  const shows = cmd.args.findIndex((w) => ONLY_SHOWS.test(w.value));
+  const endOfOptions = cmd.args.findIndex((w) => w.value === '--');
+  if (shows >= 0 && (endOfOptions < 0 || shows < endOfOptions) && !POSIX_SHELLS.has(cmd.name) && !interpreterFor(cmd.name)) {
+    if (cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);
+    return;
+  }
   judgeByProgram(cmd, analysis);
   if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.

@@ -227,6 +227,8 @@ function judgeContainerCommand(cmd: SimpleCommand, analysis: Analysis, mounts: {
 export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {
   const words = subcommandWords(cmd.args, 3).map((w) => w.value.toLowerCase());
   const verb = words[0];
+  // `auth can-i delete pods` asks a question; `explain`, `api-resources` describe.
+  if (/^(auth|explain|api-resources|api-versions|version|completion|config|get|describe|logs|top|events|diff|wait|cluster-info)$/.test(verb ?? '')) return;
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   if (has(/^--dry-run(=(client|server))?$/) && !has(/^--dry-run=none$/)) return;
   switch (verb) {
