@@ -40,7 +40,8 @@ export class CommandAnalysis implements Analysis {
   private readonly home: string | undefined;
   private elevatedNow = false;
   private forcedElevation = false;
-  private container: { mounts: { src: string; dst: string }[]; workdir: string } | undefined;
+  /** Inside a container (paths outside mounts are its own) or WSL (`passthrough`: they are Linux's). */
+  private container: { mounts: { src: string; dst: string }[]; workdir: string; passthrough?: boolean } | undefined;
   private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
@@ -129,9 +130,11 @@ export class CommandAnalysis implements Analysis {
         if (!best || dst.length > best.dst.length) best = { dst, src: m.src };
       }
     }
-    if (!best) return null;
+    if (!best) return this.container.passthrough ? undefined : null;
     const rest = absolute.slice(best.dst === '/' ? 0 : best.dst.length).replace(/^\/+/, '');
-    return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
+    const src = best.src.replace(/[\\/]+$/, '');
+    if (/^[a-zA-Z]:$/.test(src)) return src + '\\' + rest.replace(/\//g, '\\');
+    return src + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
   }
 
   private readonly accounts = new Set<string>();
@@ -154,10 +157,10 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
-  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void {
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void, passthrough = false): void {
     const saved = this.container;
     // Mount sources are host paths, resolved where the command runs.
-    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: this.resolve(m.src) })), workdir };
+    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: /^[a-zA-Z]:/.test(m.src) ? m.src : this.resolve(m.src) })), workdir, passthrough };
     try {
       fn();
     } finally {

@@ -29,7 +29,7 @@ export interface Analysis {
   /** Judge code that runs as administrator/root (Start-Process -Verb RunAs). */
   runElevated(fn: () => void): void;
   /** Judge code run inside a container: paths reach the host only through its bind mounts. */
-  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void;
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void, passthrough?: boolean): void;
   /** Whether the command being judged runs elevated (sudo, doas, RunAs...). */
   readonly elevated: boolean;
   /** Whether the command being judged has reported any finding or effect. */

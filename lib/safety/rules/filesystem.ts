@@ -495,7 +495,9 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
     if (w.value === '-delete') {
       const cls = widest.cls;
       let level: RiskLevel;
-      if (cls === 'root' || cls === 'home' || cls === 'system-top') level = narrowed ? 'high' : 'critical';
+      // From / every match on the machine goes (every *.conf, every *.so): critical even when narrowed.
+      if (cls === 'root') level = 'critical';
+      else if (cls === 'home' || cls === 'system-top') level = narrowed ? 'high' : 'critical';
       else if (cls === 'system' || cls === 'dynamic') level = 'high';
       else if (cls === 'temp') level = 'moderate';
       else level = 'high'; // every match in a tree, with nothing asking

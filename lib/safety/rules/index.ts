@@ -103,6 +103,22 @@ register(['csrutil', 'spctl'], (cmd, a) => {
 });
 register(['wsl'], (cmd, a) => {
   const i = cmd.args.findIndex((w) => /^--unregister$/i.test(w.value));
+  // `wsl [-d distro] [-u user] [--] command` / `wsl -e command`: a Linux command; /mnt/<drive> is that Windows drive.
+  const run = cmd.args.findIndex((w, k) => w.value === '--' || w.value === '-e' || w.value === '--exec' || (!w.value.startsWith('-') && !/^-(d|u|-distribution|-user|-cd)$/i.test(cmd.args[k - 1]?.value ?? '')));
+  if (i < 0 && run >= 0) {
+    const words = cmd.args.slice(cmd.args[run].value.startsWith('-') ? run + 1 : run);
+    if (words.length) {
+      const text = words.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
+      const carrier = { start: words[0].span.start, end: words[words.length - 1].span.end };
+      const user = cmd.args.findIndex((w) => /^(-u|--user)$/i.test(w.value));
+      const asRoot = user >= 0 && cmd.args[user + 1]?.value === 'root';
+      const drives = 'cdefgh'.split('').map((d) => ({ dst: `/mnt/${d}`, src: `${d.toUpperCase()}:\\` }));
+      const go = (): void => a.runInContainer(drives, '/', () => a.analyseNested(text, 'posix', carrier), true);
+      if (asRoot) a.runElevated(go);
+      else go();
+    }
+    return;
+  }
   if (i >= 0) a.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: cmd.args[i + 1]?.value ?? 'WSL distribution' } }, `wsl --unregister deletes the WSL distribution "${cmd.args[i + 1]?.value ?? ''}" and every file in it, without asking.`, cmd.span, 'win.wsl-unregister');
 });
 register(['ansible', 'ansible-playbook'], (cmd, a) => {

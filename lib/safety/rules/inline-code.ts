@@ -192,7 +192,7 @@ function firstArgText(code: string, at: number): string {
 /** Expressions every language spells for the home directory or the filesystem root. */
 function wellKnownPlace(arg: string): string | undefined {
   const a = arg.replace(/\s+/g, '');
-  if (/^(\$ENV\{['"]?HOME['"]?\}|os\.homedir\(\)|require\(['"](node:)?os['"]\)\.homedir\(\)|homedir\(\)|process\.env\.HOME|process\.env\[['"]HOME['"]\]|Deno\.env\.get\(['"]HOME['"]\)|os\.path\.expanduser\(['"]~['"]\)|(pathlib\.)?Path\.home\(\)|(pathlib\.)?Path\(['"]~['"]\)\.expanduser\(\)|os\.environ\[['"]HOME['"]\]|os\.environ\.get\(['"]HOME['"]\)|os\.getenv\(['"]HOME['"]\)|Dir\.home|ENV\[['"]HOME['"]\]|File\.expand_path\(['"]~['"]\)|getenv\(['"]HOME['"]\)|\$_SERVER\[['"]HOME['"]\]|\$HOME|File::HomeDir->my_home|\(getpwuid\(\$<\)\)\[7\])$/.test(a)) return '~';
+  if (/^(process\.env\.USERPROFILE|process\.env\[['"]USERPROFILE['"]\]|os\.environ\[['"]USERPROFILE['"]\]|\$ENV\{['"]?(HOME|USERPROFILE)['"]?\}|os\.homedir\(\)|require\(['"](node:)?os['"]\)\.homedir\(\)|homedir\(\)|process\.env\.HOME|process\.env\[['"]HOME['"]\]|Deno\.env\.get\(['"]HOME['"]\)|os\.path\.expanduser\(['"]~['"]\)|(pathlib\.)?Path\.home\(\)|(pathlib\.)?Path\(['"]~['"]\)\.expanduser\(\)|os\.environ\[['"]HOME['"]\]|os\.environ\.get\(['"]HOME['"]\)|os\.getenv\(['"]HOME['"]\)|Dir\.home|ENV\[['"]HOME['"]\]|File\.expand_path\(['"]~['"]\)|getenv\(['"]HOME['"]\)|\$_SERVER\[['"]HOME['"]\]|\$HOME|File::HomeDir->my_home|\(getpwuid\(\$<\)\)\[7\])$/.test(a)) return '~';
   return undefined;
 }
 

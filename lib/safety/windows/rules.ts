@@ -501,7 +501,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
           const program = file.value.replace(/\\/g, '/').split('/').pop()!.toLowerCase().replace(/\.exe$/, '');
           const listText = list ? list.value : '';
           // A shell started this way runs the code given after -Command (or /c): read it as that shell's code.
-          const shellCode = /^(powershell|pwsh)$/.test(program) ? /(?:^|\s)-(?:c|command)\s+([\s\S]+)$/i.exec(listText)?.[1] : program === 'cmd' ? /(?:^|\s)\/[ck]\s+([\s\S]+)$/i.exec(listText)?.[1] : undefined;
+          const shellCode = /^(powershell|pwsh)$/.test(program) ? /(?:^|[\s,])-(?:c|command)[\s,]+([\s\S]+)$/i.exec(listText)?.[1] : program === 'cmd' ? /(?:^|[\s,])\/[ck][\s,]+([\s\S]+)$/i.exec(listText)?.[1] : undefined;
           const run = (): void => {
             if (shellCode !== undefined) analysis.analyseNested(shellCode.replace(/^"([\s\S]*)"$/, '$1'), program === 'cmd' ? 'cmd' : 'pwsh', carrier);
             else analysis.analyseNested([quotePwsh(file.value), listText].join(' ').trim(), 'pwsh', carrier);
