@@ -241,6 +241,19 @@ const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: Reg
   powercfg: { kind: 'setting', what: 'changes power settings', reads: /^\/(list|l|query|q|a|batteryreport|energy|requests)$/i },
 };
 
+/** Packages whose removal leaves a system that does not boot, log in or install anything. */
+const CORE_PACKAGE = /^(linux|linux-image[\w.-]*|linux-generic|kernel(-core)?|systemd|systemd-sysv|init|glibc|libc6|libc-bin|coreutils|bash|dash|sudo|util-linux|login|passwd|shadow|pam|libpam[\w.-]*|grub[\w.-]*|dpkg|apt|rpm|dnf|yum|pacman|base|filesystem|openssh-server|python3|perl-base|udev|dbus|e2fsprogs|mount|sed|grep|tar|gzip|libselinux1|zlib1g)$/;
+
+function removesCorePackage(name: string, values: string[]): boolean {
+  const removing =
+    ((name === 'apt' || name === 'apt-get' || name === 'aptitude') && values.some((v) => /^(remove|purge|autoremove)$/.test(v))) ||
+    ((name === 'dnf' || name === 'yum' || name === 'zypper' || name === 'apk') && values.some((v) => /^(remove|erase|rm|del|autoremove)$/.test(v))) ||
+    ((name === 'pacman' || name === 'yay' || name === 'paru') && values.some((v) => /^-R[a-z]*$/.test(v) || v === '--remove')) ||
+    ((name === 'rpm' || name === 'dpkg') && values.some((v) => /^(-e|--erase|-r|--remove|-P|--purge)$/.test(v))) ||
+    (name === 'snap' && values[0] === 'remove');
+  return removing && values.some((v) => !v.startsWith('-') && CORE_PACKAGE.test(v.replace(/[:=].*$/, '')));
+}
+
 /** Options that carry no action and only ask for information. */
 const INFO_ONLY = /^(--?(version|help|h|v|V)|-\?|\/\?|help|version)$/;
 
@@ -259,6 +272,10 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
   if (values.length === 1 && INFO_ONLY.test(values[0])) return;
   if (values.some((v) => DRY_RUN.test(v))) return; // a dry run shows what would change
   if (values.length === 0 && /^(python\d*|node|ruby|perl|php|irb|ghci|lua|R)$/.test(cmd.name)) return; // an interactive prompt
+  if (removesCorePackage(cmd.name, values)) {
+    analysis.effect({ kind: 'package', severity: 'severe', target: { type: 'package', value: values.filter((v) => !v.startsWith('-')).join(' ') } }, `${cmd.name} removes a package the system needs to boot or run (kernel, init, C library, shell, package manager).`, cmd.span, 'package.remove-core');
+    return;
+  }
   const writer = WRITES_UNLESS[cmd.name];
   if (writer) {
     // Regexes with a negative look-ahead accept every word that does not write; the others name

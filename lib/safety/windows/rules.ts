@@ -224,9 +224,6 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       else if (lowerArgs.some((v) => v === 'disabled')) report('sys.service-stop', 'high', 'Disables a service.');
       else report('sys.service', 'moderate', 'Changes a service.');
       return true;
-    case 'clear-recyclebin':
-      report('fs.rm', 'moderate', 'Empties the Recycle Bin; the files in it cannot be restored.');
-      return true;
     case 'stop-computer':
     case 'restart-computer':
       report('sys.power', 'high', `${cmd.nameWord.value} shuts down or restarts the computer.`);
