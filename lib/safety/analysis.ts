@@ -138,6 +138,15 @@ export class CommandAnalysis implements Analysis {
   }
 
   private readonly accounts = new Set<string>();
+  private readonly copies = new Map<string, string>();
+
+  rememberCopy(to: string, from: string): void {
+    this.copies.set(to, from);
+  }
+
+  copiedProgram(path: string): string | undefined {
+    return this.copies.get(path);
+  }
 
   rememberAccount(name: string): void {
     this.accounts.add(name.toLowerCase());

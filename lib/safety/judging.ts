@@ -23,6 +23,9 @@ export interface Analysis {
   /** Subshells keep their own working directory: save before, restore after. */
   saveDirectory(): unknown;
   restoreDirectory(saved: unknown): void;
+  /** Programs copied earlier in the command (`cp /bin/bash /tmp/x`): the copy is the same program. */
+  rememberCopy(to: string, from: string): void;
+  copiedProgram(path: string): string | undefined;
   /** Accounts created earlier in the command (`net user x /add`, `useradd x`). */
   rememberAccount(name: string): void;
   accountCreatedHere(name: string): boolean;

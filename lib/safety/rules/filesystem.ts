@@ -50,7 +50,7 @@ export function isRegenerable(where: ClassifiedPath): boolean {
 
 /** Files whose loss cannot be undone by rebuilding: keys and credentials, shell history, backups. */
 export function sensitiveFile(resolved: string): 'history' | 'credentials' | 'backup' | undefined {
-  const p = resolved.replace(/\\/g, '/').toLowerCase();
+  const p = resolved.replace(/\\/g, '/').toLowerCase().replace(/^.*?(?=cert:\/)/, '');
   const base = p.split('/').pop() ?? '';
   if (/(^|\/)\.?(bash|zsh|sh|ksh|python|node_repl|mysql|psql|sqlite|lesshst|rediscli|irb)_?history$|\/fish_history$|\/consolehost_history\.txt$|(^|\/)\.histfile$|(^|\/)\.zhistory$/.test(p)) return 'history';
   if (/\/\.ssh\/(id_[^/]*|[^/]*\.pem|authorized_keys2?|known_hosts)$|\/\.gnupg(\/|$)|\/\.aws\/credentials$|\/\.kube\/config$|\/\.docker\/config\.json$|\/\.netrc$|\/\.pgpass$|\/\.git-credentials$|\/\.npmrc$|\/\.pypirc$|\/\.config\/gcloud(\/|$)|\/\.password-store(\/|$)|\.(kdbx|keychain|keychain-db|p12|pfx|jks)$|^cert:\/|\/wallet\.dat$/.test(p) || /^(id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key))$/.test(base)) return 'credentials';
@@ -216,7 +216,7 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
       scope: recursive ? 'recursive' : where.glob ? 'several' : 'one',
     };
     const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
-    if (setuid && isShellOrInterpreter(resolved)) {
+    if (setuid && (isShellOrInterpreter(resolved) || analysis.copiedProgram(resolved) !== undefined)) {
       analysis.effect({ ...facts, kind: 'privilege', severity: 'severe' }, `Makes the shell or interpreter "${show(target)}" set-user-ID: anyone who runs it becomes its owner (root); a back door to root.`, spec.span, 'priv.setuid-shell');
       continue;
     }
@@ -452,6 +452,13 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
       } else {
         judgeWriteTarget(analysis, where, dest.value, dest, name === 'ln' ? 'Replaces with a link' : name === 'mv' ? 'Moves files onto' : 'Overwrites', 'replace', name === 'ln' ? 'link' : name === 'mv' ? 'move' : 'overwrite');
       }
+    }
+  }
+  // A copy of a shell is still a shell (`cp /bin/bash /tmp/.x && chmod 4755 /tmp/.x`).
+  if (dest && (name === 'cp' || name === 'install' || name === 'ln' || name === 'mv')) {
+    for (const src of explicitTarget ? files : files.slice(0, -1)) {
+      const from = analysis.resolve(src.value);
+      if (isShellOrInterpreter(from)) analysis.rememberCopy(analysis.resolve(dest.value), from);
     }
   }
   if (name === 'mv') {

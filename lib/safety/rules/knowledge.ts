@@ -201,7 +201,7 @@ const DRY_RUN = /^(--?(dry-?run|dryrun|what-?if|noop|simulate)(=.*)?|--check|-wh
 
 /** Programs that change files or settings unless an option says they only look. */
 const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: RegExp }> = {
-  tar: { kind: 'write', what: 'creates or extracts an archive', reads: /^(-?[a-zA-Z]*t[a-zA-Z]*|--list|--diff|--compare|-d)$/ },
+  tar: { kind: 'write', what: 'creates or extracts an archive', reads: /^(-[a-zA-Z]*t[a-zA-Z]*|--list|--diff|--compare|-d)$/ },
   bsdtar: { kind: 'write', what: 'creates or extracts an archive', reads: /^(-?[a-zA-Z]*t[a-zA-Z]*|--list)$/ },
   gzip: { kind: 'write', what: 'compresses a file in place (the original is replaced)', reads: /^(-[a-zA-Z]*[cltd]?[lt][a-zA-Z]*|-c|--stdout|--to-stdout|--list|--test)$/ },
   gunzip: { kind: 'write', what: 'decompresses a file in place', reads: /^(-[a-zA-Z]*[clt][a-zA-Z]*|--stdout|--to-stdout|--list|--test)$/ },
@@ -281,7 +281,9 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
     // Regexes with a negative look-ahead accept every word that does not write; the others name
     // the options that only read.
     const negative = writer.reads.source.startsWith('^(?!');
-    const reads = negative ? values.every((v) => writer.reads.test(v)) : values.some((v) => writer.reads.test(v));
+    // (`tar tzf x.tgz`: the old style puts the letters first, without a dash.)
+    const oldStyleList = cmd.name === 'tar' && /^[a-zA-Z]*t[a-zA-Z]*$/.test(values[0] ?? '') && !/[cxru]/.test(values[0]);
+    const reads = oldStyleList || (negative ? values.every((v) => writer.reads.test(v)) : values.some((v) => writer.reads.test(v)));
     if (reads || (values.length === 0 && cmd.name !== 'prettier' && cmd.name !== 'black' && cmd.name !== 'rustfmt' && cmd.name !== 'mogrify')) return;
     analysis.effect({ kind: writer.kind, target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}.`, cmd.span, `known.${writer.kind}`);
     return;

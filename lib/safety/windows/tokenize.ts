@@ -68,6 +68,12 @@ function judgeScriptText(text: string, dialect: Dialect, analysis: Analysis): vo
   if (/\[scriptblock\]::create\s*\(/i.test(text) && /(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i.test(text)) {
     analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: 'scriptblock' } }, 'Builds a script block from downloaded text and runs it without showing it first.', whole, 'net.pipe-to-interpreter');
   }
+  if (/register-scheduledtask|new-scheduledtaskaction/i.test(text) && /(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)[\s\S]*(\biex\b|invoke-expression)|(\biex\b|invoke-expression)[\s\S]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)/i.test(text)) {
+    analysis.effect({ kind: 'persist', severity: 'severe', target: { type: 'setting', value: 'scheduled task' } }, 'Schedules a task that downloads and runs remote code: whoever controls that server keeps control of this machine.', whole, 'persist.remote-code');
+  }
+  if (/remove-item\s[^|;]*hklm:\\(system|software\\microsoft\\windows)/i.test(text) && /-r(ecurse)?\b/i.test(text)) {
+    analysis.report('win.registry-delete', 'critical', 'Deletes a whole branch of the machine\'s system registry: Windows will not start.', whole);
+  }
   if (/\(get-psreadlineoption\)\.historysavepath/i.test(text) && /(remove-item|\bri\b|\bdel\b|clear-content|set-content|out-file)/i.test(text)) {
     analysis.effect({ kind: 'history', severity: 'normal', target: { type: 'path', value: 'PSReadLine history' } }, 'Deletes or overwrites the PowerShell command history.', whole, 'fs.rm-history');
   }
