@@ -77,7 +77,7 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
   switch (cmd.name) {
     case 'userdel':
     case 'deluser': {
-      const withHome = flags.has('r') || values.includes('--remove-home') || values.includes('--remove-all-files');
+      const withHome = flags.has('r') || values.includes('--remove') || values.includes('--remove-home') || values.includes('--remove-all-files');
       // With its home directory: a whole home deleted, like rm -rf /home/NAME.
       if (withHome) analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: '/home/' + (positionals(cmd.args, {}).pop()?.value ?? ''), pathClass: 'home' } }, 'Deletes a user account and its home directory with all its files.', cmd.span, 'user.delete-with-home');
       else analysis.report('user.delete', 'moderate', 'Deletes a user account.', cmd.span);
