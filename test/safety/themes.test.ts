@@ -87,6 +87,11 @@ const cases: [string, string, AssessOptions][] = [
   ['Stop-Service -Name MpsSvc', 'critical', at('pwsh', WIN)],
   ['net user Administrator ""', 'critical', at('cmd', WIN)],
   ['bcdedit /delete {default}', 'critical', at('cmd', WIN)],
+  ['Get-ChildItem -Recurse -Include *.bak | Sort-Object Length | Remove-Item', 'high', at('pwsh', WIN)], // a filtered listing is still a listing
+  ['Get-ChildItem $HOME -Recurse | Where-Object Name -like "*.old" | Remove-Item', 'high', at('pwsh', WIN)], // only the matches
+  ['Get-ChildItem $HOME -Recurse | Remove-Item', 'critical', at('pwsh', WIN)],
+  ['Get-ChildItem D:\\ -Recurse -Filter *.jpg | Remove-Item', 'critical', at('pwsh', WIN)], // every match on a drive
+  ['start "" /b installer.exe /S', 'moderate', at('cmd', WIN)], // start runs the program
 ];
 
 test.each(cases)('%s is %s', (command, expected, options) => {

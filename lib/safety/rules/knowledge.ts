@@ -266,6 +266,8 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
   if (!cmd.name) return;
   const values = cmd.args.map((w) => foldLookalikes(w.value));
   if (cmd.dialect === 'pwsh' && pwshReadOnly(cmd.name)) return;
+  // A PowerShell value in parentheses (`(-30)`, `($x)`, `('a')`) is an expression, not a program.
+  if (cmd.dialect === 'pwsh' && /^([-+]?\d|\$|'|"|\.)/.test(cmd.nameWord.value)) return;
   if (cmd.dialect === 'cmd' && CMD_READ_ONLY.has(cmd.name)) return;
   if (READ_ONLY.has(cmd.name) && !interpreterFor(cmd.name)) return;
   if (WRAPPERS_LEFT.has(cmd.name)) return; // `sudo -i`, `sudo -v`: judged when unwrapped

@@ -170,9 +170,15 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     const listed = cmd.stdin?.kind === 'unknown' ? cmd.stdin.items : undefined;
     if (!targets.length && listed) {
-      // Get-ChildItem C:\ -Recurse | Remove-Item: everything listed, down the whole tree when listed recursively.
-      targets = listed.paths;
-      recursive = recursive || listed.recursive;
+      // Get-ChildItem C:\ -Recurse | Remove-Item: everything listed, down the whole tree when listed
+      // recursively; piped files are removed one by one without a prompt.
+      // A narrowed listing (Where-Object, -Filter) deletes the matches found in the tree, like find -name ... -delete.
+      // From a drive root every match on the machine goes (as with find / -name x -delete): still the whole drive.
+      const fromRoot = listed.paths.some((p) => analysis.classify(p.value).cls === 'root');
+      const narrowed = listed.narrowed && !fromRoot;
+      targets = narrowed ? listed.paths.map((p) => ({ ...p, value: p.value.replace(/[\\/]+$/, '') + '\\{found}', glob: true })) : listed.paths;
+      recursive = !narrowed && (recursive || listed.recursive);
+      force = force || listed.recursive;
     }
     if (!targets.length && cmd.stdin) {
       report('win.remove-piped', recursive ? 'high' : 'moderate', `${cmd.nameWord.value} deletes whatever ${cmd.stdin.kind === 'unknown' && cmd.stdin.tool ? cmd.stdin.tool : 'the previous command'} lists.`);
@@ -506,6 +512,11 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
           if (elevate) analysis.runElevated(run);
           else run();
         }
+      }
+      if (!pw) {
+        // cmd's `start ["title"] [/wait ...] program args`: the program runs as a command of its own.
+        const words = cmd.args.filter((w, k) => !/^\/[a-z]+$/i.test(w.value) && !(k === 0 && /^".*"$|^$/.test(w.value)));
+        if (words.length) runElevatedText(analysis, words, false);
       }
       if (elevate && analysis.findingsSinceJudge === 0) report('priv.elevate', 'moderate', 'Starts a program with administrator rights.');
       return true;

@@ -434,7 +434,12 @@ function literalAssignments(text: string): Map<string, string> {
 const LISTERS = new Set(['get-childitem', 'gci', 'ls', 'dir', 'get-item', 'gi']);
 
 /** The paths a listing command (`Get-ChildItem C:\\ -Recurse`) hands down a pipeline. */
-function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean } | undefined {
+/** Cmdlets that pass on (some of) the items they receive: a filtered listing is still a listing. */
+const FILTERS = new Set(['where-object', 'where', '?', 'sort-object', 'sort', 'select-object', 'select']);
+
+function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean; narrowed?: boolean } | undefined {
+  // Where-Object keeps some of the items; Sort-Object and Select-Object (without -First) keep all.
+  if (FILTERS.has(cmd.name) && cmd.stdin?.kind === 'unknown' && cmd.stdin.items) return { ...cmd.stdin.items, narrowed: cmd.stdin.items.narrowed || /^(where-object|where|\?)$/.test(cmd.name) || cmd.args.some((w) => /^-(first|last|skip)/i.test(w.value)) };
   if (!LISTERS.has(cmd.name)) return undefined;
   const paths: Word[] = [];
   let recursive = false;
@@ -446,5 +451,6 @@ function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean } 
       if (/^-(filter|include|exclude|depth|attributes)$/i.test(v)) i++;
     } else paths.push(cmd.args[i]);
   }
-  return { paths: paths.length ? paths : [{ value: '.', span: cmd.span, glob: false }], recursive };
+  const narrowed = cmd.args.some((w) => /^-(filter|include|exclude)$/i.test(w.value));
+  return { paths: paths.length ? paths : [{ value: '.', span: cmd.span, glob: false }], recursive, narrowed };
 }
