@@ -128,7 +128,7 @@ function atomic(): void {
 }
 
 function startup(): void {
-  const repoRoot = [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..')].find((d) => fs.existsSync(path.join(d, 'package.json')))!;
+  const repoRoot = [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..'), process.cwd()].find((d) => fs.existsSync(path.join(d, 'package.json')))!;
   const checkModule = path.join(repoRoot, 'dist', 'cli', 'commands', 'check.js');
   if (!fs.existsSync(checkModule)) {
     console.log(`startup: ${checkModule} is missing; run \`npm run build:ts\` first.`);

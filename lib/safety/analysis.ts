@@ -40,7 +40,8 @@ export class CommandAnalysis implements Analysis {
   private readonly home: string | undefined;
   private elevatedNow = false;
   private forcedElevation = false;
-  private container: { mounts: { src: string; dst: string }[]; workdir: string } | undefined;
+  /** Inside a container (paths outside mounts are its own) or WSL (`passthrough`: they are Linux's). */
+  private container: { mounts: { src: string; dst: string }[]; workdir: string; passthrough?: boolean } | undefined;
   private findingsAtJudge = 0;
   /** Scripts written earlier in the command (`echo '...' > x.sh`), by normalised path, so that
    *  running them later in the same command (`sh x.sh`, `./x.sh`, `. x.sh`) is judged by content. */
@@ -129,9 +130,30 @@ export class CommandAnalysis implements Analysis {
         if (!best || dst.length > best.dst.length) best = { dst, src: m.src };
       }
     }
-    if (!best) return null;
+    if (!best) return this.container.passthrough ? undefined : null;
     const rest = absolute.slice(best.dst === '/' ? 0 : best.dst.length).replace(/^\/+/, '');
-    return best.src.replace(/\/+$/, '') + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
+    const src = best.src.replace(/[\\/]+$/, '');
+    if (/^[a-zA-Z]:$/.test(src)) return src + '\\' + rest.replace(/\//g, '\\');
+    return src + (rest ? '/' + rest : best.src.endsWith('/') && best.src.length === 1 ? '' : '');
+  }
+
+  private readonly accounts = new Set<string>();
+  private readonly copies = new Map<string, string>();
+
+  rememberCopy(to: string, from: string): void {
+    this.copies.set(to, from);
+  }
+
+  copiedProgram(path: string): string | undefined {
+    return this.copies.get(path);
+  }
+
+  rememberAccount(name: string): void {
+    this.accounts.add(name.toLowerCase());
+  }
+
+  accountCreatedHere(name: string): boolean {
+    return this.accounts.has(name.toLowerCase());
   }
 
   runElevated(fn: () => void): void {
@@ -144,10 +166,10 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
-  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void {
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void, passthrough = false): void {
     const saved = this.container;
     // Mount sources are host paths, resolved where the command runs.
-    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: this.resolve(m.src) })), workdir };
+    this.container = { mounts: mounts.map((m) => ({ dst: m.dst, src: /^[a-zA-Z]:/.test(m.src) ? m.src : this.resolve(m.src) })), workdir, passthrough };
     try {
       fn();
     } finally {
@@ -425,7 +447,8 @@ const WRAPPERS: Record<string, Unwrapper> = {
     }
     const target = rest(cmd, i, 'xargs');
     if (target === 'self') return 'self';
-    const inputWords: Word[] = input.map((value) => ({ value, span: cmd.span, glob: false }));
+    // Whatever the input holds, it is usually many items.
+    const inputWords: Word[] = input.map((value) => ({ value, span: cmd.span, glob: isDynamic(value) || value.endsWith('/*') }));
     if (replace) {
       const joined = input.join(' ');
       target.args = target.args.map((w) => (w.value.includes(replace) ? { ...w, value: w.value.split(replace).join(joined) } : w));
@@ -435,6 +458,9 @@ const WRAPPERS: Record<string, Unwrapper> = {
     return target;
   },
   npx: simple({ short: 'pc', long: ['--package', '--call'] }),
+  // zsh precommand modifiers.
+  noglob: (cmd) => rest(cmd, 0, 'noglob'),
+  nocorrect: (cmd) => rest(cmd, 0, 'nocorrect'),
   // GNU parallel runs its command once per input line, like xargs.
   parallel: (cmd, analysis) => WRAPPERS.xargs(cmd, analysis),
   bunx: simple({}),
@@ -470,6 +496,10 @@ function xargsInput(stdin: DataSource | undefined): string[] {
     const words = stdin.text.split(/\s+/).filter(Boolean);
     if (words.length && words.length <= 64) return words;
   }
+  // `find DIR ... | xargs cmd`: cmd gets what find lists, the contents of DIR.
+  if (stdin?.kind === 'unknown' && stdin.items && stdin.items.paths.length && stdin.items.paths.length <= 16) {
+    return stdin.items.paths.map((p) => p.value.replace(/[\\/]+$/, '') + '/*');
+  }
   return [unknownValue('(xargs input)')];
 }
 
@@ -477,9 +507,39 @@ function xargsInput(stdin: DataSource | undefined): string[] {
  *  (`*(.)`, `**\/*(D.om[1,5])`) and parameter flags (`${(f)var}`). Replaced by spaces so that
  *  offsets into the command stay the same. */
 export function withoutZshOnlySyntax(text: string): string {
-  return text
+  return zshNestedExpansions(text)
+    // `=(cmd)` is process substitution through a temporary file: `<(cmd)` for our purposes.
+    .replace(/(^|[\s;|&])=\(/g, '$1<(')
+    // `${~x}`, `${=x}`, `${^x}`: flags on a plain expansion; `${x}` says the same to us.
+    .replace(/\$\{([~=^]+)(?=\w)/g, (_m, flags: string) => ' '.repeat(flags.length) + '${')
     .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-.\/@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
     .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
+}
+
+/** `${#${(f)"$(cmd)"}}` and other nested zsh expansions: the commands inside still run, the rest
+ *  is a value we cannot know. Rewritten to `$(cmd)` padded with spaces inside the quotes' reach. */
+function zshNestedExpansions(text: string): string {
+  let out = text;
+  for (let guard = 0; guard < 16; guard++) {
+    const m = /\$\{[#^=~+]*\$\{|\$\{[#^=~+]*\([^()]*\)["$]/.exec(out);
+    if (!m) break;
+    const start = m.index;
+    let depth = 0;
+    let end = -1;
+    for (let i = start + 1; i < out.length; i++) {
+      if (out[i] === '{') depth++;
+      else if (out[i] === '}' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) break;
+    const inner = out.slice(start, end + 1);
+    const sub = /\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)/.exec(inner);
+    const replacement = sub ? ('$(' + sub[1] + ')').padEnd(inner.length, ' ') : '$Z'.padEnd(inner.length, '_');
+    out = out.slice(0, start) + replacement.slice(0, inner.length) + out.slice(end + 1);
+  }
+  return out;
 }
 
 const CD_NAMES: Record<string, 'cd' | 'pushd' | 'popd'> = {

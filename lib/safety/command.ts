@@ -24,7 +24,7 @@ export type DataSource =
   | { kind: 'network'; span: Span; tool: string } // curl, wget, ...
   | { kind: 'obfuscated'; span: Span; tool: string } // base64/xxd/gunzip of unknown input
   | { kind: 'file'; span: Span } // a local file (cat script.sh)
-  | { kind: 'unknown'; span: Span; tool?: string; items?: { paths: Word[]; recursive: boolean } };
+  | { kind: 'unknown'; span: Span; tool?: string; items?: { paths: Word[]; recursive: boolean; narrowed?: boolean } };
 
 export interface Redirect {
   /** The operator: `>`, `>>`, `<`, `&>`, `>&`, `<>`, `>|`, ... */

@@ -36,14 +36,24 @@ export function levelOf(e: EffectFacts): RiskLevel {
       return 'safe';
     case 'delete': {
       const wide = e.scope === 'recursive' || e.scope === 'all';
-      if (cls && CRITICAL_PLACES.has(cls)) return wide || cls === 'system-file-critical' || cls === 'device-disk' ? 'critical' : 'high';
+      if (cls && CRITICAL_PLACES.has(cls)) {
+        // `rm -f /usr/bin/*`: everything directly in a system directory or a home is as bad as the tree.
+        if (wide || cls === 'system-file-critical' || cls === 'device-disk' || e.target?.glob) return 'critical';
+        return 'high';
+      }
+      // A directory inside a system location (not its logs or caches) is part of the system.
+      if (cls === 'system' && wide && e.severity !== 'low') return 'critical';
       if (cls && SYSTEM_PLACES.has(cls)) return 'high';
+      if (e.severity === 'normal' || e.severity === 'severe') return 'high'; // keys, credentials, history, backups
       if (cls === 'temp') return 'moderate';
       // Regenerable output (node_modules, build, caches) is moderate when rm would still ask about
       // protected files; `-f` on a folder is rated like any folder (dcg's labels agree).
       if (e.regenerable && !e.force) return 'moderate';
+      if (e.scope === 'several' && e.force) return 'high';
       if (cls === 'dynamic') return wide && e.force ? 'high' : 'moderate';
       if (wide) return e.force || e.scope === 'all' ? 'high' : 'moderate';
+      // Many files at once without asking (a glob, find's results).
+      if (e.scope === 'several' && e.force) return 'high';
       return 'moderate';
     }
     case 'write': {
@@ -54,10 +64,12 @@ export function levelOf(e: EffectFacts): RiskLevel {
         return 'critical';
       }
       if (e.op === 'move' && cls && CRITICAL_PLACES.has(cls)) return 'critical';
+      if (e.severity === 'severe') return 'critical';
       if (cls && (CRITICAL_PLACES.has(cls) || SYSTEM_PLACES.has(cls))) return e.op === 'link' ? 'moderate' : 'high';
-      // In-place rewrites of many files at once.
-      if (e.scope === 'recursive' || e.scope === 'all' || (e.op === 'edit' && e.scope === 'several')) return 'high';
-      if (cls === 'temp' || cls === 'device-harmless') return 'safe';
+      // In-place rewrites of many files at once; destroying a file's contents (history, keys, random data).
+      if (e.scope === 'recursive' || e.scope === 'all' || (e.scope === 'several' && e.op !== 'append' && e.op !== 'create')) return 'high';
+      if (e.severity === 'normal') return 'high';
+      if (cls === 'device-harmless') return 'safe';
       return 'moderate';
     }
     case 'permission': {

@@ -23,10 +23,16 @@ export interface Analysis {
   /** Subshells keep their own working directory: save before, restore after. */
   saveDirectory(): unknown;
   restoreDirectory(saved: unknown): void;
+  /** Programs copied earlier in the command (`cp /bin/bash /tmp/x`): the copy is the same program. */
+  rememberCopy(to: string, from: string): void;
+  copiedProgram(path: string): string | undefined;
+  /** Accounts created earlier in the command (`net user x /add`, `useradd x`). */
+  rememberAccount(name: string): void;
+  accountCreatedHere(name: string): boolean;
   /** Judge code that runs as administrator/root (Start-Process -Verb RunAs). */
   runElevated(fn: () => void): void;
   /** Judge code run inside a container: paths reach the host only through its bind mounts. */
-  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void): void;
+  runInContainer(mounts: { src: string; dst: string }[], workdir: string, fn: () => void, passthrough?: boolean): void;
   /** Whether the command being judged runs elevated (sudo, doas, RunAs...). */
   readonly elevated: boolean;
   /** Whether the command being judged has reported any finding or effect. */

@@ -42,6 +42,8 @@ const CRITICAL_FILES = new Set(['etc/passwd', 'etc/shadow', 'etc/group', 'etc/gs
   'etc/crypttab', 'etc/ld.so.preload', 'etc/ld.so.conf', 'etc/inittab', 'etc/master.passwd', 'etc/security/passwd',
   'etc/login.defs', 'etc/nsswitch.conf', 'etc/hosts', 'etc/resolv.conf', 'etc/ssh/sshd_config', 'etc/profile',
   'etc/bash.bashrc', 'etc/environment', 'etc/crontab', 'etc/rc.local', 'etc/default/grub', 'etc/selinux/config']);
+/** Files that switch a protection on: editing them can turn it off for good. */
+export const SECURITY_CONFIG = /^\/etc\/(selinux\/config|apparmor(\.d)?\/|audit\/|sysconfig\/selinux)/;
 const CRITICAL_DIR_FILES = ['etc/sudoers.d/', 'etc/pam.d/', 'boot/', 'etc/cron.d/', 'etc/systemd/system/', 'etc/init.d/',
   'etc/security/'];
 const CRITICAL_MAC_DIRS = new Set(['library/launchdaemons', 'system']);
@@ -95,6 +97,12 @@ function joinNormalised(absolute: boolean, segs: string[]): string {
 
 export function classifyPath(path: string): ClassifiedPath {
   if (isDynamic(path)) {
+    // `"$DIR"/*` with DIR empty or unset is `/*`: judge the worst case.
+    const afterVariable = /^\uE000[^\uE001]*\uE001(\/.*)$/s.exec(path);
+    if (afterVariable && !isDynamic(afterVariable[1])) {
+      const worst = classifyPath(afterVariable[1]);
+      if (worst.cls === 'root' || worst.cls === 'system-top') return { ...worst, normalised: path };
+    }
     // A static directory before the unknown part still says something: "/tmp/$X" stays in /tmp.
     const prefix = staticPrefix(path);
     const slash = prefix.lastIndexOf('/');
@@ -111,10 +119,15 @@ export function classifyPath(path: string): ClassifiedPath {
   const { absolute, segs } = normaliseSegments(path);
   let glob = false;
   let work = segs;
-  // A glob over a directory's contents is as wide as the directory itself.
-  if (work.length && hasGlob(work[work.length - 1])) {
+  // A glob over a directory's contents is as wide as the directory itself; `**` is the whole tree.
+  while (work.length && hasGlob(work[work.length - 1])) {
     glob = true;
     work = work.slice(0, -1);
+  }
+  const recursiveGlob = work.findIndex((seg) => seg === '**');
+  if (recursiveGlob >= 0) {
+    glob = true;
+    work = work.slice(0, recursiveGlob);
   }
   const normalised = joinNormalised(absolute, segs);
   // Linux names compare in lower case; a macOS top-level name only in its usual spelling.
@@ -231,6 +244,8 @@ export function resolvePath(path: string, ctx: ResolveContext): string {
   let p = path;
   if (p === '~' || p.startsWith('~/') || (windows && p.startsWith('~\\'))) p = home + p.slice(1);
   const absolute = p.startsWith('/') || /^[a-zA-Z]:([\\/]|$)/.test(p) || (windows && p.startsWith('\\'));
+  // `$DIR/x` may be absolute or relative: leave it to classifyPath, which judges the worst case.
+  if (p.startsWith('\uE000')) return p;
   if (!absolute) {
     if (p.startsWith('~') || ctx.cwd === undefined) return p; // ~user, or relative to an unknown directory
     const cwd = ctx.cwd === '~' || ctx.cwd.startsWith('~/') ? home + ctx.cwd.slice(1) : ctx.cwd;

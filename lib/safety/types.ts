@@ -88,6 +88,8 @@ export interface EffectTarget {
   value: string;
   /** For paths: what kind of place it is (see paths.ts). */
   pathClass?: PathClass;
+  /** For paths: a glob over a directory's contents (`/usr/bin/*`). */
+  glob?: boolean;
 }
 
 export interface Effect {

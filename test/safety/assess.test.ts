@@ -201,7 +201,8 @@ describe('wrappers', () => {
 
   test('xargs passes what it reads on to the command', () => {
     expect(level('echo / | xargs rm -rf')).toBe('critical');
-    expect(level('find . -name "*.o" | xargs rm -f')).toBe('moderate');
+    expect(level('find . -name "*.o" | xargs rm -f')).toBe('high'); // many files, nothing asks: like find -delete
+    expect(level('echo a.o b.o | xargs rm')).toBe('moderate');
   });
 
   test('command -v only looks a program up', () => {
@@ -334,13 +335,15 @@ describe('targets and operations', () => {
     ['rm -rf ./src', 'high'],
     ['rm -rf ./build', 'high'],
     ['rm -r ./build', 'moderate'],
-    ['rm -rf "$BUILD_DIR"/', 'high'],
+    ['rm -rf "$BUILD_DIR"/', 'critical'], // with BUILD_DIR empty or unset this is rm -rf /
+    ['rm -rf "$BUILD_DIR"', 'high'],
     ['rm -r build', 'moderate'],
     ['rm -rf /tmp/build', 'moderate'],
     ['rm notes.txt', 'moderate'],
     ['rm /etc/passwd', 'critical'],
     ['find / -delete', 'critical'],
-    ['find . -name "*.pyc" -delete', 'moderate'],
+    ['find . -name "*.pyc" -delete', 'high'],
+    ['find /tmp -name "*.pyc" -delete', 'moderate'],
     ['find . -delete', 'high'],
   ] as const)('deleting: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
@@ -579,7 +582,8 @@ describe('PowerShell', () => {
     ['Get-ChildItem -Path C:\\ -Recurse | Remove-Item -Force -Recurse', 'critical'],
     ['Get-Process | Where-Object { $_.CPU -gt 100 }', 'safe'],
     ['"rm -rf /" | Out-File notes.txt', 'moderate'],
-    ['Stop-Service -Name WinDefend -Force', 'high'],
+    ['Stop-Service -Name WinDefend -Force', 'critical'],
+    ['Stop-Service -Name Spooler', 'high'],
   ] as const)('%s is %s', (command, expected) => {
     expect(level(command, pwsh)).toBe(expected);
   });
@@ -666,7 +670,7 @@ describe('bad input is never silently safe', () => {
   });
 
   test('a finding repeated many times is reported a few times, at its level', () => {
-    const a = assessCommand('rm -rf /etc/x; '.repeat(50));
+    const a = assessCommand('rm -rf /var/log/x; '.repeat(50));
     expect(a.level).toBe('high');
     expect(a.reasons.length).toBeLessThanOrEqual(5);
   });

@@ -22,7 +22,7 @@ export interface LabelledCase {
 export function corporaRoot(): string {
   const repoRoot = path.resolve(__dirname, '..', '..');
   // Compiled copies (build/scripts/test/safety) sit deeper than the sources.
-  for (const base of [repoRoot, path.resolve(repoRoot, '..'), path.resolve(repoRoot, '..', '..')]) {
+  for (const base of [repoRoot, path.resolve(repoRoot, '..'), path.resolve(repoRoot, '..', '..'), process.cwd()]) {
     if (fs.existsSync(path.join(base, 'package.json')) && fs.existsSync(path.join(base, 'lib'))) {
       return path.resolve(base, '..', 'shared', 'corpora');
     }

@@ -20,7 +20,7 @@ export const BLIND_FILES = ['posix.jsonl', 'fish-windows.jsonl'];
 
 export function blindDir(): string {
   // Compiled copies (build/scripts/test/safety) sit deeper than the sources.
-  for (const base of [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..', '..')]) {
+  for (const base of [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..', '..'), process.cwd()]) {
     const dir = path.join(base, 'test', 'safety', 'blind');
     if (fs.existsSync(dir)) return dir;
   }

@@ -7,6 +7,7 @@ import type { Span } from '../types';
 import { bashParser } from './parser';
 import { copyTree, firstError, SyntaxNode } from './tree';
 import { expandWord, resolveWord, WordContext } from './words';
+import { unknownValue } from '../markers';
 import { commandOutput } from '../rules/data-flow';
 
 interface Io {
@@ -106,6 +107,19 @@ class BashWalker {
       case 'command_substitution':
       case 'process_substitution':
         return this.substitution(node);
+      case 'for_statement': {
+        // `for x in a b c; do ...`: x takes those values; judged as if it held all of them at once.
+        const variable = node.namedChildren.find((c) => c.type === 'variable_name');
+        const values = node.namedChildren.filter((c) => WORD_TYPES.has(c.type));
+        for (const v of values) this.scan(v);
+        if (variable && values.length) {
+          const words = values.flatMap((v) => expandWord(resolveWord(v, this.wordContext)));
+          this.env.set(variable.text, words.map((w) => w.value).join(' '));
+        } else if (variable) this.env.set(variable.text, unknownValue(variable.text));
+        let last: SimpleCommand | undefined;
+        for (const child of node.namedChildren) if (!WORD_TYPES.has(child.type) && child !== variable) last = this.visit(child, io) ?? last;
+        return last;
+      }
       case 'subshell': {
         // `( cd /etc && ... )`: the directory change stays inside the parentheses.
         const saved = this.analysis.saveDirectory();

@@ -11,6 +11,8 @@ const WELL_KNOWN: Record<string, string> = {
   TMP: '/tmp',
   TEMP: '/tmp',
   PWD: '.',
+  // Whichever shell it is, HISTFILE names the history file.
+  HISTFILE: '~/.bash_history',
   // The user's shell: whichever it is, it runs shell code.
   SHELL: 'sh',
   BASH: 'bash',

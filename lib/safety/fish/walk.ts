@@ -7,7 +7,7 @@ import { commandBaseName, foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import type { Span } from '../types';
 import { isDynamic, unknownValue } from '../markers';
-import { expandWord } from '../bash/words';
+import { expandWord, FIELD_SPLIT } from '../bash/words';
 import { commandOutput } from '../rules/data-flow';
 
 interface FishWord {
@@ -21,7 +21,7 @@ interface FishOp {
 }
 type Token = FishWord | FishOp;
 
-const WELL_KNOWN: Record<string, string> = { HOME: '~', TMPDIR: '/tmp', PWD: '.', SHELL: 'fish', fish_pid: '1' };
+const WELL_KNOWN: Record<string, string> = { HOME: '~', TMPDIR: '/tmp', PWD: '.', SHELL: 'fish', fish_pid: '1', HISTFILE: '~/.local/share/fish/fish_history' };
 const BLOCK_OPENERS = new Set(['if', 'while', 'for', 'switch', 'function', 'begin']);
 const MAX_DEPTH = 64;
 
@@ -120,7 +120,9 @@ class FishReader {
       this.blocks.push(head);
       if (head === 'for') {
         const name = words[1]?.value;
-        if (name && /^\w+$/.test(name)) this.env.set(name, unknownValue(name));
+        // fish variables are lists: `$d` becomes every value the loop takes.
+        const values = words[2]?.value === 'in' ? words.slice(3).map((w) => w.value) : [];
+        if (name && /^\w+$/.test(name)) this.env.set(name, values.length ? values.join(FIELD_SPLIT) : unknownValue(name));
       }
       return undefined;
     }

@@ -31,6 +31,16 @@ export function commandOutput(cmd: SimpleCommand): DataSource {
       return decodeOutput(cmd);
   }
   if (NETWORK_TOOLS.has(cmd.name)) return { kind: 'network', span, tool: cmd.name };
+  // What find lists: everything under its starting points.
+  if (cmd.name === 'find' || cmd.name === 'gfind' || cmd.name === 'fd' || cmd.name === 'fdfind') {
+    const roots = cmd.args.filter((w, i) => !w.value.startsWith('-') && !/^[(!]/.test(w.value) && (cmd.name !== 'find' || cmd.args.slice(0, i).every((x) => !/^[-(!]/.test(x.value))));
+    if (cmd.name === 'find' && !cmd.args.some((w) => /^-(i?name|i?path|i?regex|newer|mtime|mmin|size|perm|user|empty)$/.test(w.value))) {
+      return { kind: 'unknown', span, tool: cmd.name, items: { paths: roots.length ? roots : [{ value: '.', span, glob: false }], recursive: true } };
+    }
+    return { kind: 'unknown', span, tool: cmd.name };
+  }
+  // fish's `string collect`/`string join` pass their input on.
+  if (cmd.name === 'string' && cmd.stdin && /^(collect|join|trim)$/.test(cmd.args[0]?.value ?? '')) return cmd.stdin;
   if (DECODERS.has(cmd.name)) {
     if (cmd.name === 'rev' && cmd.stdin?.kind === 'text') return { kind: 'text', text: reverseLines(cmd.stdin.text), span, decoded: true };
     return cmd.stdin?.kind === 'network' ? cmd.stdin : { kind: 'obfuscated', span, tool: cmd.name };

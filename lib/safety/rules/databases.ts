@@ -111,6 +111,9 @@ export function judgeSqlClient(cmd: SimpleCommand, analysis: Analysis): void {
       break;
   }
   if (!fromWord(analysis, inline, sqlJudge)) fromSource(analysis, cmd.stdin, tool, sqlJudge);
+  // A SQL script from a file (`psql -f x.sql`, `sqlcmd -i x.sql`, `mysql < x.sql`): statements nobody here has read.
+  const script = optionValue(cmd.args, tool === 'sqlcmd' || tool === 'osql' ? 'i' : 'f', ['--file', '--input-file']);
+  if (!inline && (script || cmd.stdin?.kind === 'file')) analysis.effect({ kind: 'exec-local', target: { type: 'code', value: script?.value ?? 'SQL script' } }, `${tool} runs the SQL statements in "${script?.value ?? 'a file'}" against the database; they were not inspected.`, script?.span ?? cmd.span, 'db.script');
 }
 
 const REDIS_DESTRUCTIVE = /^(flushall|flushdb|swapdb|shutdown|debug|script flush|function flush|cluster reset|replicaof|slaveof)$/;
@@ -127,6 +130,9 @@ export function judgeRedis(cmd: SimpleCommand, analysis: Analysis): void {
       analysis.report('db.redis-flush', 'high', `redis-cli ${words.slice(0, 2).join(' ')}: ${/flush/.test(verb) ? 'deletes every key' : 'disrupts or reconfigures the server'}.`, span);
     } else if (verb === 'config' && words[1]?.toLowerCase() === 'set') {
       analysis.report('db.redis-config', 'high', 'redis-cli CONFIG SET changes the server configuration (a common way to write files on the server).', span);
+    } else if (/^(del|unlink)$/.test(verb) && words.slice(1).some((w) => /\uE000|\*/.test(w))) {
+      // Keys fed by xargs or a pattern: every key another command listed.
+      analysis.report('db.redis-delete-many', 'high', `redis-cli ${verb.toUpperCase()} deletes every key it is given by another command.`, span);
     } else if (/^(del|unlink|expire|rename|set|hset|lpush|rpush|sadd|zadd|hdel|lpop|rpop|srem|zrem)$/.test(verb)) {
       analysis.report('db.redis-write', 'moderate', `redis-cli ${verb.toUpperCase()} changes data.`, span);
     }

@@ -5,7 +5,7 @@ import type { Analysis } from '../judging';
 import type { RiskLevel } from '../types';
 import type { EffectFacts, EffectOp } from '../effects';
 import { levelOf } from '../effects';
-import { ClassifiedPath, describePathClass } from '../paths';
+import { ClassifiedPath, describePathClass, SECURITY_CONFIG } from '../paths';
 import { displayText, isDynamic } from '../markers';
 import { commandOutput } from './data-flow';
 import { firstPositional, longOptions, optionValue, positionals, shortFlags } from '../options';
@@ -48,16 +48,38 @@ export function isRegenerable(where: ClassifiedPath): boolean {
   return REGENERABLE.test(name);
 }
 
+/** Files whose loss cannot be undone by rebuilding: keys and credentials, shell history, backups. */
+export function sensitiveFile(resolved: string): 'history' | 'credentials' | 'backup' | undefined {
+  const p = resolved.replace(/\\/g, '/').toLowerCase().replace(/^.*?(?=cert:\/)/, '');
+  const base = p.split('/').pop() ?? '';
+  if (/(^|\/)\.?(bash|zsh|sh|ksh|python|node_repl|mysql|psql|sqlite|lesshst|rediscli|irb)_?history$|\/fish_history$|\/consolehost_history\.txt$|(^|\/)\.histfile$|(^|\/)\.zhistory$/.test(p)) return 'history';
+  if (/\/\.ssh\/(id_[^/]*|[^/]*\.pem|authorized_keys2?|known_hosts)$|\/\.gnupg(\/|$)|\/\.aws\/credentials$|\/\.kube\/config$|\/\.docker\/config\.json$|\/\.netrc$|\/\.pgpass$|\/\.git-credentials$|\/\.npmrc$|\/\.pypirc$|\/\.config\/gcloud(\/|$)|\/\.password-store(\/|$)|\.(kdbx|keychain|keychain-db|p12|pfx|jks)$|^cert:\/|\/wallet\.dat$/.test(p) || /^(id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key))$/.test(base)) return 'credentials';
+  if (/(^|\/)(backups?|snapshots?)(\/|$)|\.(bak|backup|dump)$/.test(p)) return 'backup';
+  return undefined;
+}
+
+/** System paths whose contents are logs or caches: their loss is bounded. */
+function logOrCache(resolved: string): boolean {
+  return /^\/var\/(log|cache|tmp|crash|backups)(\/|$)|^\/var\/lib\/(apt\/lists|dpkg\/info\/[^/]*\.list)/.test(resolved.replace(/\\/g, '/'));
+}
+
 export function judgeDeletion(analysis: Analysis, target: Word, where: ClassifiedPath, recursive: boolean, force: boolean): void {
   const what = `"${show(target)}" (${describePathClass(where.cls)})`;
+  const resolved = analysis.resolve(target.value);
+  const sensitive = sensitiveFile(resolved);
   const facts: EffectFacts = {
-    kind: 'delete',
+    kind: sensitive === 'history' ? 'history' : 'delete',
     op: 'delete',
-    target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: analysis.resolve(target.value), pathClass: where.cls },
-    scope: recursive ? 'recursive' : where.glob ? 'several' : 'one',
+    target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: resolved, pathClass: where.cls, ...(where.glob ? { glob: true } : {}) },
+    scope: recursive ? 'recursive' : where.glob || target.glob ? 'several' : 'one',
     force,
     regenerable: isRegenerable(where),
+    severity: sensitive ? 'normal' : where.cls === 'system' && logOrCache(resolved) ? 'low' : undefined,
   };
+  if (sensitive) {
+    analysis.effect(facts, sensitive === 'history' ? `Deletes ${what}, your shell or program history; it cannot be recovered.` : sensitive === 'credentials' ? `Deletes ${what}, keys or credentials; whatever they unlock is locked out and they cannot be recovered.` : `Deletes ${what}, a backup; the data it protects is then unprotected.`, target.span, `fs.rm-${sensitive}`);
+    return;
+  }
   const level = levelOf({ ...facts, elevated: analysis.elevated });
   let rule: string;
   let message: string;
@@ -87,6 +109,9 @@ export function judgeDeletion(analysis: Analysis, target: Word, where: Classifie
   } else if (level === 'critical') {
     rule = 'fs.rm-critical-file';
     message = `Deletes ${what}; the system may not boot or let anyone log in afterwards.`;
+  } else if (level === 'high' && (where.cls === 'user' || where.cls === 'dynamic')) {
+    rule = 'fs.rm-many';
+    message = `Deletes every file ${what} matches, without asking; deleted files cannot be recovered.`;
   } else if (level === 'high') {
     rule = 'fs.rm-system';
     message = `Deletes ${what}.`;
@@ -102,6 +127,8 @@ export function judgeRmdir(cmd: SimpleCommand, analysis: Analysis): void {
     const where = analysis.classify(target.value);
     if (where.cls === 'root' || where.cls === 'system-top' || where.cls === 'home') {
       analysis.report('fs.rmdir-system', 'high', `Removes the directory "${show(target)}" (${describePathClass(where.cls)}).`, target.span);
+    } else {
+      analysis.effect({ kind: 'delete', op: 'delete', target: { type: 'path', value: analysis.resolve(target.value), pathClass: where.cls }, scope: where.glob || target.glob ? 'several' : 'one' }, `Removes the empty directory "${show(target)}".`, target.span, 'fs.rmdir');
     }
   }
 }
@@ -112,7 +139,7 @@ export function judgeShred(cmd: SimpleCommand, analysis: Analysis): void {
     if (where.cls === 'device-disk' || where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'home') {
       analysis.report('disk.shred-device', 'critical', `Overwrites "${show(target)}" (${describePathClass(where.cls)}) with random data; nothing on it can be recovered.`, target.span);
     } else if (target.value !== '-') {
-      analysis.report('fs.shred', where.cls === 'system' ? 'high' : 'moderate', `Overwrites "${show(target)}" so it can never be recovered.`, target.span);
+      analysis.report('fs.shred', 'high', `Overwrites "${show(target)}" so it can never be recovered.`, target.span);
     }
   }
 }
@@ -140,7 +167,7 @@ export function judgeDd(cmd: SimpleCommand, analysis: Analysis): void {
     // Filling a file from /dev/zero or /dev/urandom wipes it (copying an image is just a copy).
     const wiping = cmd.args.some((w) => /^if=\/dev\/(zero|u?random)$/.test(w.value));
     if (wiping && (where.cls === 'user' || where.cls === 'dynamic')) {
-      analysis.report('fs.dd-overwrite', 'moderate', `dd overwrites "${displayText(m[1])}" with zeros or random data.`, arg.span);
+      analysis.report('fs.dd-overwrite', 'high', `dd overwrites "${displayText(m[1])}" with zeros or random data; its contents are destroyed.`, arg.span);
     }
   }
 }
@@ -189,7 +216,7 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
       scope: recursive ? 'recursive' : where.glob ? 'several' : 'one',
     };
     const systemWide = where.cls === 'root' || where.cls === 'system-top' || where.cls === 'system-file-critical' || where.cls === 'device-disk';
-    if (setuid && isShellOrInterpreter(resolved)) {
+    if (setuid && (isShellOrInterpreter(resolved) || analysis.copiedProgram(resolved) !== undefined)) {
       analysis.effect({ ...facts, kind: 'privilege', severity: 'severe' }, `Makes the shell or interpreter "${show(target)}" set-user-ID: anyone who runs it becomes its owner (root); a back door to root.`, spec.span, 'priv.setuid-shell');
       continue;
     }
@@ -240,16 +267,27 @@ export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw:
     return;
   }
   const resolved = analysis.resolve(raw);
+  const sensitive = mode !== 'append' ? sensitiveFile(resolved) : undefined;
+  if (sensitive && sensitive !== 'backup' && where.cls !== 'device-harmless') {
+    analysis.effect({ kind: sensitive === 'history' ? 'history' : 'write', op: op ?? 'overwrite', target: { type: 'path', value: resolved, pathClass: where.cls }, severity: 'normal' }, sensitive === 'history' ? `${doing} "${displayText(raw)}", wiping your shell or program history.` : `${doing} "${displayText(raw)}" (${sensitive === 'credentials' ? 'keys or credentials' : 'a backup'}); the old contents are lost.`, at.span, `fs.write-${sensitive}`);
+    return;
+  }
+  // Into a directory (`dest/`, or /tmp itself): a new entry inside it, not the directory replaced.
+  if (/[\\/]$/.test(raw) || /^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised)) {
+    const inside = analysis.classify(raw.replace(/[\\/]*$/, '/') + 'x');
+    if (inside.cls === 'temp') where = inside;
+  }
   const facts: EffectFacts = {
     kind: 'write',
     op: op ?? (mode === 'append' ? 'append' : 'overwrite'),
     target: { type: where.cls.startsWith('device') ? 'device' : 'path', value: resolved, pathClass: where.cls },
     scope: scope === 'one' && where.glob ? 'several' : scope,
-    // Any change to the account, sudo or mount tables can lock everyone out or hand out root.
-    severity: isAccessTable(resolved) ? 'severe' : undefined,
+    // Any change to the account, sudo or mount tables can lock everyone out or hand out root; a
+    // security configuration (SELinux, AppArmor, audit) edited can turn the protection off.
+    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) ? 'severe' : undefined,
   };
-  // Writing into /tmp itself is what /tmp is for; /dev/null and the terminal are not files.
-  if (/^\/(tmp|var\/tmp|private\/tmp)$/.test(where.normalised.replace(/\/$/, '')) || where.cls === 'device-harmless') {
+  // /dev/null and the terminal are not files.
+  if (where.cls === 'device-harmless') {
     analysis.effect({ ...facts, kind: 'read' }, '', at.span);
     return;
   }
@@ -305,7 +343,7 @@ export function persistenceLocation(normalised: string): 'user' | 'system' | und
 }
 
 /** Code that fetches and runs remote code, or opens a shell to the network. */
-const REMOTE_CODE = /\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
+const REMOTE_CODE = /(source|\.|bash|sh|zsh|eval)\s+["']?(<\(|\$\()\s*(curl|wget|fetch)\b|\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
 
 export function runsRemoteCode(text: string): boolean {
   return REMOTE_CODE.test(text);
@@ -334,6 +372,10 @@ function judgePersistence(analysis: Analysis, where: ClassifiedPath, raw: string
 const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>']);
 
 export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
+  // An interactive shell wired to another descriptor (`sh -i <&3 >&3`, zsh's ztcp): a reverse shell.
+  if (runsShell && cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) && cmd.redirects.some((r) => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value)))) {
+    analysis.report('net.reverse-shell', 'critical', 'Wires an interactive shell to another connection\'s input and output: a reverse shell that hands control of this machine to whoever is on the other end.', cmd.span);
+  }
   for (const r of cmd.redirects) {
     const target = r.target.value;
     const where = analysis.classify(target);
@@ -412,6 +454,13 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
       }
     }
   }
+  // A copy of a shell is still a shell (`cp /bin/bash /tmp/.x && chmod 4755 /tmp/.x`).
+  if (dest && (name === 'cp' || name === 'install' || name === 'ln' || name === 'mv')) {
+    for (const src of explicitTarget ? files : files.slice(0, -1)) {
+      const from = analysis.resolve(src.value);
+      if (isShellOrInterpreter(from)) analysis.rememberCopy(analysis.resolve(dest.value), from);
+    }
+  }
   if (name === 'mv') {
     // Moving a system directory or file away is as bad as deleting it.
     for (const src of explicitTarget ? files : files.slice(0, -1)) {
@@ -422,6 +471,16 @@ export function judgeFileWriters(cmd: SimpleCommand, analysis: Analysis): void {
         analysis.report('fs.mv-system', 'high', `Moves "${show(src)}" (${describePathClass(where.cls)}).`, src.span);
       }
     }
+  }
+}
+
+/** touch and mkdir create files and directories: a small, recoverable change. */
+export function judgeCreate(cmd: SimpleCommand, analysis: Analysis): void {
+  if (cmd.args.some((w) => /^--(help|version)$/.test(w.value))) return;
+  const targets = positionals(cmd.args, { short: cmd.name === 'touch' ? 'dtr' : 'm', long: ['--date', '--reference', '--mode', '--context'] });
+  for (const t of targets) {
+    const where = analysis.classify(t.value);
+    analysis.effect({ kind: 'write', op: 'create', target: { type: 'path', value: analysis.resolve(t.value), pathClass: where.cls }, scope: where.glob || t.glob ? 'several' : 'one' }, `${cmd.name} creates or updates "${show(t)}".`, t.span, 'fs.create');
   }
 }
 
@@ -436,16 +495,19 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
   const filtered = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|type|user|group|perm|empty|inum|links|uid|gid|samefile|nouser|nogroup|used)$/.test(w.value));
   // `-type f` alone still matches every file; these tests pick some files out of the tree.
   const narrowed = expr.some((w) => /^-(i?name|i?path|i?wholename|i?regex|newer|newer[a-z]{2}|mtime|mmin|atime|amin|ctime|cmin|size|perm|empty|inum|links|samefile|nouser|nogroup|used)$/.test(w.value));
-  const classes = rootPaths.map((r) => analysis.classify(r.value));
+  // What is found under /tmp is temporary, though /tmp itself is part of the system.
+  const classes = rootPaths.map((r) => analysis.classify(r.value)).map((c) => (/^\/(tmp|var\/tmp|private\/tmp)$/.test(c.normalised) ? { ...c, cls: 'temp' as const } : c));
   const widest = classes.find((c) => c.cls === 'root' || c.cls === 'home' || c.cls === 'system-top') ?? classes.find((c) => c.cls === 'system') ?? classes[0];
   for (const w of expr) {
     if (w.value === '-delete') {
       const cls = widest.cls;
       let level: RiskLevel;
-      if (cls === 'root' || cls === 'home' || cls === 'system-top') level = filtered ? 'high' : 'critical';
+      // From / every match on the machine goes (every *.conf, every *.so): critical even when narrowed.
+      if (cls === 'root') level = 'critical';
+      else if (cls === 'home' || cls === 'system-top') level = narrowed ? 'high' : 'critical';
       else if (cls === 'system' || cls === 'dynamic') level = 'high';
       else if (cls === 'temp') level = 'moderate';
-      else level = filtered ? 'moderate' : 'high';
+      else level = 'high'; // every match in a tree, with nothing asking
       analysis.report('fs.find-delete', level, `Deletes every file find matches under "${displayText(widest.normalised)}" (${describePathClass(cls)})${filtered ? '' : ', with nothing narrowing the match'}.`, w.span);
     }
   }
@@ -459,7 +521,12 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
     if (!words.length) continue;
     // {} is every file found: the whole tree, or (with a narrowing test) some files inside it.
     const placeholder = widest.normalised.replace(/\/$/, '') + (narrowed ? '/{found}' : '/*');
-    const args = words.slice(1).map((w) => (w.value.includes('{}') ? { ...w, value: w.value.split('{}').join(placeholder) } : w));
+    // {} is each starting point too (find lists it first), so a command on {} acts on the roots themselves.
+    const args = words.slice(1).flatMap((w) => {
+      if (!w.value.includes('{}')) return [w];
+      const many = { ...w, value: w.value.split('{}').join(placeholder), glob: true };
+      return w.value === '{}' && !narrowed ? [...rootPaths.map((r) => ({ ...w, value: r.value })), many] : [many];
+    });
     const nested: SimpleCommand = {
       ...cmd,
       name: words[0].value.split('/').pop()!.toLowerCase(),
@@ -480,5 +547,6 @@ export function judgeCopyDestination(cmd: SimpleCommand, analysis: Analysis): vo
   const dest = files[files.length - 1];
   const remote = /^(?:[^@/:]+@)?[A-Za-z0-9._-]+:(.*)$/s.exec(dest.value);
   const destPath = remote ? (remote[1] === '' ? '~' : remote[1].startsWith('/') ? remote[1] : '~/' + remote[1]) : dest.value;
-  judgeWriteTarget(analysis, analysis.classify(destPath), dest.value, dest, remote ? 'Copies over (on the remote host)' : 'Copies over', 'replace');
+  if (remote) analysis.effect({ kind: 'network-upload', target: { type: 'host', value: dest.value } }, `${cmd.name} sends files to another host (${displayText(dest.value)}).`, dest.span, 'net.upload');
+  judgeWriteTarget(analysis, analysis.classify(destPath), remote ? destPath : dest.value, dest, remote ? 'Copies over (on the remote host)' : 'Copies over', 'replace');
 }

@@ -25,6 +25,7 @@ function register(names: string[], judge: Judge): void {
 
 register(['rm', 'unlink', 'gio-trash'], (c, a) => fsRules().judgeRm(c, a));
 register(['rmdir'], (c, a) => fsRules().judgeRmdir(c, a));
+register(['touch', 'mkdir'], (c, a) => fsRules().judgeCreate(c, a));
 register(['shred', 'wipe'], (c, a) => fsRules().judgeShred(c, a));
 register(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'newfs', 'mformat'], (c, a) => fsRules().judgeFormat(c, a));
 register(['wipefs'], (c, a) => fsRules().judgeWipe(c, a));
@@ -77,7 +78,7 @@ register(['nsupdate'], (c, a) => {
 });
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
 register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
-register(['iptables', 'ip6tables', 'nft', 'ufw', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
+register(['iptables', 'ip6tables', 'nft', 'ufw', 'pfctl', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
 register(['crontab'], (c, a) => {
   systemRules().judgeCrontab(c, a);
   shellRules().judgeScheduler(c, a);
@@ -102,6 +103,22 @@ register(['csrutil', 'spctl'], (cmd, a) => {
 });
 register(['wsl'], (cmd, a) => {
   const i = cmd.args.findIndex((w) => /^--unregister$/i.test(w.value));
+  // `wsl [-d distro] [-u user] [--] command` / `wsl -e command`: a Linux command; /mnt/<drive> is that Windows drive.
+  const run = cmd.args.findIndex((w, k) => w.value === '--' || w.value === '-e' || w.value === '--exec' || (!w.value.startsWith('-') && !/^-(d|u|-distribution|-user|-cd)$/i.test(cmd.args[k - 1]?.value ?? '')));
+  if (i < 0 && run >= 0) {
+    const words = cmd.args.slice(cmd.args[run].value.startsWith('-') ? run + 1 : run);
+    if (words.length) {
+      const text = words.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
+      const carrier = { start: words[0].span.start, end: words[words.length - 1].span.end };
+      const user = cmd.args.findIndex((w) => /^(-u|--user)$/i.test(w.value));
+      const asRoot = user >= 0 && cmd.args[user + 1]?.value === 'root';
+      const drives = 'cdefgh'.split('').map((d) => ({ dst: `/mnt/${d}`, src: `${d.toUpperCase()}:\\` }));
+      const go = (): void => a.runInContainer(drives, '/', () => a.analyseNested(text, 'posix', carrier), true);
+      if (asRoot) a.runElevated(go);
+      else go();
+    }
+    return;
+  }
   if (i >= 0) a.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: cmd.args[i + 1]?.value ?? 'WSL distribution' } }, `wsl --unregister deletes the WSL distribution "${cmd.args[i + 1]?.value ?? ''}" and every file in it, without asking.`, cmd.span, 'win.wsl-unregister');
 });
 register(['ansible', 'ansible-playbook'], (cmd, a) => {
@@ -174,7 +191,16 @@ const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge'
 const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
 const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
 
+/** `--help` makes a program print help and exit; a dry run shows what it would do. */
+const ONLY_SHOWS = /^(--help|--dry-run|--dryrun|--what-if|-whatif|--simulate|--noop|--dry-run=(client|server|true))$/i;
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
+  const shows = cmd.args.findIndex((w) => ONLY_SHOWS.test(w.value));
+  const endOfOptions = cmd.args.findIndex((w) => w.value === '--');
+  if (shows >= 0 && (endOfOptions < 0 || shows < endOfOptions) && !POSIX_SHELLS.has(cmd.name) && !interpreterFor(cmd.name)) {
+    if (cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);
+    return;
+  }
   judgeByProgram(cmd, analysis);
   if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.

@@ -161,10 +161,12 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
       const v = cmd.args[i].value;
       const mount = /^(-v|--volume|--mount)$/.test(v) ? cmd.args[i + 1]?.value : /^(-v|--volume=|--mount=)(.+)$/.exec(v)?.[2];
       if (!mount) continue;
-      const source = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : mount.split(':')[0];
-      const target = mount.startsWith('type=') ? /(?:target|destination|dst)=([^,]+)/.exec(mount)?.[1] : mount.split(':')[1];
+      // `C:\:/host` and `C:\data:/data`: a drive letter's colon is not the separator.
+      const parts = /^([a-zA-Z]:[\\/]?[^:]*):(.*)$/.exec(mount) ?? [mount, ...mount.split(':')];
+      const source = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : parts[1];
+      const target = mount.startsWith('type=') ? /(?:target|destination|dst)=([^,]+)/.exec(mount)?.[1] : parts[2]?.split(':')[0];
       if (!source) continue;
-      if (target && /^[/~.]/.test(source)) mounts.push({ src: source, dst: target });
+      if (target && (/^[/~.]/.test(source) || /^[a-zA-Z]:[\\/]?$|^[a-zA-Z]:[\\/]/.test(source))) mounts.push({ src: source, dst: target });
       const where = analysis.classify(source);
       if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
         analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
@@ -227,6 +229,8 @@ function judgeContainerCommand(cmd: SimpleCommand, analysis: Analysis, mounts: {
 export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {
   const words = subcommandWords(cmd.args, 3).map((w) => w.value.toLowerCase());
   const verb = words[0];
+  // `auth can-i delete pods` asks a question; `explain`, `api-resources` describe.
+  if (/^(auth|explain|api-resources|api-versions|version|completion|config|get|describe|logs|top|events|diff|wait|cluster-info)$/.test(verb ?? '')) return;
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   if (has(/^--dry-run(=(client|server))?$/) && !has(/^--dry-run=none$/)) return;
   switch (verb) {

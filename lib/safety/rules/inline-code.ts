@@ -117,6 +117,14 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
       analysis.report('code.delete', 'moderate', `The ${name} code deletes files${target !== undefined ? ` ("${target}")` : ''}.`, carrier);
     }
   }
+  // A tree walker with a delete inside it deletes through the whole tree.
+  if (/\b(File::Find|find\s*\(\s*(?:sub\b|\\&)|finddepth\s*\(|os\.walk|rglob|Find\.find|readdirSync\([^)]*recursive|RecursiveDirectoryIterator|glob\(\s*['"][^'"]*\*\*)/.test(code) && matches(FILE_DELETE[language], code).length) {
+    analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: 'files found by the code' } }, `The ${name} code walks a directory tree and deletes what it finds.`, carrier, 'code.recursive-delete');
+  }
+  // Renames and moves change files like mv.
+  if (/\b(File\.rename|os\.rename|os\.replace|shutil\.move|renameSync|fs\.rename|rename\s*\(|FileUtils\.(mv|move))\b/.test(code)) {
+    analysis.effect({ kind: 'write', op: 'move', target: { type: 'path', value: 'files named by the code' } }, `The ${name} code renames or moves files.`, carrier, 'code.move');
+  }
   for (const m of code.matchAll(FILE_WRITE[language])) {
     const path = (language === 'perl' ? m[3] : m[2])?.trim();
     if (!path) continue;
@@ -192,7 +200,7 @@ function firstArgText(code: string, at: number): string {
 /** Expressions every language spells for the home directory or the filesystem root. */
 function wellKnownPlace(arg: string): string | undefined {
   const a = arg.replace(/\s+/g, '');
-  if (/^(\$ENV\{['"]?HOME['"]?\}|os\.homedir\(\)|require\(['"](node:)?os['"]\)\.homedir\(\)|homedir\(\)|process\.env\.HOME|process\.env\[['"]HOME['"]\]|Deno\.env\.get\(['"]HOME['"]\)|os\.path\.expanduser\(['"]~['"]\)|(pathlib\.)?Path\.home\(\)|(pathlib\.)?Path\(['"]~['"]\)\.expanduser\(\)|os\.environ\[['"]HOME['"]\]|os\.environ\.get\(['"]HOME['"]\)|os\.getenv\(['"]HOME['"]\)|Dir\.home|ENV\[['"]HOME['"]\]|File\.expand_path\(['"]~['"]\)|getenv\(['"]HOME['"]\)|\$_SERVER\[['"]HOME['"]\]|\$HOME|File::HomeDir->my_home|\(getpwuid\(\$<\)\)\[7\])$/.test(a)) return '~';
+  if (/^(process\.env\.USERPROFILE|process\.env\[['"]USERPROFILE['"]\]|os\.environ\[['"]USERPROFILE['"]\]|\$ENV\{['"]?(HOME|USERPROFILE)['"]?\}|os\.homedir\(\)|require\(['"](node:)?os['"]\)\.homedir\(\)|homedir\(\)|process\.env\.HOME|process\.env\[['"]HOME['"]\]|Deno\.env\.get\(['"]HOME['"]\)|os\.path\.expanduser\(['"]~['"]\)|(pathlib\.)?Path\.home\(\)|(pathlib\.)?Path\(['"]~['"]\)\.expanduser\(\)|os\.environ\[['"]HOME['"]\]|os\.environ\.get\(['"]HOME['"]\)|os\.getenv\(['"]HOME['"]\)|Dir\.home|ENV\[['"]HOME['"]\]|File\.expand_path\(['"]~['"]\)|getenv\(['"]HOME['"]\)|\$_SERVER\[['"]HOME['"]\]|\$HOME|File::HomeDir->my_home|\(getpwuid\(\$<\)\)\[7\])$/.test(a)) return '~';
   return undefined;
 }
 

@@ -24,9 +24,9 @@ const READ_ONLY = new Set([
   'lsattr', 'getfacl', 'wipefs', 'fdisk', 'gdisk', 'sfdisk', 'parted', 'cfdisk', 'blkdiscard-help', 'smartctl', 'hdparm-info', 'identify', 'exiftool', 'mediainfo', 'ffprobe', 'pdfinfo', 'sqlite3_analyzer', 'hexyl', 'zipinfo',
   // system information
   'ps', 'pgrep', 'pidof', 'top', 'htop', 'btop', 'atop', 'glances', 'free', 'vmstat', 'iostat', 'mpstat', 'sar', 'uptime', 'w',
-  'who', 'whoami', 'id', 'groups', 'users', 'last', 'lastlog', 'finger', 'uname', 'hostname', 'hostnamectl', 'lsb_release', 'arch',
+  'who', 'whoami', 'id', 'groups', 'users', 'last', 'lastlog', 'finger', 'uname', 'hostname', 'lsb_release', 'arch',
   'nproc', 'lscpu', 'lsmem', 'lsblk', 'blkid', 'lspci', 'lsusb', 'lshw', 'lsmod', 'dmidecode', 'sensors', 'lsof', 'fuser',
-  'date', 'cal', 'ncal', 'timedatectl', 'locale', 'printenv', 'env', 'getconf', 'ulimit', 'umask', 'dmesg', 'journalctl',
+  'date', 'cal', 'ncal', 'locale', 'printenv', 'env', 'getconf', 'ulimit', 'umask', 'dmesg',
   'sw_vers', 'system_profiler', 'vm_stat', 'ioreg', 'uptime', 'neofetch', 'fastfetch', 'screenfetch', 'inxi', 'getent',
   'findmnt', 'swapon', 'loginctl', 'who', 'watch', 'time', 'sleep', 'wait', 'jobs', 'history', 'alias', 'hash', 'help', 'man', 'info',
   'apropos', 'whatis', 'tldr', 'cheat', 'command', 'compgen', 'complete', 'declare', 'typeset', 'local', 'export', 'set', 'unset',
@@ -40,8 +40,8 @@ const READ_ONLY = new Set([
   'speedtest-cli', 'iperf', 'iperf3', 'ipconfig', 'networksetup', 'scutil', 'airport',
   // development, looking only
   'node', 'python', 'python3', 'ruby', 'perl', 'php', // (only reached with --version and the like; see below)
-  'tsc', 'eslint', 'prettier', 'shellcheck', 'hadolint', 'yamllint', 'jsonlint', 'pylint', 'flake8', 'mypy', 'pyright', 'ruff',
-  'black', 'gofmt', 'rustfmt', 'clang-format', 'cppcheck', 'ldd', 'nm', 'objdump', 'readelf', 'otool', 'size', 'gdb', 'lldb',
+  'tsc', 'shellcheck', 'hadolint', 'yamllint', 'jsonlint', 'pylint', 'flake8', 'mypy', 'pyright', 'ruff',
+  'cppcheck', 'ldd', 'nm', 'objdump', 'readelf', 'otool', 'size', 'gdb', 'lldb',
   'hyperfine', 'strace', 'ltrace', 'perf', 'valgrind', 'code', 'subl', 'open', 'xdg-open', 'nano', 'vim', 'vi', 'nvim', 'emacs',
   'micro', 'helix', 'hx', 'kak', 'pico', 'ed', 'view', 'gitk', 'tig', 'lazygit', 'k9s', 'ctop', 'lazydocker', 'dive',
   'kubectx', 'kubens', 'stern', 'kubeval', 'kubeconform', 'trivy', 'grype', 'syft', 'semgrep', 'gitleaks', 'cowsay',
@@ -84,8 +84,8 @@ const TOOLS: Record<string, ToolKnowledge> = {
   podman: tool('container', 'starts, stops or changes containers or images', ['ps', 'images', 'logs', 'inspect', 'version', 'info', 'stats', 'top', 'history', 'port', 'diff', 'search', 'events', 'ls', 'df']),
   kubectl: tool('infra-change', 'changes cluster resources', ['get', 'describe', 'logs', 'top', 'explain', 'api-resources', 'api-versions', 'version', 'cluster-info', 'config', 'auth', 'diff', 'events', 'wait', 'completion', 'plugin', 'kustomize', 'alpha']),
   helm: tool('infra-change', 'changes releases in the cluster', ['list', 'ls', 'status', 'get', 'history', 'show', 'inspect', 'search', 'template', 'lint', 'version', 'env', 'verify', 'dependency', 'completion']),
-  terraform: tool('infra-change', 'changes infrastructure', ['plan', 'show', 'validate', 'fmt', 'output', 'version', 'providers', 'graph', 'console', 'state-list', 'workspace-list']),
-  tofu: tool('infra-change', 'changes infrastructure', ['plan', 'show', 'validate', 'fmt', 'output', 'version', 'providers', 'graph']),
+  terraform: tool('infra-change', 'changes infrastructure', ['plan', 'show', 'validate', 'output', 'version', 'providers', 'graph', 'console', 'state-list', 'workspace-list']),
+  tofu: tool('infra-change', 'changes infrastructure', ['plan', 'show', 'validate', 'output', 'version', 'providers', 'graph']),
   systemctl: tool('service', 'changes which services run', ['status', 'is-active', 'is-enabled', 'is-failed', 'list-units', 'list-unit-files', 'list-timers', 'list-sockets', 'list-dependencies', 'list-jobs', 'show', 'cat', 'get-default', 'help', 'show-environment', '--failed', '--version']),
   service: tool('service', 'changes which services run', ['--status-all', 'status']),
   launchctl: tool('service', 'changes which services run', ['list', 'print', 'print-disabled', 'blame', 'procinfo', 'help', 'version']),
@@ -153,7 +153,6 @@ const TOOLS: Record<string, ToolKnowledge> = {
   tmux: tool('exec-local', 'starts or changes terminal sessions', ['ls', 'list-sessions', 'list-windows', 'list-panes', 'list-clients', 'list-keys', 'show-options', 'display-message', 'has-session', 'attach', 'a', 'attach-session']),
   screen: tool('exec-local', 'starts terminal sessions', ['-ls', '-list', '-r']),
   crontab: tool('persist', 'replaces your scheduled jobs', ['-l']),
-  journalctl: tool('setting', 'removes or rotates the system journal', []),
   ssh: tool('exec-local', 'runs a command on a remote host', []),
   'ssh-keygen': tool('write', 'creates or changes SSH keys', ['-l', '-lf', '-F', '-y', '-Q']),
   'ssh-add': tool('setting', 'changes the keys the SSH agent holds', ['-l', '-L']),
@@ -196,15 +195,70 @@ TOOLS['apt-file'] = tool('read', '', []);
 TOOLS.paru = TOOLS.yay;
 TOOLS.ollama = tool('infra-change', 'downloads, runs or removes models', ['list', 'ls', 'show', 'ps', '--version', 'help']);
 
-const WRAPPERS_LEFT = new Set(['sudo', 'doas', 'dzdo', 'su', 'run0', 'pkexec', 'runuser', 'nohup', 'nice', 'env', 'time', 'timeout', 'exec', 'command', 'builtin', 'xargs', 'parallel', 'npx', 'bunx', 'stdbuf', 'ionice', 'setsid', 'chroot', 'flock', 'strace']);
+const WRAPPERS_LEFT = new Set(['noglob', 'nocorrect', 'sudo', 'doas', 'dzdo', 'su', 'run0', 'pkexec', 'runuser', 'nohup', 'nice', 'env', 'time', 'timeout', 'exec', 'command', 'builtin', 'xargs', 'parallel', 'npx', 'bunx', 'stdbuf', 'ionice', 'setsid', 'chroot', 'flock', 'strace']);
 
 const DRY_RUN = /^(--?(dry-?run|dryrun|what-?if|noop|simulate)(=.*)?|--check|-whatif)$/i;
+
+/** Programs that change files or settings unless an option says they only look. */
+const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: RegExp }> = {
+  tar: { kind: 'write', what: 'creates or extracts an archive', reads: /^(-[a-zA-Z]*t[a-zA-Z]*|--list|--diff|--compare|-d)$/ },
+  bsdtar: { kind: 'write', what: 'creates or extracts an archive', reads: /^(-?[a-zA-Z]*t[a-zA-Z]*|--list)$/ },
+  gzip: { kind: 'write', what: 'compresses a file in place (the original is replaced)', reads: /^(-[a-zA-Z]*[cltd]?[lt][a-zA-Z]*|-c|--stdout|--to-stdout|--list|--test)$/ },
+  gunzip: { kind: 'write', what: 'decompresses a file in place', reads: /^(-[a-zA-Z]*[clt][a-zA-Z]*|--stdout|--to-stdout|--list|--test)$/ },
+  bzip2: { kind: 'write', what: 'compresses a file in place', reads: /^(-[a-zA-Z]*[ct][a-zA-Z]*|--stdout|--test)$/ },
+  bunzip2: { kind: 'write', what: 'decompresses a file in place', reads: /^(-[a-zA-Z]*[ct][a-zA-Z]*|--stdout|--test)$/ },
+  xz: { kind: 'write', what: 'compresses a file in place', reads: /^(-[a-zA-Z]*[clt][a-zA-Z]*|--stdout|--list|--test)$/ },
+  unxz: { kind: 'write', what: 'decompresses a file in place', reads: /^(-[a-zA-Z]*[clt][a-zA-Z]*|--stdout|--list|--test)$/ },
+  zstd: { kind: 'write', what: 'compresses or decompresses a file', reads: /^(-[a-zA-Z]*[clt][a-zA-Z]*|--stdout|--list|--test)$/ },
+  zip: { kind: 'write', what: 'creates or changes an archive', reads: /^(-sf|--show-files|-T|--test)$/ },
+  unzip: { kind: 'write', what: 'extracts files (and may overwrite)', reads: /^(-[a-zA-Z]*[lptvZ][a-zA-Z]*)$/ },
+  '7z': { kind: 'write', what: 'creates or extracts an archive', reads: /^(l|t|h|i)$/ },
+  rsync: { kind: 'network-upload', what: 'copies files (possibly to another host)', reads: /^(-n|--dry-run|--list-only)$/ },
+  scp: { kind: 'network-upload', what: 'copies files to or from another host', reads: /^$/ },
+  sftp: { kind: 'network-upload', what: 'transfers files with another host', reads: /^$/ },
+  hostnamectl: { kind: 'setting', what: 'changes the machine\'s name', reads: /^(status|--static|--transient|--pretty)$/ },
+  timedatectl: { kind: 'setting', what: 'changes the clock or time zone', reads: /^(status|show|list-timezones|timesync-status|show-timesync)$/ },
+  localectl: { kind: 'setting', what: 'changes the system locale or keyboard', reads: /^(status|list-locales|list-keymaps|list-x11-keymap-\w+)$/ },
+  journalctl: { kind: 'delete', what: 'deletes or rotates system logs', reads: /^(?!--(vacuum|rotate|flush|relinquish|sync|update-catalog)).*$/ },
+  prettier: { kind: 'write', what: 'rewrites source files', reads: /^(--check|-c|--list-different|-l|--version|--help)$/ },
+  eslint: { kind: 'write', what: 'rewrites source files', reads: /^(?!--fix).*$/ },
+  black: { kind: 'write', what: 'rewrites Python files', reads: /^(--check|--diff)$/ },
+  ruff: { kind: 'write', what: 'rewrites Python files', reads: /^(check|--check|--diff)$/ },
+  gofmt: { kind: 'write', what: 'rewrites Go files', reads: /^(?!-w$).*$/ },
+  rustfmt: { kind: 'write', what: 'rewrites Rust files', reads: /^(--check)$/ },
+  'clang-format': { kind: 'write', what: 'rewrites source files', reads: /^(?!-i$).*$/ },
+  autopep8: { kind: 'write', what: 'rewrites Python files', reads: /^(?!-i$|--in-place$).*$/ },
+  isort: { kind: 'write', what: 'rewrites Python imports', reads: /^(--check|--check-only|-c|--diff)$/ },
+  shfmt: { kind: 'write', what: 'rewrites shell scripts', reads: /^(?!-w$).*$/ },
+  mogrify: { kind: 'write', what: 'rewrites image files in place', reads: /^$/ },
+  convert: { kind: 'write', what: 'writes an image file', reads: /^$/ },
+  magick: { kind: 'write', what: 'writes an image file', reads: /^$/ },
+  ffmpeg: { kind: 'write', what: 'writes a media file', reads: /^$/ },
+  pfctl: { kind: 'setting', what: 'changes packet-filter rules', reads: /^(-s\w*|-sr|-sa|-si|-ss|-n)$/ },
+  cmdkey: { kind: 'setting', what: 'changes stored Windows credentials', reads: /^\/list/i },
+  bitsadmin: { kind: 'write', what: 'downloads or changes transfer jobs', reads: /^\/(list|info|monitor)$/i },
+  certutil: { kind: 'write', what: 'changes certificates or downloads files', reads: /^-(dump|verify|hashfile|store|viewstore)$/i },
+  powercfg: { kind: 'setting', what: 'changes power settings', reads: /^\/(list|l|query|q|a|batteryreport|energy|requests)$/i },
+};
+
+/** Packages whose removal leaves a system that does not boot, log in or install anything. */
+const CORE_PACKAGE = /^(linux|linux-image[\w.-]*|linux-generic|kernel(-core)?|systemd|systemd-sysv|init|glibc|libc6|libc-bin|coreutils|bash|dash|sudo|util-linux|login|passwd|shadow|pam|libpam[\w.-]*|grub[\w.-]*|dpkg|apt|rpm|dnf|yum|pacman|base|filesystem|openssh-server|python3|perl-base|udev|dbus|e2fsprogs|mount|sed|grep|tar|gzip|libselinux1|zlib1g)$/;
+
+function removesCorePackage(name: string, values: string[]): boolean {
+  const removing =
+    ((name === 'apt' || name === 'apt-get' || name === 'aptitude') && values.some((v) => /^(remove|purge|autoremove)$/.test(v))) ||
+    ((name === 'dnf' || name === 'yum' || name === 'zypper' || name === 'apk') && values.some((v) => /^(remove|erase|rm|del|autoremove)$/.test(v))) ||
+    ((name === 'pacman' || name === 'yay' || name === 'paru') && values.some((v) => /^-R[a-z]*$/.test(v) || v === '--remove')) ||
+    ((name === 'rpm' || name === 'dpkg') && values.some((v) => /^(-e|--erase|-r|--remove|-P|--purge)$/.test(v))) ||
+    (name === 'snap' && values[0] === 'remove');
+  return removing && values.some((v) => !v.startsWith('-') && CORE_PACKAGE.test(v.replace(/[:=].*$/, '')));
+}
 
 /** Options that carry no action and only ask for information. */
 const INFO_ONLY = /^(--?(version|help|h|v|V)|-\?|\/\?|help|version)$/;
 
 /** Commands whose judge reads nested code: when that code produced no finding, they did nothing. */
-const TRANSPARENT = new Set(['invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'tar', 'bsdtar', 'unzip', '7z', 'zip', 'gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rsync', 'scp', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
+const TRANSPARENT = new Set(['invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
 
 /** After the judges: when they found nothing, decide from the knowledge base whether the command
  *  only reads, or what it changes. */
@@ -212,12 +266,30 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
   if (!cmd.name) return;
   const values = cmd.args.map((w) => foldLookalikes(w.value));
   if (cmd.dialect === 'pwsh' && pwshReadOnly(cmd.name)) return;
+  // A PowerShell value in parentheses (`(-30)`, `($x)`, `('a')`) is an expression, not a program.
+  if (cmd.dialect === 'pwsh' && /^([-+]?\d|\$|'|"|\.)/.test(cmd.nameWord.value)) return;
   if (cmd.dialect === 'cmd' && CMD_READ_ONLY.has(cmd.name)) return;
   if (READ_ONLY.has(cmd.name) && !interpreterFor(cmd.name)) return;
   if (WRAPPERS_LEFT.has(cmd.name)) return; // `sudo -i`, `sudo -v`: judged when unwrapped
   if (values.length === 1 && INFO_ONLY.test(values[0])) return;
   if (values.some((v) => DRY_RUN.test(v))) return; // a dry run shows what would change
   if (values.length === 0 && /^(python\d*|node|ruby|perl|php|irb|ghci|lua|R)$/.test(cmd.name)) return; // an interactive prompt
+  if (removesCorePackage(cmd.name, values)) {
+    analysis.effect({ kind: 'package', severity: 'severe', target: { type: 'package', value: values.filter((v) => !v.startsWith('-')).join(' ') } }, `${cmd.name} removes a package the system needs to boot or run (kernel, init, C library, shell, package manager).`, cmd.span, 'package.remove-core');
+    return;
+  }
+  const writer = WRITES_UNLESS[cmd.name];
+  if (writer) {
+    // Regexes with a negative look-ahead accept every word that does not write; the others name
+    // the options that only read.
+    const negative = writer.reads.source.startsWith('^(?!');
+    // (`tar tzf x.tgz`: the old style puts the letters first, without a dash.)
+    const oldStyleList = cmd.name === 'tar' && /^[a-zA-Z]*t[a-zA-Z]*$/.test(values[0] ?? '') && !/[cxru]/.test(values[0]);
+    const reads = oldStyleList || (negative ? values.every((v) => writer.reads.test(v)) : values.some((v) => writer.reads.test(v)));
+    if (reads || (values.length === 0 && cmd.name !== 'prettier' && cmd.name !== 'black' && cmd.name !== 'rustfmt' && cmd.name !== 'mogrify')) return;
+    analysis.effect({ kind: writer.kind, target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}.`, cmd.span, `known.${writer.kind}`);
+    return;
+  }
   const knowledge = TOOLS[cmd.name];
   if (knowledge) {
     const sub = subcommand(values);
@@ -285,6 +357,9 @@ const GROUPED = new Set(['aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker',
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;
 
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {
+  if ((name === 'terraform' || name === 'tofu' || name === 'terragrunt') && sub[0] === 'fmt') return values.some((v) => /^-?-(check|diff)$/.test(v));
+  // `config set`, `audit fix`, `cache clean`: a reading word followed by a changing one.
+  if (/^(config|audit|cache|remote|settings|credential|credentials|key|keys|secret|secrets|env|source|bucket|repo|alias|plugin|plugins|feature|features)$/.test(sub[0] ?? '') && sub.slice(1, 3).some((w) => /^(set|delete|rm|edit|unset|add|fix|clean|clear|prune|purge|remove|enable|disable|write|import|update|reset)$/.test(w))) return false;
   if (name === 'git') {
     const verb = sub[0] ?? (values.length ? '' : 'status');
     if (values.length === 0) return true;

@@ -35,14 +35,23 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('http.mutating', 'moderate', 'Sends data to a server that may change state there.', cmd.span);
   }
   // Where the download lands.
-  const output = isWget ? optionValue(cmd.args, 'O', ['--output-document']) : optionValue(cmd.args, 'o', ['--output']);
+  // (`-fLo file`: the value follows a cluster that ends in the option.)
+  const clusterEnd = cmd.args.findIndex((w) => (isWget ? /^-[a-zA-Z]+O$/ : /^-[a-zA-Z]+o$/).test(w.value));
+  const output = (isWget ? optionValue(cmd.args, 'O', ['--output-document']) : optionValue(cmd.args, 'o', ['--output'])) ?? (clusterEnd >= 0 ? cmd.args[clusterEnd + 1] : undefined);
   if (output && output.value !== '-') {
     judgeWriteTarget(analysis, analysis.classify(output.value), output.value, output, 'Downloads over', 'overwrite');
     analysis.markDownloaded(output.value);
   }
   // `curl -O URL` / `wget URL` save under the URL's file name.
-  const savesByName = isWget ? !output : cmd.args.some((w) => /^-[a-zA-Z]*O$/.test(w.value) || w.value === '--remote-name');
-  if (savesByName) for (const u of urls) analysis.markDownloaded(u.value.replace(/[?#].*$/, '').split('/').pop() ?? '');
+  const toStdout = cmd.args.some((w, k) => /^-[a-zA-Z]*O-$/.test(w.value) || (/^-[a-zA-Z]*O$/.test(w.value) && cmd.args[k + 1]?.value === '-') || w.value === '--output-document=-');
+  const savesByName = isWget ? !output && !toStdout : cmd.args.some((w) => /^-[a-zA-Z]*O$/.test(w.value) || w.value === '--remote-name');
+  if (savesByName && !cmd.args.some((w) => w.value === '--spider')) {
+    for (const u of urls) {
+      const file = u.value.replace(/[?#].*$/, '').split('/').pop() || 'index.html';
+      analysis.markDownloaded(file);
+      analysis.effect({ kind: 'write', op: 'overwrite', target: { type: 'path', value: analysis.resolve(file), pathClass: analysis.classify(file).cls } }, `Downloads ${u.value} into the file "${file}".`, u.span, 'net.download');
+    }
+  }
   if (isWget) {
     const dir = optionValue(cmd.args, 'P', ['--directory-prefix']);
     if (dir) judgeWriteTarget(analysis, analysis.classify(dir.value), dir.value, dir, 'Downloads into', 'overwrite');

@@ -200,7 +200,10 @@ export function judgeSsh(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   const before = analysis.findingsSinceJudge;
-  analysis.analyseNested(text, 'posix', carrier);
+  const host = cmd.args[i]?.value ?? '';
+  const asRoot = /^root@/.test(host) || cmd.args.some((w, k) => w.value === '-l' && cmd.args[k + 1]?.value === 'root');
+  if (asRoot) analysis.runElevated(() => analysis.analyseNested(text, 'posix', carrier));
+  else analysis.analyseNested(text, 'posix', carrier);
   // A root command on another machine: its damage cannot be judged from here and is real there.
   if (/(^|[;&|]\s*|\s)(sudo|doas|su)(\s|$)/.test(text) && analysis.findingsSinceJudge > before) {
     analysis.effect({ kind: 'exec-local', severity: 'severe', target: { type: 'host', value: displayText(cmd.args[i]?.value ?? '') } }, `Runs a command as root on the remote host "${displayText(cmd.args[i]?.value ?? '')}".`, carrier, 'remote.root-command');

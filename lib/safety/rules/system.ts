@@ -23,7 +23,9 @@ export function judgeSystemctl(cmd: SimpleCommand, analysis: Analysis): void {
   if (!verb) return;
   if (/^(poweroff|reboot|halt|kexec|rescue|emergency|suspend|hibernate|soft-reboot)$/.test(verb) || (verb === 'isolate' && /rescue|emergency|poweroff|reboot|halt/.test(words[1] ?? ''))) {
     analysis.report('sys.power', 'high', `systemctl ${verb} stops, restarts or suspends the machine.`, cmd.span);
-  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|auditd|apparmor|selinux|getty|gdm|lightdm)/.test(u))) {
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(auditd|apparmor|selinux|fail2ban|clamav|clamd|falcon-sensor|wazuh|osqueryd|crowdsec|aide|tripwire|ossec|sysdig|falco)/.test(u))) {
+    analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: words.slice(1).join(' ') } }, `systemctl ${verb} ${words.slice(1).join(' ')}: turns a security protection (mandatory access control, auditing, intrusion detection or antivirus) off.`, cmd.span, 'sys.security-off');
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|getty|gdm|lightdm)/.test(u))) {
     analysis.report('sys.critical-service', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: stopping this service can cut off access to the machine or its protections.`, cmd.span);
   } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.length > 1) {
     analysis.report('sys.service-stop', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: the service stops, and whatever depends on it goes down.`, cmd.span);
@@ -74,9 +76,13 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
   }
   switch (cmd.name) {
     case 'userdel':
-    case 'deluser':
-      analysis.report('user.delete', flags.has('r') || values.includes('--remove-home') || values.includes('--remove-all-files') ? 'high' : 'moderate', 'Deletes a user account' + (flags.has('r') || values.includes('--remove-home') ? ' and its home directory' : '') + '.', cmd.span);
+    case 'deluser': {
+      const withHome = flags.has('r') || values.includes('--remove') || values.includes('--remove-home') || values.includes('--remove-all-files');
+      // With its home directory: a whole home deleted, like rm -rf /home/NAME.
+      if (withHome) analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: '/home/' + (positionals(cmd.args, {}).pop()?.value ?? ''), pathClass: 'home' } }, 'Deletes a user account and its home directory with all its files.', cmd.span, 'user.delete-with-home');
+      else analysis.report('user.delete', 'moderate', 'Deletes a user account.', cmd.span);
       return;
+    }
     case 'gpasswd':
       if (values.some((v) => v === '-a' || v === '-M' || v === '--add' || v === '--members') && values.some((v) => PRIVILEGED_GROUPS.test(v))) {
         analysis.report('priv.group-grant', 'high', 'Adds an account to a privileged group, granting administrator-level access.', cmd.span);
@@ -128,8 +134,12 @@ export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
     if (values[0] === 'disable' || values[0] === 'reset') analysis.report('sys.firewall-off', 'high', `ufw ${values[0]} turns the firewall off.`, cmd.span);
     return;
   }
+  if (cmd.name === 'pfctl') {
+    if (values.some((v) => /^-(F|d)/.test(v))) analysis.report('sys.firewall-flush', 'high', 'pfctl flushes or disables the packet filter; the machine can be exposed or cut off.', cmd.span);
+    return;
+  }
   if (cmd.name === 'setenforce') {
-    if (values[0] === '0' || /^permissive$/i.test(values[0] ?? '')) analysis.report('sys.security-off', 'high', 'Switches SELinux enforcement off.', cmd.span);
+    if (values[0] === '0' || /^permissive$/i.test(values[0] ?? '')) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'SELinux' } }, 'Switches SELinux enforcement off for the whole system.', cmd.span, 'sys.security-off');
     return;
   }
   if (values.some((v) => /^(-F|--flush|-X|--delete-chain|-P)$/.test(v) || v === 'flush')) {

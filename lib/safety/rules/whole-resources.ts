@@ -52,7 +52,7 @@ function wholeResourceDeleted(tool: string, words: string[], lower: string[]): {
   }
   // kubectl delete ns prod / kubectl delete all --all / kubectl delete pods --all -A
   if (/^(kubectl|oc|kubecolor|k3s|microk8s)$/.test(tool)) {
-    const i = words.indexOf('delete');
+    const i = words[0] === 'delete' ? 0 : -1;
     if (i < 0) return undefined;
     const kind = words[i + 1] ?? '';
     const all = lower.includes('--all') || lower.includes('-a') || lower.includes('--all-namespaces');
@@ -72,7 +72,7 @@ function wholeResourceDeleted(tool: string, words: string[], lower: string[]): {
     return { noun: 'bucket', what: words[2] ?? 'bucket', neverAsks: words[1] === 'rm' || lower.includes('--force') };
   }
   if ((tool === 'gsutil' || tool === 'gcloud') && (words.includes('rb') || (words.includes('rm') && lower.some((v) => v === '-r' || v === '--recursive') && words.some((w) => /^gs:\/\/[^/]+\/?(\*\*?)?$/.test(w))))) {
-    return { noun: 'bucket', what: words.find((w) => w.startsWith('gs://')) ?? 'bucket', neverAsks: tool === 'gsutil' };
+    return { noun: 'bucket', what: words.find((w) => w.startsWith('gs://')) ?? 'bucket', neverAsks: tool === 'gsutil' || words[0] === 'storage' };
   }
   // Generic service CLIs: `gcloud projects delete X`, `az group delete -n X`, `eksctl delete cluster`,
   // `aws rds delete-db-cluster`, `heroku apps:destroy`, `gh repo delete`, `doctl kubernetes cluster delete`.

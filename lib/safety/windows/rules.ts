@@ -5,7 +5,91 @@ import { foldLookalikes } from '../command';
 import type { Analysis } from '../judging';
 import { describePathClass } from '../paths';
 import { displayText, isDynamic } from '../markers';
-import { judgeRedirects, judgeRm, judgeWriteTarget, runsRemoteCode } from '../rules/filesystem';
+import { judgeRedirects, judgeRm, judgeWriteTarget, persistenceLocation, runsRemoteCode } from '../rules/filesystem';
+
+/** Antivirus, firewall and audit services: stopping them turns protection off. */
+const SECURITY_SERVICES = /^['"]?(windefend|wdnissvc|sense|mpssvc|wscsvc|securityhealthservice|eventlog|bfe|mdcoresvc)['"]?$/;
+
+/** `/v name` style options of reg.exe and friends. */
+function optionAfter(args: readonly Word[], flag: string): string | undefined {
+  const i = args.findIndex((w) => w.value.toLowerCase() === flag);
+  return i >= 0 ? args[i + 1]?.value : undefined;
+}
+
+function quotePosix(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function analysisText(cmd: SimpleCommand): string {
+  return cmd.stdin?.kind === 'unknown' ? cmd.stdin.tool ?? '' : '';
+}
+
+function runElevatedText(analysis: Analysis, words: Word[], elevated: boolean): void {
+  const text = words.map((w) => (/\s/.test(w.value) ? `"${w.value}"` : w.value)).join(' ');
+  const carrier = { start: words[0].span.start, end: words[words.length - 1].span.end };
+  const run = (): void => analysis.analyseNested(text, 'cmd', carrier);
+  if (elevated) analysis.runElevated(run);
+  else run();
+}
+
+/** Registry values that decide what runs at logon, which debugger replaces a program, or whether
+ *  protections are on. Returns true when the value was one of them. */
+function judgeRegistryValue(analysis: Analysis, key: string, valueName: string, data: string, span: { start: number; end: number }): boolean {
+  const k = key.toLowerCase().replace(/^hkey_local_machine/, 'hklm').replace(/^hkey_current_user/, 'hkcu').replace(/:/, '');
+  const v = valueName.toLowerCase().replace(/^['"]|['"]$/g, '');
+  const d = data.toLowerCase().replace(/^['"]|['"]$/g, '');
+  if (/\\currentversion\\(run|runonce|runservices|runonceex|policies\\explorer\\run)$/.test(k) || (/\\winlogon$/.test(k) && /^(userinit|shell)$/.test(v))) {
+    const remote = runsRemoteCode(data) || DOWNLOADERS.test(data);
+    analysis.effect({ kind: 'persist', severity: remote ? 'severe' : 'normal', target: { type: 'setting', value: key } }, remote ? 'Adds a program to run at every logon that downloads and runs remote code: whoever controls that server keeps control of this machine.' : 'Adds a program to run at every logon.', span, remote ? 'persist.remote-code' : 'persist.run-key');
+    return true;
+  }
+  if (/image file execution options\\[^\\]+$/.test(k) && v === 'debugger') {
+    analysis.effect({ kind: 'takeover', target: { type: 'setting', value: key } }, 'Replaces a program with another through its "debugger" registry value; on accessibility programs this is a logon-screen back door.', span, 'priv.ifeo-debugger');
+    return true;
+  }
+  const off = d === '1' || d === '0x1' || d === '$true' || d === 'true';
+  if (/\\(windows defender|microsoft antimalware)(\\|$)/.test(k) && /^disable/.test(v) && off) {
+    analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: key } }, 'Turns Microsoft Defender off by policy: malware runs unchecked.', span, 'win.defender-off');
+    return true;
+  }
+  if (/\\policies\\system$/.test(k) && v === 'enablelua' && /^(0|0x0|\$false|false)$/.test(d)) {
+    analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: key } }, 'Turns User Account Control off: every program runs with full administrator rights without asking.', span, 'win.uac-off');
+    return true;
+  }
+  return false;
+}
+
+/** Accounts: empty passwords, new administrator accounts. Returns true when handled. */
+function judgeAccount(analysis: Analysis, cmd: SimpleCommand, lowerArgs: string[]): boolean {
+  if (cmd.name === 'set-localuser') {
+    const p = pwshParams(cmd.args, []);
+    const user = asWord(param(p, 'name'))?.value.toLowerCase() ?? p.positional[0]?.value.toLowerCase() ?? '';
+    const password = asWord(param(p, 'password'));
+    if (password && /securestring\)?\s*$|\(\s*new-object[^)]*securestring/i.test(password.value + ' ' + (cmd.source ?? '')) && !/convertto-securestring/i.test(cmd.source ?? '')) {
+      const admin = /^(administrator|admin|root)$/.test(user);
+      analysis.effect({ kind: 'account', severity: admin ? 'severe' : 'normal', target: { type: 'account', value: user } }, `Sets an empty password on "${user}": anyone can log in as it${admin ? ' and take over the machine' : ''}.`, cmd.span, admin ? 'priv.root-empty-password' : 'priv.empty-password');
+      return true;
+    }
+    return false;
+  }
+  if (lowerArgs[0] === 'user' && lowerArgs.length >= 3 && !lowerArgs.some((v) => v.startsWith('/'))) {
+    const user = lowerArgs[1];
+    const empty = cmd.args[2].value === '' || cmd.args[2].value === '""';
+    const admin = /^(administrator|admin)$/.test(user);
+    if (empty) analysis.effect({ kind: 'account', severity: admin ? 'severe' : 'normal', target: { type: 'account', value: user } }, `Sets an empty password on "${cmd.args[1].value}": anyone can log in as it${admin ? ' and take over the machine' : ''}.`, cmd.span, admin ? 'priv.root-empty-password' : 'priv.empty-password');
+    else analysis.effect({ kind: 'account', severity: admin ? 'normal' : undefined, target: { type: 'account', value: user } }, `Changes the password of "${cmd.args[1].value}".`, cmd.span, 'user.password');
+    return true;
+  }
+  if (lowerArgs[0] === 'user' && lowerArgs.includes('/add') && lowerArgs[1]) analysis.rememberAccount(lowerArgs[1]);
+  if (lowerArgs[0] === 'localgroup' && /^(administrators|admins)$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/add')) {
+    const member = lowerArgs[2] ?? '';
+    if (analysis.accountCreatedHere(member) || /^(guest|everyone)$/.test(member)) {
+      analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: member } }, `Creates an administrator account ("${cmd.args[2].value}") with a password written on this command line: a back door into the machine.`, cmd.span, 'priv.backdoor-admin');
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Quote a program path for re-reading as PowerShell. */
 function quotePwsh(value: string): string {
@@ -86,9 +170,15 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     const listed = cmd.stdin?.kind === 'unknown' ? cmd.stdin.items : undefined;
     if (!targets.length && listed) {
-      // Get-ChildItem C:\ -Recurse | Remove-Item: everything listed, down the whole tree when listed recursively.
-      targets = listed.paths;
-      recursive = recursive || listed.recursive;
+      // Get-ChildItem C:\ -Recurse | Remove-Item: everything listed, down the whole tree when listed
+      // recursively; piped files are removed one by one without a prompt.
+      // A narrowed listing (Where-Object, -Filter) deletes the matches found in the tree, like find -name ... -delete.
+      // From a drive root every match on the machine goes (as with find / -name x -delete): still the whole drive.
+      const fromRoot = listed.paths.some((p) => analysis.classify(p.value).cls === 'root');
+      const narrowed = listed.narrowed && !fromRoot;
+      targets = narrowed ? listed.paths.map((p) => ({ ...p, value: p.value.replace(/[\\/]+$/, '') + '\\{found}', glob: true })) : listed.paths;
+      recursive = !narrowed && (recursive || listed.recursive);
+      force = force || listed.recursive;
     }
     if (!targets.length && cmd.stdin) {
       report('win.remove-piped', recursive ? 'high' : 'moderate', `${cmd.nameWord.value} deletes whatever ${cmd.stdin.kind === 'unknown' && cmd.stdin.tool ? cmd.stdin.tool : 'the previous command'} lists.`);
@@ -109,7 +199,9 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       report('disk.format', 'critical', `${cmd.nameWord.value} erases a disk, partition or volume.`);
       return true;
     case 'diskpart':
-      report('disk.partition', 'high', 'diskpart edits disks and partitions; one wrong command loses a disk.');
+      // With /s it runs a script unattended, like sfdisk: nothing asks before the disk is rewritten.
+      if (lowerArgs.includes('/s')) report('disk.partition', 'critical', 'diskpart runs a disk script unattended; cleaning or repartitioning a disk destroys its data.');
+      else report('disk.partition', 'high', 'diskpart edits disks and partitions; one wrong command loses a disk.');
       return true;
     case 'invoke-webrequest':
     case 'iwr':
@@ -127,14 +219,16 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'stop-service':
     case 'spsv':
     case 'suspend-service':
+      if (lowerArgs.some((v) => SECURITY_SERVICES.test(v))) {
+        analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} stops a security service (antivirus, firewall or auditing).`, cmd.span, 'sys.security-off');
+        return true;
+      }
       report('sys.service-stop', 'high', `${cmd.nameWord.value} stops a service; whatever depends on it goes down.`);
       return true;
     case 'set-service':
-      if (lowerArgs.some((v) => v === 'disabled')) report('sys.service-stop', 'high', 'Disables a service.');
+      if (lowerArgs.some((v) => v === 'disabled') && lowerArgs.some((v) => SECURITY_SERVICES.test(v))) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args.map((w) => w.value).join(' ') } }, 'Disables a security service (antivirus, firewall or auditing) for good.', cmd.span, 'sys.security-off');
+      else if (lowerArgs.some((v) => v === 'disabled')) report('sys.service-stop', 'high', 'Disables a service.');
       else report('sys.service', 'moderate', 'Changes a service.');
-      return true;
-    case 'clear-recyclebin':
-      report('fs.rm', 'moderate', 'Empties the Recycle Bin; the files in it cannot be restored.');
       return true;
     case 'stop-computer':
     case 'restart-computer':
@@ -161,7 +255,15 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       return true;
     case 'set-mppreference':
     case 'add-mppreference':
-      if (lowerArgs.some((v) => /^-disable/.test(v)) || name === 'add-mppreference' && lowerArgs.some((v) => /^-exclusion/.test(v))) {
+      if (lowerArgs.some((v) => /^-exclusion(path|process|extension)/.test(v))) {
+        const p = pwshParams(cmd.args, []);
+        const path = asWord(param(p, 'exclusionpath'));
+        const wide = path && ['root', 'system-top', 'home'].includes(analysis.classify(path.value.replace(/^['"]|['"]$/g, '')).cls);
+        if (wide || lowerArgs.some((v) => /^-exclusionextension/.test(v) && false)) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, `Excludes "${displayText(path!.value)}" from Microsoft Defender: everything there goes unscanned.`, cmd.span, 'win.defender-off');
+        else report('win.defender-exclusion', 'high', 'Excludes files or programs from Microsoft Defender scans; malware placed there goes unnoticed.');
+        return true;
+      }
+      if (lowerArgs.some((v) => /^-disable/.test(v))) {
         if (lowerArgs.some((v) => /^-disable(realtimemonitoring|behaviormonitoring|ioavprotection|intrusionpreventionsystem|scriptscanning|archivescanning|blockatfirstseen)/.test(v)) && !lowerArgs.includes('$false')) {
           analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, 'Turns off Microsoft Defender\'s protection: malware runs unchecked.', cmd.span, 'win.defender-off');
         } else report('win.defender-off', 'high', 'Bypasses Microsoft Defender protection (exclusions or settings).');
@@ -174,9 +276,6 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'wmic':
       if (lowerArgs.includes('shadowcopy') && lowerArgs.includes('delete')) report('win.shadow-delete', 'critical', 'Deletes Volume Shadow Copies: recovery becomes impossible.');
       else if (lowerArgs.includes('delete') || lowerArgs.includes('call') && lowerArgs.includes('terminate')) report('win.wmic', 'moderate', 'wmic deletes or terminates system objects.');
-      return true;
-    case 'bcdedit':
-      if (lowerArgs.some((v) => v === '/set' || v === '/delete' || v === '/deletevalue')) report('win.boot-config', 'high', 'Changes the Windows boot configuration; a mistake stops Windows from starting.');
       return true;
     case 'cipher':
       if (lowerArgs.some((v) => v.startsWith('/w'))) report('disk.wipe', 'high', 'cipher /w overwrites all free space on a drive.');
@@ -194,12 +293,15 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       return true;
     case 'net':
     case 'net1':
+      if (judgeAccount(analysis, cmd, lowerArgs)) return true;
       if (lowerArgs[0] === 'localgroup' && /^(administrators|admins|"administrators")$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/add')) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else if (lowerArgs[0] === 'user' && (lowerArgs.includes('/add') || lowerArgs.includes('/delete'))) report('user.modify', 'moderate', 'Creates or deletes a Windows account.');
       else if ((lowerArgs[0] === 'stop') && lowerArgs[1]) report('sys.service', 'moderate', `Stops the service "${cmd.args[1].value}".`);
       return true;
     case 'add-localgroupmember':
-      if (lowerArgs.some((v) => /administrators/.test(v))) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
+      if (lowerArgs.some((v) => /administrators/.test(v)) && lowerArgs.some((v) => /^(guest|everyone|\*s-1-1-0)$/.test(v))) {
+        analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: 'Administrators' } }, 'Makes the Guest account (or everyone) an administrator: anyone can take over this machine.', cmd.span, 'priv.guest-admin');
+      } else if (lowerArgs.some((v) => /administrators/.test(v))) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else report('user.modify', 'moderate', 'Adds an account to a local group.');
       return true;
     case 'takeown':
@@ -213,7 +315,11 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
           report(recursive ? 'perm.recursive-system' : 'perm.system', recursive ? 'critical' : 'high', `${name} changes ownership or permissions of "${displayText(t.value)}" (${describePathClass(where.cls)}).`, t.span);
         } else if (where.cls === 'system') report('perm.system', 'high', `${name} changes ownership or permissions of "${displayText(t.value)}" (${describePathClass(where.cls)}).`, t.span);
       }
-      if (lowerArgs.some((v) => /^(everyone|\*s-1-1-0):\(?f\)?/.test(v))) report('perm.everyone-full', 'high', 'Grants Everyone full control.');
+      if (lowerArgs.some((v) => /^(everyone|\*s-1-1-0|users|authenticated users):\(?[fmw]/.test(v))) {
+        const critical = targets.some((t) => analysis.classify(t.value).cls === 'system-file-critical' || /\\(sam|system|security)$/i.test(t.value));
+        if (critical) analysis.effect({ kind: 'permission', severity: 'severe', target: { type: 'path', value: targets.map((t) => t.value).join(' ') } }, 'Lets every user change a credential store or critical system file: anyone can take over the machine.', cmd.span, 'perm.credentials-world-writable');
+        else report('perm.everyone-full', 'high', 'Grants Everyone full control.');
+      }
       return true;
     }
     case 'taskkill':
@@ -244,18 +350,113 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'setx':
       analysis.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args[0]?.value ?? '' } }, `setx changes the user environment variable "${displayText(cmd.args[0]?.value ?? '')}" for every future session.`, cmd.span, 'win.setx');
       return true;
-    case 'netsh':
-      if (lowerArgs.join(' ').includes('state off')) report('sys.firewall-off', 'high', 'Turns the Windows firewall off.');
+    case 'netsh': {
+      const line = lowerArgs.join(' ');
+      if (line.includes('state off')) report('sys.firewall-off', 'high', 'Turns the Windows firewall off.');
+      else if (/advfirewall (reset|firewall delete)|firewall (reset|delete)|winsock reset|int ip reset/.test(line)) report('sys.firewall-flush', 'high', 'Resets or deletes firewall rules (or the network stack); the machine can be exposed or cut off.');
+      else if (/\b(add|set|delete)\b/.test(line)) report('sys.firewall-change', 'moderate', 'Changes network or firewall settings.');
+      return line.length > 0 && !/^(show|dump)|\bshow\b/.test(line);
+    }
+    case 'set-netfirewallprofile':
+    case 'disable-netfirewallrule':
+    case 'remove-netfirewallrule':
+      if (name === 'set-netfirewallprofile' && !lowerArgs.some((v) => /^(false|\$false|0)$/.test(v))) report('sys.firewall-change', 'moderate', 'Changes firewall profiles.');
+      else report(name === 'set-netfirewallprofile' ? 'sys.firewall-off' : 'sys.firewall-flush', 'high', name === 'set-netfirewallprofile' ? 'Turns the Windows firewall off.' : 'Disables or removes firewall rules.');
       return true;
-    case 'reg':
-      if (lowerArgs[0] === 'delete' && /^(hklm|hkey_local_machine|hkcr|hkey_classes_root)/.test(lowerArgs[1] ?? '')) report('win.registry-delete', 'high', 'Deletes machine-wide registry keys; Windows or programs can stop working.');
-      else if (lowerArgs[0] === 'delete' || lowerArgs[0] === 'add' || lowerArgs[0] === 'import') report('win.registry-change', 'moderate', `reg ${lowerArgs[0]} changes the registry.`);
+    case 'invoke-sqlcmd': {
+      const p = pwshParams(cmd.args, []);
+      const query = asWord(param(p, 'query'));
+      if (query) analysis.analyseNested('sqlcmd -Q ' + quotePosix(query.value), 'posix', query.span);
+      else report('db.script', 'moderate', 'Runs SQL from a file against a database.');
       return true;
+    }
+    case 'set-localuser':
+      return judgeAccount(analysis, cmd, lowerArgs);
+    case 'remove-ciminstance':
+    case 'remove-wmiobject':
+    case 'rwmi': {
+      const upstream = cmd.stdin?.kind === 'unknown' ? cmd.stdin : undefined;
+      const text = cmd.args.map((w) => w.value).join(' ') + ' ' + (upstream ? analysisText(cmd) : '');
+      if (/shadowcopy/i.test(text)) report('win.shadow-delete', 'critical', 'Deletes Volume Shadow Copies: recovery becomes impossible.');
+      else report('win.wmi-delete', 'high', 'Deletes system management (WMI/CIM) objects.');
+      return true;
+    }
+    case 'clear-recyclebin':
+      report('fs.rm', 'high', 'Empties the Recycle Bin; the files in it cannot be restored.');
+      return true;
+    case 'cmdkey':
+      if (lowerArgs.some((v) => v.startsWith('/delete'))) {
+        analysis.effect({ kind: 'delete', severity: 'normal', target: { type: 'setting', value: 'stored credentials' } }, 'Deletes stored credentials.', cmd.span, 'win.credential-delete');
+        return true;
+      }
+      return false;
+    case 'mshta':
+    case 'regsvr32':
+    case 'rundll32':
+    case 'msiexec':
+      if (lowerArgs.some((v) => /https?:|\\\\|javascript:|vbscript:|scrobj/.test(v))) {
+        analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: name } }, `${name} runs code fetched from the network without showing it first.`, cmd.span, 'net.run-remote');
+        return true;
+      }
+      return false;
+    case 'psexec':
+    case 'psexec64':
+    case 'paexec': {
+      const remote = cmd.args.findIndex((w) => /^\\\\/.test(w.value));
+      const rest = cmd.args.filter((w, i) => i > remote && !/^[-/]/.test(w.value));
+      if (rest.length) runElevatedText(analysis, rest, lowerArgs.includes('-s'));
+      analysis.effect({ kind: 'exec-local', severity: 'severe', target: { type: 'host', value: cmd.args[remote]?.value ?? 'this machine' } }, `${name} runs a command${remote >= 0 ? ' on another machine' : ''} with administrator (or SYSTEM) rights.`, cmd.span, 'remote.root-command');
+      return true;
+    }
+    case 'bitsadmin':
+    case 'certutil': {
+      // The last word of a transfer or -urlcache download is the file it writes.
+      if (lowerArgs.some((v) => v === '/transfer' || v === '/addfile' || v === '-urlcache')) {
+        const out = cmd.args[cmd.args.length - 1];
+        if (out) analysis.markDownloaded(out.value);
+        analysis.effect({ kind: 'write', target: { type: 'path', value: out ? analysis.resolve(out.value) : '' } }, `${name} downloads a file from the network.`, cmd.span, 'net.download');
+        return true;
+      }
+      return false;
+    }
+    case 'bcdedit':
+      if (lowerArgs.some((v) => v === '/delete')) report('win.boot-delete', 'critical', 'Deletes a Windows boot entry: the machine may not start again.');
+      else if (lowerArgs.some((v) => v === '/set' || v === '/deletevalue')) report('win.boot-config', 'high', 'Changes the Windows boot configuration; a mistake stops Windows from starting.');
+      return true;
+    case 'sc':
+    case 'new-service':
+      if (name === 'sc' && !cmd.args.some((w) => /^(create|config)$/i.test(w.value))) {
+        if (cmd.args.some((w) => /^(stop|delete)$/i.test(w.value))) report(cmd.args.some((w) => /^delete$/i.test(w.value)) ? 'win.service-delete' : 'sys.service-stop', 'high', `sc ${cmd.args.find((w) => /^(stop|delete)$/i.test(w.value))!.value} stops or deletes a Windows service.`);
+        return name === 'sc' && cmd.args.some((w) => /^(stop|delete|query|queryex|qc)$/i.test(w.value));
+      } else {
+        const all = cmd.args.map((w) => w.value).join(' ');
+        const remote = runsRemoteCode(all) || DOWNLOADERS.test(all);
+        analysis.effect({ kind: 'persist', severity: remote ? 'severe' : 'normal', target: { type: 'service', value: cmd.args.find((w) => !/^(create|config)$/i.test(w.value))?.value ?? '' } }, remote ? 'Installs a Windows service that downloads and runs remote code at every start, as SYSTEM.' : 'Installs or changes a Windows service: the program runs at every start, as SYSTEM.', cmd.span, remote ? 'persist.remote-code' : 'persist.service');
+        return true;
+      }
+    case 'reg': {
+      const key = cmd.args[1]?.value ?? '';
+      if (lowerArgs[0] === 'add') {
+        const valueName = optionAfter(cmd.args, '/v') ?? '';
+        const data = optionAfter(cmd.args, '/d') ?? '';
+        if (judgeRegistryValue(analysis, key, valueName, data, cmd.span)) return true;
+      }
+      if (lowerArgs[0] === 'delete') report('win.registry-delete', 'high', `Deletes registry ${lowerArgs.includes('/va') ? 'values' : 'keys'}; Windows or programs can stop working or lose their settings.`);
+      else if (lowerArgs[0] === 'add' || lowerArgs[0] === 'import' || lowerArgs[0] === 'restore' || lowerArgs[0] === 'copy') report('win.registry-change', 'moderate', `reg ${lowerArgs[0]} changes the registry.`);
+      return lowerArgs[0] !== undefined;
+    }
     case 'remove-itemproperty':
     case 'set-itemproperty':
     case 'new-itemproperty':
-      report(name === 'remove-itemproperty' ? 'win.registry-delete' : 'win.registry-change', lowerArgs.some((v) => /^hklm:/.test(v)) ? 'high' : 'moderate', `${cmd.nameWord.value} changes the registry.`);
+    case 'sp': {
+      const p = pwshParams(cmd.args, ['force']);
+      const key = asWord(param(p, 'path', 'literalpath'))?.value ?? p.positional[0]?.value ?? '';
+      const valueName = asWord(param(p, 'name'))?.value ?? p.positional[1]?.value ?? '';
+      const data = asWord(param(p, 'value'))?.value ?? p.positional[2]?.value ?? '';
+      if (name !== 'remove-itemproperty' && judgeRegistryValue(analysis, key, valueName, data, cmd.span)) return true;
+      report(name === 'remove-itemproperty' ? 'win.registry-delete' : 'win.registry-change', /^(hklm|hkey_local_machine)/i.test(key) ? 'high' : 'moderate', `${cmd.nameWord.value} changes the registry.`);
       return true;
+    }
     case 'out-file':
     case 'set-content':
     case 'add-content':
@@ -271,7 +472,20 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'robocopy': {
       const p = pwshParams(cmd.args, ['force', 'recurse', 'append', 'noclobber']);
       const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'sc' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
-      if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) report('sync.delete', 'high', 'robocopy /MIR or /PURGE deletes destination files that are not in the source.');
+      if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) {
+        const target = p.positional[1];
+        if (target && ['root', 'home', 'system-top'].includes(analysis.classify(target.value).cls)) judgeRm({ ...cmd, args: [{ value: '-rf', span: cmd.nameWord.span, glob: false }, { value: '--', span: cmd.nameWord.span, glob: false }, target] }, analysis);
+        else report('sync.delete', 'high', 'robocopy /MIR or /PURGE deletes destination files that are not in the source.');
+      }
+      if (dest && /\\system32\\(sethc|utilman|osk|magnify|narrator|displayswitch|atbroker)\.exe$/i.test(dest.value) && name !== 'out-file' && name !== 'set-content' && name !== 'add-content') {
+        analysis.effect({ kind: 'takeover', target: { type: 'path', value: dest.value } }, `Replaces the accessibility program "${displayText(dest.value)}": it runs as SYSTEM at the logon screen, so whatever replaces it opens a back door before anyone logs in.`, dest.span, 'priv.accessibility-backdoor');
+        return true;
+      }
+      if (dest && (name === 'add-content' || name === 'ac' || name === 'set-content' || name === 'sc' || name === 'out-file') && persistenceLocation(analysis.classify(dest.value).normalised)) {
+        const value = asWord(param(p, 'value'))?.value ?? (name === 'out-file' ? undefined : p.positional[1]?.value);
+        judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite', undefined, 'one', value !== undefined ? { text: value } : undefined);
+        return true;
+      }
       if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', 'overwrite');
       judgeRedirects(cmd, analysis, false);
       return true;
@@ -290,7 +504,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
           const program = file.value.replace(/\\/g, '/').split('/').pop()!.toLowerCase().replace(/\.exe$/, '');
           const listText = list ? list.value : '';
           // A shell started this way runs the code given after -Command (or /c): read it as that shell's code.
-          const shellCode = /^(powershell|pwsh)$/.test(program) ? /(?:^|\s)-(?:c|command)\s+([\s\S]+)$/i.exec(listText)?.[1] : program === 'cmd' ? /(?:^|\s)\/[ck]\s+([\s\S]+)$/i.exec(listText)?.[1] : undefined;
+          const shellCode = /^(powershell|pwsh)$/.test(program) ? /(?:^|[\s,])-(?:c|command)[\s,]+([\s\S]+)$/i.exec(listText)?.[1] : program === 'cmd' ? /(?:^|[\s,])\/[ck][\s,]+([\s\S]+)$/i.exec(listText)?.[1] : undefined;
           const run = (): void => {
             if (shellCode !== undefined) analysis.analyseNested(shellCode.replace(/^"([\s\S]*)"$/, '$1'), program === 'cmd' ? 'cmd' : 'pwsh', carrier);
             else analysis.analyseNested([quotePwsh(file.value), listText].join(' ').trim(), 'pwsh', carrier);
@@ -298,6 +512,11 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
           if (elevate) analysis.runElevated(run);
           else run();
         }
+      }
+      if (!pw) {
+        // cmd's `start ["title"] [/wait ...] program args`: the program runs as a command of its own.
+        const words = cmd.args.filter((w, k) => !/^\/[a-z]+$/i.test(w.value) && !(k === 0 && /^".*"$|^$/.test(w.value)));
+        if (words.length) runElevatedText(analysis, words, false);
       }
       if (elevate && analysis.findingsSinceJudge === 0) report('priv.elevate', 'moderate', 'Starts a program with administrator rights.');
       return true;

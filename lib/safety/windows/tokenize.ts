@@ -6,6 +6,7 @@ import { commandBaseName } from '../command';
 import type { Analysis } from '../judging';
 import type { Span } from '../types';
 import { unknownValue } from '../markers';
+/* eslint-disable @typescript-eslint/no-require-imports */
 
 const WINDOWS_ENV: Record<string, string> = {
   systemroot: 'C:\\Windows',
@@ -44,6 +45,38 @@ export function analyseWindowsText(text: string, dialect: Dialect, analysis: Ana
     return;
   }
   runStatements(tokens, dialect, analysis, vars);
+  judgeScriptText(text, dialect, analysis);
+}
+
+/** What only the text shows: .NET calls in PowerShell expressions, cmd's self-replicating `%0|%0`. */
+function judgeScriptText(text: string, dialect: Dialect, analysis: Analysis): void {
+  const whole = { start: 0, end: text.length };
+  if (dialect === 'cmd') {
+    if (/%0\s*\^?\|\s*%0|start\s+("[^"]*"\s+)?%0/i.test(text)) analysis.report('sys.fork-bomb', 'critical', 'The batch file starts copies of itself without limit (a fork bomb); the machine runs out of processes.', whole);
+    return;
+  }
+  const del = /\[(?:system\.)?io\.(directory|file)\]::delete\s*\(\s*([^,)]+?)\s*(,\s*\$true)?\s*\)/i.exec(text);
+  if (del) {
+    const raw = del[2].replace(/^['"]|['"]$/g, '');
+    const value = /^\$(home|env:userprofile)$/i.test(raw) ? WINDOWS_ENV.home : /^\$env:(\w+)$/i.test(raw) ? WINDOWS_ENV[raw.slice(5).toLowerCase()] ?? unknownValue(raw) : raw;
+    const recursive = del[1].toLowerCase() === 'directory' && !!del[3];
+    (require('../rules/filesystem') as typeof import('../rules/filesystem')).judgeDeletion(analysis, { value, span: whole, glob: false }, analysis.classify(value), recursive, true);
+  }
+  if (/net\.sockets\.tcpclient/i.test(text) && /(iex|invoke-expression|getstream\(\))/i.test(text) && /(iex|invoke-expression|out-string|\.write\()/i.test(text)) {
+    analysis.report('net.reverse-shell', 'critical', 'Connects to a remote host and runs what it sends: a reverse shell giving that host control of this machine.', whole);
+  }
+  if (/\[scriptblock\]::create\s*\(/i.test(text) && /(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i.test(text)) {
+    analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: 'scriptblock' } }, 'Builds a script block from downloaded text and runs it without showing it first.', whole, 'net.pipe-to-interpreter');
+  }
+  if (/register-scheduledtask|new-scheduledtaskaction/i.test(text) && /(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)[\s\S]*(\biex\b|invoke-expression)|(\biex\b|invoke-expression)[\s\S]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)/i.test(text)) {
+    analysis.effect({ kind: 'persist', severity: 'severe', target: { type: 'setting', value: 'scheduled task' } }, 'Schedules a task that downloads and runs remote code: whoever controls that server keeps control of this machine.', whole, 'persist.remote-code');
+  }
+  if (/remove-item\s[^|;]*hklm:\\(system|software\\microsoft\\windows)/i.test(text) && /-r(ecurse)?\b/i.test(text)) {
+    analysis.report('win.registry-delete', 'critical', 'Deletes a whole branch of the machine\'s system registry: Windows will not start.', whole);
+  }
+  if (/\(get-psreadlineoption\)\.historysavepath/i.test(text) && /(remove-item|\bri\b|\bdel\b|clear-content|set-content|out-file)/i.test(text)) {
+    analysis.effect({ kind: 'history', severity: 'normal', target: { type: 'path', value: 'PSReadLine history' } }, 'Deletes or overwrites the PowerShell command history.', whole, 'fs.rm-history');
+  }
 }
 
 function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>): void {
@@ -240,6 +273,7 @@ function tokenizePwsh(text: string, vars: Map<string, string>): Token[] | Error 
     const lower = name.toLowerCase();
     if (lower.startsWith('env:')) return WINDOWS_ENV[lower.slice(4)] ?? unknownValue(name);
     if (lower === 'home') return WINDOWS_ENV.home;
+    if (lower === 'profile') return WINDOWS_ENV.home + '\\Documents\\PowerShell\\Microsoft.PowerShell_profile.ps1';
     return vars.get(lower) ?? unknownValue(name);
   };
   const expandDouble = (inner: string): string =>
@@ -400,7 +434,12 @@ function literalAssignments(text: string): Map<string, string> {
 const LISTERS = new Set(['get-childitem', 'gci', 'ls', 'dir', 'get-item', 'gi']);
 
 /** The paths a listing command (`Get-ChildItem C:\\ -Recurse`) hands down a pipeline. */
-function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean } | undefined {
+/** Cmdlets that pass on (some of) the items they receive: a filtered listing is still a listing. */
+const FILTERS = new Set(['where-object', 'where', '?', 'sort-object', 'sort', 'select-object', 'select']);
+
+function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean; narrowed?: boolean } | undefined {
+  // Where-Object keeps some of the items; Sort-Object and Select-Object (without -First) keep all.
+  if (FILTERS.has(cmd.name) && cmd.stdin?.kind === 'unknown' && cmd.stdin.items) return { ...cmd.stdin.items, narrowed: cmd.stdin.items.narrowed || /^(where-object|where|\?)$/.test(cmd.name) || cmd.args.some((w) => /^-(first|last|skip)/i.test(w.value)) };
   if (!LISTERS.has(cmd.name)) return undefined;
   const paths: Word[] = [];
   let recursive = false;
@@ -412,5 +451,6 @@ function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean } 
       if (/^-(filter|include|exclude|depth|attributes)$/i.test(v)) i++;
     } else paths.push(cmd.args[i]);
   }
-  return { paths: paths.length ? paths : [{ value: '.', span: cmd.span, glob: false }], recursive };
+  const narrowed = cmd.args.some((w) => /^-(filter|include|exclude)$/i.test(w.value));
+  return { paths: paths.length ? paths : [{ value: '.', span: cmd.span, glob: false }], recursive, narrowed };
 }

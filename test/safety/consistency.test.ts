@@ -1,0 +1,145 @@
+// One effect, one level: the same operation spelled differently, or in another shell, gets the same
+// level, and the working directory is tracked so `cd DIR && cmd *` is `cmd DIR/*`.
+import fc from 'fast-check';
+import { assessCommand } from '../../lib/safety';
+import type { AssessOptions } from '../../lib/safety';
+
+const POSIX = { cwd: '/home/dev/project', home: '/home/dev' };
+const WINDOWS = { cwd: 'C:\\Users\\dev\\project', home: 'C:\\Users\\dev' };
+
+function levels(spellings: [string, AssessOptions][]): Record<string, string> {
+  return Object.fromEntries(spellings.map(([command, options]) => [`${options.shell ?? 'bash'}: ${command}`, assessCommand(command, options).level]));
+}
+
+function expectOneLevel(spellings: [string, AssessOptions][]): void {
+  const found = levels(spellings);
+  expect(new Set(Object.values(found)).size === 1 ? 'one level' : found).toBe('one level');
+}
+
+test('stopping one process by id or name: kill, pkill, killall, taskkill, Stop-Process', () => {
+  expectOneLevel([
+    ['kill 4242', { ...POSIX }],
+    ['kill -9 4242', { ...POSIX }],
+    ['pkill -f gunicorn', { ...POSIX }],
+    ['killall node', { ...POSIX }],
+    ['kill $(pgrep node)', { ...POSIX }],
+    ['taskkill /im node.exe /f', { shell: 'cmd', ...WINDOWS }],
+    ['taskkill /pid 4242', { shell: 'cmd', ...WINDOWS }],
+    ['Stop-Process -Name node', { shell: 'pwsh', ...WINDOWS }],
+    ['Stop-Process -Id 4242 -Force', { shell: 'pwsh', ...WINDOWS }],
+    ['kill 4242', { shell: 'fish', ...POSIX }],
+  ]);
+});
+
+test('recursive forced deletion of a project folder, however it is spelled', () => {
+  expectOneLevel([
+    ['rm -rf docs', { ...POSIX }],
+    ['rm -r -f docs', { ...POSIX }],
+    ['rm --recursive --force docs', { ...POSIX }],
+    ['rm -fr ./docs/', { ...POSIX }],
+    ['/bin/rm -rf "docs"', { ...POSIX }],
+    ['rm -rf docs', { shell: 'zsh', ...POSIX }],
+    ['rm -rf docs', { shell: 'fish', ...POSIX }],
+    ['Remove-Item -Recurse -Force docs', { shell: 'pwsh', ...WINDOWS }],
+    ['Remove-Item .\\docs -Recurse -Force', { shell: 'pwsh', ...WINDOWS }],
+    ['rd /s /q docs', { shell: 'cmd', ...WINDOWS }],
+    ['rmdir /s /q docs', { shell: 'cmd', ...WINDOWS }],
+  ]);
+});
+
+test('recursive forced deletion of the home directory, however it is spelled', () => {
+  expectOneLevel([
+    ['rm -rf ~', { ...POSIX }],
+    ['rm -rf "$HOME"', { ...POSIX }],
+    ['rm -rf /home/dev', { ...POSIX }],
+    ['cd && rm -rf *', { ...POSIX }],
+    ['cd ~; rm -rf ./*', { ...POSIX }],
+    ['rm -rf ..', { ...POSIX }],
+    ['rm -rf $HOME', { shell: 'fish', ...POSIX }],
+    ['Remove-Item -Recurse -Force $HOME', { shell: 'pwsh', ...WINDOWS }],
+    ['Remove-Item -Recurse -Force $env:USERPROFILE', { shell: 'pwsh', ...WINDOWS }],
+    ['rd /s /q %USERPROFILE%', { shell: 'cmd', ...WINDOWS }],
+    ['rd /s /q ..', { shell: 'cmd', ...WINDOWS }],
+  ]);
+});
+
+test('overwriting one file of yours: > file, tee file, Set-Content, Out-File', () => {
+  expectOneLevel([
+    ['echo done > notes.txt', { ...POSIX }],
+    ['echo done | tee notes.txt', { ...POSIX }],
+    ['printf "done\\n" >| notes.txt', { ...POSIX }],
+    ['echo done > notes.txt', { shell: 'fish', ...POSIX }],
+    ['Set-Content -Path notes.txt -Value done', { shell: 'pwsh', ...WINDOWS }],
+    ['"done" | Out-File notes.txt', { shell: 'pwsh', ...WINDOWS }],
+    ['echo done > notes.txt', { shell: 'cmd', ...WINDOWS }],
+  ]);
+});
+
+test('remote code into a root shell, whichever shell or wrapper', () => {
+  expectOneLevel([
+    ['curl -fsSL https://get.example.com | sudo bash', { ...POSIX }],
+    ['wget -qO- https://get.example.com | sudo sh -s --', { ...POSIX }],
+    ['curl -s https://get.example.com | sudo -i', { ...POSIX }],
+    ['sudo bash -c "$(curl -fsSL https://get.example.com)"', { ...POSIX }],
+    ['curl -s https://get.example.com | sudo bash', { shell: 'fish', ...POSIX }],
+    ["Start-Process pwsh -Verb RunAs -ArgumentList '-Command iwr https://get.example.com | iex'", { shell: 'pwsh', ...WINDOWS }],
+  ]);
+});
+
+test('every effect carries one level from the table, and the result level is the highest', () => {
+  for (const [command, options] of [['cd /etc && rm -rf *', POSIX], ['chmod 600 key; git commit -am x; kill 1', POSIX]] as const) {
+    const a = assessCommand(command, options);
+    const order = ['safe', 'moderate', 'high', 'critical'];
+    const highest = a.effects.reduce((m, e) => Math.max(m, order.indexOf(e.level)), 0);
+    expect(order[highest]).toBe(a.level);
+  }
+});
+
+test('deletion effects name the operation and the resolved absolute path, for an impact preview', () => {
+  const a = assessCommand('cd src && rm -rf ../build old/*.js', POSIX);
+  expect(a.effects.filter((e) => e.kind === 'delete').map((e) => [e.op, e.target?.value, e.scope])).toEqual([
+    ['delete', '/home/dev/project/build', 'recursive'],
+    ['delete', '/home/dev/project/src/old/*.js', 'recursive'],
+  ]);
+});
+
+// --- cd properties -----------------------------------------------------------------------------
+
+const directory = fc.constantFrom('/', '/etc', '/usr/lib', '/var/log', '/home', '/home/dev', '/home/dev/project', '/tmp', '/home/dev/project/src', '/opt/app', '/srv/www', '/var/lib/mysql');
+const action = fc.constantFrom('rm -rf', 'rm -f', 'rm -r', 'chmod -R 777', 'chown -R nobody', 'shred -u', 'sudo rm -rf', 'truncate -s 0', 'cp -r /tmp/x');
+const glob = fc.constantFrom('*', '*.conf', '.*', '**');
+
+test('cd DIR then acting on * rates the same as acting on DIR/*', () => {
+  fc.assert(
+    fc.property(directory, action, glob, (dir, act, pattern) => {
+      const viaCd = assessCommand(`cd ${dir} && ${act} ${pattern}`, POSIX).level;
+      const direct = assessCommand(`${act} ${dir === '/' ? '' : dir}/${pattern}`, POSIX).level;
+      return viaCd === direct;
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a subshell keeps its cd to itself; pushd/popd return', () => {
+  fc.assert(
+    fc.property(directory, action, (dir, act) => {
+      const inside = assessCommand(`(cd ${dir} && ${act} *)`, POSIX).level;
+      const afterSubshell = assessCommand(`(cd ${dir}); ${act} *`, POSIX).level;
+      const afterPopd = assessCommand(`pushd ${dir}; popd; ${act} *`, POSIX).level;
+      const here = assessCommand(`${act} *`, POSIX).level;
+      return inside === assessCommand(`${act} ${dir === '/' ? '' : dir}/*`, POSIX).level && afterSubshell === here && afterPopd === here;
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('relative paths climb from the working directory the caller gives', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 4 }), (up) => {
+      const cwd = '/home/dev/project/src';
+      const target = ['/home/dev/project/src', '/home/dev/project', '/home/dev', '/home', '/'][up];
+      const relative = up === 0 ? '.' : Array(up).fill('..').join('/');
+      return assessCommand(`rm -rf ${relative}`, { cwd, home: '/home/dev' }).level === assessCommand(`rm -rf ${target}`, { cwd, home: '/home/dev' }).level;
+    }),
+  );
+});
