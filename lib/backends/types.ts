@@ -18,6 +18,8 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** Streamed text pieces as they arrive. */
   onToken?: (piece: string) => void;
+  /** The pieces streamed so far are void: the answer starts again from its first piece. */
+  onRestart?: () => void;
 }
 
 export interface GenerateTimings {
@@ -43,6 +45,8 @@ export interface GenerateResult {
   endpoint?: string;
   /** Remote backends: the server software when known, e.g. "llama.cpp", "vllm", "ollama". */
   server?: string;
+  /** True when a resident model (a background cmdai server) answered. */
+  resident?: boolean;
   /** Backends the fallback chain tried first, and why each could not answer. */
   fallbacks?: Array<{ backend: string; reason: string }>;
 }
