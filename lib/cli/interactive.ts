@@ -23,6 +23,8 @@ export interface MenuSession {
   assess: (command: string) => RiskAssessment;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
+  /** A keypress already being waited for (the menu was shown while the explanation streamed). */
+  firstKey?: PendingKey;
 }
 
 const RISK_COLOURS = { safe: 'green', moderate: 'cyan', high: 'yellow', critical: 'red' } as const;
@@ -58,9 +60,12 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   const p = paint(out);
   let result = session.result;
 
+  let early = session.firstKey;
   for (;;) {
-    out.write(menuLine(result, out));
-    const key = await readKey(input);
+    const pressed = early ? await early.key : undefined;
+    early = undefined;
+    if (pressed === undefined) out.write(menuLine(result, out));
+    const key = pressed ?? (await readKey(input));
     out.write('\n');
     switch (key) {
       case '\r':
@@ -122,6 +127,104 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       }
     }
   }
+}
+
+/** A keypress being waited for while output still streams; cancel() gives the terminal back. */
+export interface PendingKey {
+  /** The key, or undefined when cancelled. */
+  key: Promise<string | undefined>;
+  cancel(): void;
+}
+
+export function waitForKey(input: NodeJS.ReadStream): PendingKey {
+  let settle: (key: string | undefined) => void = () => {};
+  const key = new Promise<string | undefined>((resolve) => (settle = resolve));
+  const wasRaw = input.isRaw;
+  const onData = (data: Buffer) => finish(data.toString('utf8'));
+  const finish = (value: string | undefined) => {
+    input.off('data', onData);
+    input.setRawMode?.(wasRaw ?? false);
+    input.pause();
+    settle(value);
+  };
+  input.setRawMode?.(true);
+  input.resume();
+  input.on('data', onData);
+  return { key, cancel: () => finish(undefined) };
+}
+
+export interface CommandFirstDisplay {
+  onCommandText(text: string): void;
+  onCommand(command: string): void;
+  onExplanationText(text: string): void;
+  onRestart(): void;
+  /** Fires when a key was pressed while the explanation streamed: the rest is not needed. */
+  readonly endEarly: AbortSignal;
+  /** The key pressed (or being waited for) once the menu showed; undefined before. */
+  readonly pendingKey: PendingKey | undefined;
+  /** Ends the streamed display; gives the terminal back when generation failed. */
+  finish(failed: boolean): void;
+}
+
+/**
+ * The command as the model writes it; its risk and the menu the moment its string closes, keys
+ * accepted at once; the explanation streams in beneath. A key pressed early ends generation.
+ */
+export function commandFirstDisplay(options: {
+  input: NodeJS.ReadStream;
+  out: NodeJS.WriteStream;
+  assess: (command: string) => RiskAssessment;
+  /** Called before the first character is written (stops a spinner). */
+  onFirstOutput: () => void;
+}): CommandFirstDisplay {
+  const { input, out } = options;
+  const p = paint(out);
+  const stop = new AbortController();
+  let commandText = '';
+  let explaining = false;
+  let pending: PendingKey | undefined;
+  const write = (text: string) => {
+    if (commandText === '' && !pending) options.onFirstOutput();
+    out.write(text);
+  };
+  return {
+    endEarly: stop.signal,
+    get pendingKey() {
+      return pending;
+    },
+    onCommandText(text) {
+      if (commandText === '') write('\n  ');
+      commandText += text;
+      write(p.bold(text.replace(/\n/g, '\n  ')));
+    },
+    onCommand(command) {
+      if (commandText === '') write(`\n${command.split('\n').map((line) => `  ${p.bold(line)}`).join('\n')}`);
+      commandText ||= command;
+      const risk = options.assess(command);
+      out.write('\n');
+      renderResult({ command, explanation: '', risk }, out, false);
+      out.write(menuLine({ risk, alternatives: [] } as unknown as CommandResult, out) + '\n');
+      pending = waitForKey(input);
+      void pending.key.then((key) => key !== undefined && stop.abort());
+    },
+    onExplanationText(text) {
+      if (!pending) return;
+      if (!explaining) out.write('\n  ');
+      explaining = true;
+      out.write(p.dim(text.replace(/\n/g, '\n  ')));
+    },
+    onRestart() {
+      pending?.cancel();
+      pending = undefined;
+      explaining = false;
+      if (commandText !== '') out.write(`\n  ${p.dim('(starting the answer again in this process)')}\n`);
+      commandText = '';
+    },
+    finish(failed) {
+      if (explaining) out.write('\n');
+      if (failed) pending?.cancel();
+    },
+  };
 }
 
 /** The same result with another command; the conversation follows, so a revision starts from it. */

@@ -9,6 +9,7 @@ import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { configFromArgs, ModelArgs, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { paint, startSpinner, Spinner } from '../terminal';
+import type { PendingKey } from '../interactive';
 
 export interface GenerateArgs extends ModelArgs {
   request?: (string | number)[];
@@ -65,6 +66,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
         backend: () => session.get(),
         generateOptions: generateOptions(config, environment, argv),
         assess: (command) => assess(command, environment, config),
+        firstKey: session.firstKey,
       });
     }
     return await printOrRun(result, argv);
@@ -89,6 +91,8 @@ function checkNumbers(argv: GenerateArgs): void {
 class BackendSession {
   private backend?: InferenceBackend;
   spinner?: Spinner;
+  /** A key already being read: the menu showed while the explanation streamed. */
+  firstKey?: PendingKey;
 
   constructor(
     private readonly config: CmdaiConfig,
@@ -137,33 +141,80 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
   const backend = session.get();
   if (config.backend !== 'embedded' && process.stderr.isTTY) session.spinner = startSpinner(process.stderr, `Asking ${config.backend}`);
 
-  let streamed = '';
-  const out = process.stdout;
-  const onCommandText = interactive
-    ? (text: string) => {
-        if (streamed === '') {
-          session.stopSpinner();
-          out.write('\n  ');
-        }
-        streamed += text;
-        out.write(paint(out).bold(text.replace(/\n/g, '\n  ')));
-      }
-    : undefined;
+  const base = { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives };
   try {
-    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText });
-    session.stopSpinner();
-    if (interactive) {
-      const { renderResult } = require('../interactive') as typeof import('../interactive');
-      if (streamed !== '') out.write('\n');
-      renderResult(result, out, streamed.trim() !== result.command);
-      for (const [i, alternative] of result.alternatives.entries()) {
-        out.write(`\n  ${paint(out).dim(`alternative ${i + 1}:`)} ${alternative.command}  ${paint(out).dim(`[${alternative.risk.level}]`)}\n`);
-      }
-    }
-    return result;
+    // Printed, piped or run directly: only the command is used, so generation stops once it is complete.
+    if (!interactive) return await generateCommand(request, { ...base, commandOnly: !argv.json });
+    if (!argv.alternatives) return await generateCommandFirst(request, base, environment, config, session);
+    return await generateThenShow(request, base, session);
   } finally {
     session.stopSpinner();
   }
+}
+
+/** The menu as soon as the command is complete; the explanation streams in beneath it. */
+async function generateCommandFirst(
+  request: string,
+  options: GenerateCommandOptions,
+  environment: Environment,
+  config: CmdaiConfig,
+  session: BackendSession,
+): Promise<CommandResult> {
+  const { generateCommand } = require('../../generate') as typeof import('../../generate');
+  const { commandFirstDisplay, renderResult } = require('../interactive') as typeof import('../interactive');
+  const display = commandFirstDisplay({
+    input: process.stdin,
+    out: process.stdout,
+    assess: (command) => assess(command, environment, config),
+    onFirstOutput: () => session.stopSpinner(),
+  });
+  let result: CommandResult;
+  try {
+    result = await generateCommand(request, {
+      ...options,
+      onCommandText: (text) => display.onCommandText(text),
+      onCommand: (command) => display.onCommand(command),
+      onExplanationText: (text) => display.onExplanationText(text),
+      onRestart: () => display.onRestart(),
+      endEarly: display.endEarly,
+    });
+  } catch (err) {
+    display.finish(true);
+    throw err;
+  }
+  display.finish(false);
+  session.firstKey = display.pendingKey;
+  // Without a streamed command (a backend that does not stream) the whole result is shown now.
+  if (!session.firstKey) renderResult(result, process.stdout);
+  return result;
+}
+
+/** With alternatives: the command streams, then everything is shown once all are generated. */
+async function generateThenShow(request: string, options: GenerateCommandOptions, session: BackendSession): Promise<CommandResult> {
+  const { generateCommand } = require('../../generate') as typeof import('../../generate');
+  let streamed = '';
+  const out = process.stdout;
+  const onCommandText = (text: string) => {
+    if (streamed === '') {
+      session.stopSpinner();
+      out.write('\n  ');
+    }
+    streamed += text;
+    out.write(paint(out).bold(text.replace(/\n/g, '\n  ')));
+  };
+  const onRestart = () => {
+    if (streamed !== '') out.write(`\n  ${paint(out).dim('(starting the answer again in this process)')}\n`);
+    streamed = '';
+  };
+  const result = await generateCommand(request, { ...options, onCommandText, onRestart });
+  session.stopSpinner();
+  const { renderResult } = require('../interactive') as typeof import('../interactive');
+  if (streamed !== '') out.write('\n');
+  renderResult(result, out, streamed.trim() !== result.command);
+  for (const [i, alternative] of result.alternatives.entries()) {
+    out.write(`\n  ${paint(out).dim(`alternative ${i + 1}:`)} ${alternative.command}  ${paint(out).dim(`[${alternative.risk.level}]`)}\n`);
+  }
+  return result;
 }
 
 function assess(command: string, environment: Environment, config: CmdaiConfig) {
@@ -184,7 +235,7 @@ function reviewResult(command: string, config: CmdaiConfig, environment: Environ
     backend: 'none',
     model: 'none',
     shell: environment.shell,
-    timings: { load: 0, prompt: 0, timeToFirstToken: 0, generation: 0, total: 0 },
+    timings: { load: 0, prompt: 0, timeToFirstToken: 0, generation: 0, total: 0, resident: false },
     conversation: [{ role: 'user', content: buildUserMessage(`run this command: ${text}`, environment.cwd) }, assistantTurn(text, '')],
   };
 }
