@@ -25,6 +25,8 @@ export interface CreateBackendOptions {
   onWarning?: (message: string) => void;
   onFallback?: (event: FallbackEvent) => void;
   env?: NodeJS.ProcessEnv;
+  /** Ask the resident model (a background cmdai server) for the embedded backend; see specs/resident.md. */
+  resident?: { keepAliveMs: number; onNotice?: (message: string) => void };
 }
 
 export function createBackend(config: CmdaiConfig, options: CreateBackendOptions = {}): InferenceBackend {
@@ -45,8 +47,17 @@ export function createBackend(config: CmdaiConfig, options: CreateBackendOptions
 export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags: RemoteFlags, options: CreateBackendOptions): InferenceBackend {
   const wiring = { onWarning: options.onWarning, env: options.env };
   switch (name) {
-    case 'embedded':
-      return createConfiguredEmbeddedBackend(config, flags.model, options);
+    case 'embedded': {
+      const embedded = createConfiguredEmbeddedBackend(config, flags.model, options);
+      if (!options.resident || options.resident.keepAliveMs <= 0) return embedded;
+      const { createResidentBackend, residentModelFor } = require('../server/client') as typeof import('../server/client');
+      const notice = options.resident.onNotice ?? (() => {});
+      return createResidentBackend(embedded, () => residentModelFor(config, flags.model ?? config.model, notice, options.env), {
+        ...options.resident,
+        env: options.env,
+        onLoadProgress: options.onLoadProgress,
+      });
+    }
     case 'ollama': {
       const { createOllamaBackend } = require('./ollama') as typeof import('./ollama');
       const { ollamaOptionsFromConfig } = require('./remote-config') as typeof import('./remote-config');
