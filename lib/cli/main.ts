@@ -19,6 +19,7 @@ const COMMANDS: LazyCommand[] = [
   { name: 'config', usage: 'config <get|set|path>', describe: 'Read or change settings', load: () => require('./commands/config').default },
   { name: 'init', usage: 'init <shell>', describe: 'Print a shell integration (bash, zsh, fish, powershell)', load: () => require('./commands/init').default },
   { name: 'model', usage: 'model <list|pull|rm|path|verify>', describe: 'Manage downloaded models', load: () => optionalModule('model', () => require('./commands/model')) },
+  { name: 'serve', usage: 'serve', describe: 'Run, show (--status) or stop (--stop) the resident model server', load: () => require('./commands/serve').default },
   { name: 'bench', usage: 'bench', describe: 'Measure model load, time to first token and generation speed', load: () => require('./commands/bench').default },
 ];
 

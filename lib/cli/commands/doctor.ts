@@ -38,6 +38,8 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
     } finally {
       await backend.dispose();
     }
+    const { residentDoctorLine } = require('./serve') as typeof import('./serve');
+    const resident = await residentDoctorLine(config.keepAlive).catch((err: Error) => `unknown: ${err.message}`);
     const report = {
       version: require('../../../package.json').version as string,
       platform: `${environment.osName}, ${process.arch}, node ${process.version}`,
@@ -49,6 +51,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
       engine,
       mlx,
       engineChoice,
+      resident,
       backends,
     };
     const ready = backends.some((status) => status.available);
@@ -68,6 +71,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
         `  embedded   ${engineChoice}`,
         `  llama.cpp  ${mark(engine.available)} ${engine.detail}`,
         `  mlx        ${mark(mlx.available)} ${mlx.detail}`,
+        `  resident   ${resident}`,
         ...backends.map((status) => `  backend    ${mark(status.available)} ${status.backend}: ${status.detail}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');

@@ -103,7 +103,10 @@ class BackendSession {
   get(): InferenceBackend {
     if (!this.backend) {
       const { createBackend } = require('../../backends') as typeof import('../../backends');
+      const { residentSettings } = require('../../generate') as typeof import('../../generate');
+      const verbose = this.argv.verbose;
       this.backend = createBackend(this.config, {
+        resident: residentSettings(this.config, this.config.resident ?? true, (message) => verbose && process.stderr.write(`cmdai: ${message}\n`)),
         flags: remoteFlagsFromArgs(this.argv),
         yes: this.argv.yes,
         interactive: this.interactive,
@@ -276,7 +279,7 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
 function reportDetails(result: CommandResult): void {
   const t = result.timings;
   process.stderr.write(
-    `cmdai: backend ${result.backend}, model ${result.model}, shell ${result.shell}; ` +
+    `cmdai: backend ${result.backend}${t.resident ? ' (resident)' : ''}, model ${result.model}, shell ${result.shell}; ` +
       `load ${t.load} ms, prompt ${t.prompt} ms, first token ${t.timeToFirstToken} ms, generation ${t.generation} ms, total ${t.total} ms\n`,
   );
 }
