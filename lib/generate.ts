@@ -1,7 +1,7 @@
 // The pipeline: environment -> prompt -> backend (schema-constrained) -> JSON.parse -> safety.
 import type { ChatMessage } from './engine/types';
 import type { GenerateRequest, GenerateResult, InferenceBackend } from './backends/types';
-import { CmdaiConfig, loadConfig, SafetyPolicy, ShellName } from './config';
+import { CmdaiConfig, loadConfig, parseDurationMs, SafetyPolicy, ShellName } from './config';
 import { CmdaiError } from './errors';
 import {
   assistantTurn,
@@ -196,12 +196,19 @@ async function withBackend<T>(options: GenerateCommandOptions, use: (backend: In
   const config = options.config ?? loadConfig();
   if (options.backend) return use(options.backend, config);
   const { createBackend } = require('./backends') as typeof import('./backends');
-  const backend = createBackend(config, { yes: options.yes });
+  const backend = createBackend(config, { yes: options.yes, resident: residentSettings(config, options.resident ?? config.resident ?? false) });
   try {
     return await use(backend, config);
   } finally {
     await backend.dispose();
   }
+}
+
+/** The resident model's settings when it is wanted and keepAlive is not 0; undefined otherwise. */
+export function residentSettings(config: CmdaiConfig, wanted: boolean, onNotice?: (message: string) => void): { keepAliveMs: number; onNotice?: (message: string) => void } | undefined {
+  if (!wanted) return undefined;
+  const keepAliveMs = parseDurationMs(config.keepAlive) ?? 0;
+  return keepAliveMs > 0 ? { keepAliveMs, onNotice } : undefined;
 }
 
 async function answer(
