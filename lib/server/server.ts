@@ -137,12 +137,15 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
       if (!res.writableFinished) abort.abort();
     });
     const streaming = body.stream;
+    const send = (text: string) => {
+      if (!res.destroyed && !res.writableEnded) res.write(text);
+    };
     const id = `chatcmpl-${process.pid}-${served + active + queued}`;
     let heartbeat: NodeJS.Timeout | undefined;
     if (streaming) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-cmdai-version': version });
       // Comments keep the client's silence timeout from firing while this request waits its turn.
-      heartbeat = setInterval(() => res.write(': waiting\n\n'), HEARTBEAT_MS);
+      heartbeat = setInterval(() => send(': waiting\n\n'), HEARTBEAT_MS);
     }
     queued++;
     lastActivity = Date.now();
@@ -162,7 +165,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
           seed: body.seed,
           stop: body.stop,
           signal: abort.signal,
-          onToken: streaming ? (piece) => res.write(`data: ${JSON.stringify(chunk(id, label, { content: piece }, null))}\n\n`) : undefined,
+          onToken: streaming ? (piece) => send(`data: ${JSON.stringify(chunk(id, label, { content: piece }, null))}\n\n`) : undefined,
         });
       } finally {
         active--;

@@ -159,3 +159,23 @@ describe('following the JSON answer', () => {
     expect(closed).toEqual(['command=top']);
   });
 });
+
+describe('with the tiny test model on the real engine', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { requireTinyModel } = require('../cli/helpers') as typeof import('../cli/helpers');
+  const { createEmbeddedBackend } = require('../../lib/backends/embedded') as typeof import('../../lib/backends/embedded');
+  let backend: InferenceBackend;
+  beforeAll(() => {
+    const model = requireTinyModel();
+    backend = createEmbeddedBackend({ resolveModelPath: async () => model });
+  });
+  afterAll(() => backend.dispose());
+
+  test('commandOnly returns the complete command from the real stream, and generates no more than the whole answer', async () => {
+    const whole = await generateCommand('list files', { backend, config, environment, maxTokens: 96 });
+    const first = await generateCommand('list files', { backend, config, environment, maxTokens: 96, commandOnly: true });
+    expect(first.command.length).toBeGreaterThan(0);
+    expect(first.explanation).toBe('');
+    expect(first.timings.generatedTokens!).toBeLessThanOrEqual(whole.timings.generatedTokens!);
+  }, 60_000);
+});
