@@ -34,8 +34,6 @@ export interface HttpClientOptions {
     /** What to do when the server rejects the credentials. */
     auth?: string;
   };
-  /** Connects through this agent (e.g. one that dials a Unix socket) instead of a fresh TCP connection per request. */
-  agent?: http.Agent;
   /** A backend-specific reading of an error status, e.g. Ollama's 404 "model not found". */
   interpretStatus?: (status: number, serverMessage: string, path: string) => CmdaiError | undefined;
 }
@@ -172,7 +170,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   // Node 20's global agent keeps sockets alive; a server closing an idle one races with its
   // reuse and the next request dies with ECONNRESET. A CLI sends few requests: use fresh ones.
-  const agent = { http: options.agent ?? new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+  const agent = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   const headers: Record<string, string> = { 'user-agent': 'cmdai', accept: 'application/json, text/event-stream, application/x-ndjson' };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
@@ -521,8 +519,6 @@ export interface RemoteBackendOptions {
   maxRetryAfterMs?: number;
   /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
   onWarning?: (message: string) => void;
-  /** Connects through this agent instead of a fresh TCP connection per request (the resident server's Unix socket). */
-  agent?: http.Agent;
 }
 
 export const DEFAULT_REMOTE_OPTIONS = {

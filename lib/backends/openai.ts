@@ -92,7 +92,6 @@ class OpenAIBackend implements InferenceBackend {
       retryBaseDelayMs: options.retryBaseDelayMs,
       maxRetryAfterMs: options.maxRetryAfterMs,
       onWarning: options.onWarning,
-      agent: options.agent,
       hints: {
         unreachable: 'Start the server (e.g. `vllm serve <model>` or `llama-server -m <file>`), or point --endpoint / [openai] endpoint at it.',
         auth: 'Set the key with --api-key, [openai] api_key, or the CMDAI_OPENAI_API_KEY environment variable.',
