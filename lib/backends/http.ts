@@ -5,11 +5,16 @@
 // server cannot answer now" (refused, reset, timed out, 5xx, 429 after retries): the fallback
 // chain may ask the next backend. Everything else (auth, bad request, missing model, malformed
 // body) is an error the user has to fix, so it is neither retried nor a fallback.
-import got from 'got';
-import http, { type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Agents } from 'got';
 import { BackendUnavailableError, CmdaiError } from '../errors';
+import { REMOTE_HTTP_DEFAULTS } from '../http/defaults';
+import { formatMs, parseRetryAfter, retryDelay, sleep } from '../http/retry';
+import { CONNECTION_ERROR_WORDS, openStream, readText, secretRedactor } from '../http/transport';
+
+export { linesOf, readText } from '../http/transport';
+export { formatMs } from '../http/retry';
 
 export interface HttpClientOptions {
   /** Backend name used in messages, e.g. "ollama". */
@@ -18,15 +23,17 @@ export interface HttpClientOptions {
   endpoint: string;
   apiKey?: string;
   /** Longest silence accepted from the server: until the response starts, and between body bytes. */
-  timeoutMs: number;
+  timeoutMs?: number;
   /** Longest wait for a TCP/TLS connection. */
-  connectTimeoutMs: number;
+  connectTimeoutMs?: number;
   /** Further attempts after the first one fails transiently. */
-  retries: number;
+  retries?: number;
   /** First backoff delay; doubles each attempt (with jitter). */
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the backend counts as unavailable. */
   maxRetryAfterMs?: number;
+  /** Agents to send through instead of the environment's proxy or fresh sockets (e.g. a Unix socket). */
+  agents?: Agents;
   onWarning?: (message: string) => void;
   hints?: {
     /** What to do when the server cannot be reached. */
@@ -57,40 +64,8 @@ export interface HttpResponse {
   body: Readable;
 }
 
-const DEFAULT_RETRY_BASE_DELAY_MS = 250;
-const MAX_BACKOFF_MS = 8_000;
-const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
-/** Socket-level failures that mean "nobody answered there", worth another attempt. */
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-
-const CONNECTION_ERROR_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by the server',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed by the server',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EHOSTDOWN: 'host is down',
-  ENETDOWN: 'network is down',
-  EAI_AGAIN: 'name lookup failed (temporary)',
-  ENOTFOUND: 'host name not found',
-  ERR_STREAM_PREMATURE_CLOSE: 'the server closed the connection early',
-};
 
 /**
  * A failure worth another attempt. It is a BackendUnavailableError, so once the retries are
@@ -136,19 +111,30 @@ export interface HttpClient {
   malformedBody(what: string, sample: string): CmdaiError;
   /** Classifies a failure raised by got or by reading a body. */
   classifyFailure(error: unknown, signal?: AbortSignal): Error;
+  /** Ends every request in flight at once (they reject with an AbortError); later ones still work. */
+  abortAll(): void;
 }
 
-export function createHttpClient(options: HttpClientOptions): HttpClient {
+export function createHttpClient(clientOptions: HttpClientOptions): HttpClient {
+  const options = {
+    ...clientOptions,
+    timeoutMs: clientOptions.timeoutMs ?? REMOTE_HTTP_DEFAULTS.timeoutMs,
+    connectTimeoutMs: clientOptions.connectTimeoutMs ?? REMOTE_HTTP_DEFAULTS.connectTimeoutMs,
+    retries: clientOptions.retries ?? REMOTE_HTTP_DEFAULTS.retries,
+  };
   const endpointUrl = parseEndpoint(options.endpoint, options.backend);
   const baseUrl = endpointUrl.href.replace(/\/+$/, '');
   const displayEndpoint = displayUrl(endpointUrl);
   const backend = options.backend;
-  const retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  // Redacted wherever a server's words are shown. Short strings would garble ordinary text.
-  const secrets = [options.apiKey, decodeURIComponent(endpointUrl.password)].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 4,
-  );
+  const retryPolicy = {
+    retryBaseDelayMs: options.retryBaseDelayMs ?? REMOTE_HTTP_DEFAULTS.retryBaseDelayMs,
+    maxBackoffMs: REMOTE_HTTP_DEFAULTS.maxBackoffMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? REMOTE_HTTP_DEFAULTS.maxRetryAfterMs,
+  };
+  // Redacted wherever a server's words are shown.
+  const redact = secretRedactor([options.apiKey, decodeURIComponent(endpointUrl.password)]);
+  // Every request in flight, so that abortAll() (a backend's dispose()) can end them.
+  const inFlight = new Set<AbortController>();
 
   if (endpointUrl.protocol === 'http:' && !isLoopbackHost(endpointUrl.hostname)) {
     const keyNote = options.apiKey ? ', including your API key,' : '';
@@ -159,18 +145,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     );
   }
 
-  const redact = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join('***');
-    return out.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***');
-  };
-
   const resolveUrl = (path: string): string =>
     /^https?:\/\//i.test(path) ? path : `${baseUrl}/${path.replace(/^\/+/, '')}`;
-
-  // Node 20's global agent keeps sockets alive; a server closing an idle one races with its
-  // reuse and the next request dies with ECONNRESET. A CLI sends few requests: use fresh ones.
-  const agent = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   const headers: Record<string, string> = { 'user-agent': 'cmdai', accept: 'application/json, text/event-stream, application/x-ndjson' };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
@@ -194,7 +170,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         { hint: `The server may be overloaded or still loading the model; raise the timeout (--timeout or [${backend}] timeout_ms) if it is just slow.` },
       );
     }
-    if (err?.code && CONNECTION_ERROR_CODES.has(err.code)) {
+    if (err?.code && err.code in CONNECTION_ERROR_WORDS) {
       return new TransientBackendError(
         `Cannot reach ${backend} at ${displayEndpoint}: ${CONNECTION_ERROR_WORDS[err.code] ?? err.code}.`,
         { hint: unreachableHint },
@@ -258,79 +234,55 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return new CmdaiError('BACKEND_PROTOCOL', `${backend} at ${displayEndpoint} rejected the request (${status})${says}.`);
   }
 
-  function open(request: HttpRequest): Promise<HttpResponse> {
-    const { signal } = request;
-    if (signal?.aborted) return Promise.reject(new RequestAbortedError(backend));
+  async function open(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     const silenceMs = request.timeoutMs ?? options.timeoutMs;
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const stream = got.stream(resolveUrl(request.path), {
+    let response: HttpResponse;
+    try {
+      response = await openStream({
+        url: resolveUrl(request.path),
         method: request.method,
-        ...(request.body === undefined ? {} : { json: request.body as Record<string, unknown> }),
+        json: request.body,
         headers,
-        agent,
-        throwHttpErrors: false,
-        followRedirect: false,
-        retry: { limit: 0 },
-        timeout: {
-          lookup: options.connectTimeoutMs,
-          connect: options.connectTimeoutMs,
-          secureConnect: options.connectTimeoutMs,
-          response: silenceMs,
-          socket: silenceMs,
-        },
+        agents: options.agents,
+        timeouts: { connectMs: options.connectTimeoutMs, responseMs: silenceMs, idleMs: silenceMs },
+        signal,
       });
-      // Errors after the response started are read by the body's consumer; this keeps an
-      // error emitted before the consumer attaches from crashing the process.
-      stream.on('error', () => {});
-      let settled = false;
-      const onAbort = (): void => {
-        stream.destroy();
-        if (!settled) {
-          settled = true;
-          reject(new RequestAbortedError(backend));
-        }
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      stream.once('close', () => signal?.removeEventListener('abort', onAbort));
-      stream.once('error', (error) => {
-        if (settled) return;
-        settled = true;
-        reject(classifyFailure(error, signal));
-      });
-      stream.once('response', (response: { statusCode: number; headers: IncomingHttpHeaders }) => {
-        if (settled) return;
-        const status = response.statusCode;
-        if (status >= 200 && status < 300) {
-          settled = true;
-          resolve({ status, headers: response.headers, body: stream });
-          return;
-        }
-        readText(stream, MAX_ERROR_BODY_BYTES)
-          .catch(() => '')
-          .then((text) => {
-            if (settled) return;
-            settled = true;
-            stream.destroy();
-            reject(statusError(status, text, response.headers, request.path));
-          });
-      });
-    });
+    } catch (error) {
+      throw classifyFailure(error, signal);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readText(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+    response.body.destroy();
+    if (signal.aborted) throw new RequestAbortedError(backend);
+    throw statusError(response.status, text, response.headers, request.path);
   }
 
   async function exchange<T>(request: HttpRequest, consume: (response: HttpResponse) => Promise<T>): Promise<T> {
+    // The caller's signal and abortAll() both end the request.
+    const controller = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    inFlight.add(controller);
+    try {
+      return await exchangeWithRetries(request, signal, consume);
+    } finally {
+      inFlight.delete(controller);
+    }
+  }
+
+  async function exchangeWithRetries<T>(request: HttpRequest, signal: AbortSignal, consume: (response: HttpResponse) => Promise<T>): Promise<T> {
     const retries = request.retries ?? options.retries;
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await open(request);
+        const response = await open(request, signal);
         try {
           return await consume(response);
         } catch (error) {
-          throw classifyFailure(error, request.signal);
+          throw classifyFailure(error, signal);
         } finally {
           response.body.destroy();
         }
       } catch (error) {
-        if (!(error instanceof TransientBackendError) || request.signal?.aborted) throw error;
+        if (!(error instanceof TransientBackendError) || signal.aborted) throw error;
         if (attempt >= retries) {
           if (retries === 0) throw error;
           throw new TransientBackendError(`${error.message.replace(/\.$/, '')} (gave up after ${attempt + 1} attempts).`, {
@@ -339,17 +291,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             httpStatus: error.httpStatus,
           });
         }
-        const backoff = backoffDelay(attempt, retryBaseDelayMs);
-        if (error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs) {
+        const delay = retryDelay(attempt, retryPolicy, error.retryAfterMs);
+        if (delay === undefined) {
           throw new BackendUnavailableError(
-            `${error.message} The server asks to wait ${formatMs(error.retryAfterMs)}, longer than cmdai waits (${formatMs(maxRetryAfterMs)}).`,
+            `${error.message} The server asks to wait ${formatMs(error.retryAfterMs!)}, longer than cmdai waits (${formatMs(retryPolicy.maxRetryAfterMs)}).`,
             { hint: error.hint },
           );
         }
-        await sleep(Math.max(backoff, error.retryAfterMs ?? 0), request.signal);
-        if (request.signal?.aborted) throw new RequestAbortedError(backend);
+        await sleep(delay, signal).catch(() => {
+          throw new RequestAbortedError(backend);
+        });
       }
     }
+  }
+
+  function abortAll(): void {
+    for (const controller of inFlight) controller.abort();
   }
 
   async function requestJson<T>(request: HttpRequest): Promise<T> {
@@ -363,7 +320,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     });
   }
 
-  return { displayEndpoint, backend, exchange, requestJson, redact, malformedBody, classifyFailure };
+  return { displayEndpoint, backend, exchange, requestJson, redact, malformedBody, classifyFailure, abortAll };
 }
 
 /** Validates an endpoint from config or flags. */
@@ -401,22 +358,6 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) return Math.round(Number(raw) * 1000);
-  const date = Date.parse(raw);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so clients spread out. */
-export function backoffDelay(attempt: number, baseDelayMs: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
 /** The message in an error body: Ollama's {"error": "..."}, OpenAI's {"error": {"message"}}, or plain text. */
 export function extractServerMessage(bodyText: string): string {
   const text = bodyText.trim();
@@ -434,34 +375,6 @@ export function extractServerMessage(bodyText: string): string {
     // not JSON: show the start of the text
   }
   return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-}
-
-export async function readText(body: Readable, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += buf.length;
-    if (size > maxBytes) break;
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Splits a byte stream into text lines (NDJSON, SSE), decoding UTF-8 across chunk borders. */
-export async function* linesOf(body: Readable): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  let pending = '';
-  for await (const chunk of body) {
-    pending += decoder.decode(chunk as Buffer, { stream: true });
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      yield pending.slice(0, newline).replace(/\r$/, '');
-      pending = pending.slice(newline + 1);
-    }
-  }
-  pending += decoder.decode();
-  if (pending.length > 0) yield pending.replace(/\r$/, '');
 }
 
 /**
@@ -488,23 +401,6 @@ export function streamEndedEarly(client: HttpClient, emittedChars: number): Back
     : new TransientBackendError(`${message}.`);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
-}
-
 /** Options both remote backends take; the CLI builds them from config and flags. */
 export interface RemoteBackendOptions {
   /** Server address; the OpenAI-compatible one includes the API base, e.g. http://host:8000/v1. */
@@ -519,13 +415,9 @@ export interface RemoteBackendOptions {
   maxRetryAfterMs?: number;
   /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
   onWarning?: (message: string) => void;
+  /** Agents to send through instead of the environment's proxy or fresh sockets (e.g. a Unix socket). */
+  agents?: Agents;
 }
-
-export const DEFAULT_REMOTE_OPTIONS = {
-  timeoutMs: 60_000,
-  connectTimeoutMs: 5_000,
-  retries: 2,
-} as const;
 
 export function parseJsonObject<T>(text: string, malformed: () => Error): T {
   let value: unknown;

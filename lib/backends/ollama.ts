@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import { CmdaiError, isAbortError } from '../errors';
 import {
   createHttpClient,
-  DEFAULT_REMOTE_OPTIONS,
   describeFailure,
   linesOf,
   parseJsonObject,
@@ -54,23 +53,15 @@ class OllamaBackend implements InferenceBackend {
   private readonly client: HttpClient;
   private readonly model: string;
   private readonly keepAlive?: string | number;
-  private readonly connectTimeoutMs: number;
 
   constructor(options: OllamaBackendOptions) {
     this.model = options.model ?? OLLAMA_DEFAULT_MODEL;
     this.keepAlive = normalizeKeepAlive(options.keepAlive);
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REMOTE_OPTIONS.connectTimeoutMs;
     const model = this.model;
     this.client = createHttpClient({
+      ...options,
       backend: 'ollama',
       endpoint: options.endpoint ?? OLLAMA_DEFAULT_ENDPOINT,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? DEFAULT_REMOTE_OPTIONS.timeoutMs,
-      connectTimeoutMs: this.connectTimeoutMs,
-      retries: options.retries ?? DEFAULT_REMOTE_OPTIONS.retries,
-      retryBaseDelayMs: options.retryBaseDelayMs,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      onWarning: options.onWarning,
       hints: {
         unreachable: 'Start Ollama (`ollama serve`), or point --endpoint / [ollama] endpoint at it.',
         auth: 'The server (or a proxy in front of it) wants credentials: set --api-key.',
@@ -191,7 +182,8 @@ class OllamaBackend implements InferenceBackend {
   }
 
   async dispose(): Promise<void> {
-    // Nothing is held between requests: no sockets are kept alive.
+    // No sockets are kept between requests; the ones in flight end now.
+    this.client.abortAll();
   }
 
   private async version(): Promise<string | undefined> {

@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import { BackendUnavailableError, CmdaiError, isAbortError } from '../errors';
 import {
   createHttpClient,
-  DEFAULT_REMOTE_OPTIONS,
   describeFailure,
   linesOf,
   parseEndpoint,
@@ -83,15 +82,9 @@ class OpenAIBackend implements InferenceBackend {
     this.configuredModel = options.model;
     this.serverKind = options.serverKind ?? 'auto';
     this.client = createHttpClient({
+      ...options,
       backend: 'openai',
       endpoint,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? DEFAULT_REMOTE_OPTIONS.timeoutMs,
-      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_REMOTE_OPTIONS.connectTimeoutMs,
-      retries: options.retries ?? DEFAULT_REMOTE_OPTIONS.retries,
-      retryBaseDelayMs: options.retryBaseDelayMs,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      onWarning: options.onWarning,
       hints: {
         unreachable: 'Start the server (e.g. `vllm serve <model>` or `llama-server -m <file>`), or point --endpoint / [openai] endpoint at it.',
         auth: 'Set the key with --api-key, [openai] api_key, or the CMDAI_OPENAI_API_KEY environment variable.',
@@ -226,7 +219,8 @@ class OpenAIBackend implements InferenceBackend {
   }
 
   async dispose(): Promise<void> {
-    // Nothing is held between requests: no sockets are kept alive.
+    // No sockets are kept between requests; the ones in flight end now.
+    this.client.abortAll();
   }
 
   /**

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdaiError } from '../errors';
+import { REMOTE_HTTP_DEFAULTS } from '../http/defaults';
 import {
   BackendName,
   CONFIG_KEYS,
@@ -85,9 +86,9 @@ export interface LoadConfigOptions {
   flagNames?: Partial<Record<ConfigKey, string>>;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRIES = 2;
+export const DEFAULT_TIMEOUT_MS = REMOTE_HTTP_DEFAULTS.timeoutMs;
+export const DEFAULT_CONNECT_TIMEOUT_MS = REMOTE_HTTP_DEFAULTS.connectTimeoutMs;
+export const DEFAULT_RETRIES = REMOTE_HTTP_DEFAULTS.retries;
 
 export function defaultConfig(file: string): CmdaiConfig {
   const remote = (): RemoteBackendSettings => ({

@@ -5,12 +5,13 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } f
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import got from 'got';
 import * as lockfile from 'proper-lockfile';
 import { CmdaiError } from '../errors';
+import { DOWNLOAD_HTTP_DEFAULTS } from '../http/defaults';
+import { parseRetryAfter, retryDelay, sleep } from '../http/retry';
+import { errorCode, hostOf, isNoRouteError, openStream, originOf, type StreamResponse } from '../http/transport';
 import { DEFAULT_HF_ENDPOINT, fileDownloadUrl, modelTotalBytes, type ModelEntry, type ModelFileSpec } from './catalog';
 import { etagValue, gitBlobSha1File, sha256File } from './hashing';
-import { errorCode, hostOf, isNoRouteError, originOf, proxyAgents } from './http';
 import {
   installedManifest,
   modelFolder,
@@ -21,19 +22,10 @@ import {
   type InstalledManifest,
   type VerifiedBy,
 } from './installed';
-import { formatBytes } from './progress';
+import { offlineVariable } from './offline';
+import { formatBytes, ProgressMeter, type DownloadProgress } from './progress';
 
-export interface DownloadProgress {
-  model: string;
-  file: string;
-  fileIndex: number;
-  fileCount: number;
-  /** Bytes of this file on disk so far (resumed bytes included). */
-  receivedBytes: number;
-  totalBytes: number | null;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
+export type { DownloadProgress } from './progress';
 
 export interface DiskSpace {
   bavail: number;
@@ -76,11 +68,7 @@ export interface DownloadResult {
 }
 
 const DEFAULTS = {
-  retries: 4,
-  retryDelayMs: 1000,
-  connectTimeoutMs: 15_000,
-  responseTimeoutMs: 30_000,
-  idleTimeoutMs: 60_000,
+  ...DOWNLOAD_HTTP_DEFAULTS,
   lockStaleMs: 15_000,
 };
 
@@ -98,6 +86,12 @@ export async function downloadModel(entry: ModelEntry, options: DownloadOptions)
   try {
     const existing = await installedManifest(options.modelsDir, entry);
     if (existing) return { path: modelLoadPath(options.modelsDir, entry), manifest: existing, downloaded: false };
+    const offline = offlineVariable(options.env ?? process.env);
+    if (offline) {
+      throw new CmdaiError('OFFLINE', `${entry.name} is not downloaded: ${offline} is set, so cmdai does not use the network.`, {
+        hint: `Unset ${offline} to download it, or pass a local model file with --model.`,
+      });
+    }
 
     await checkDiskSpace(entry, folder, options);
     const previous = await readManifest(options.modelsDir, entry.name);
@@ -288,7 +282,8 @@ async function downloadFile(entry: ModelEntry, spec: ModelFileSpec, index: numbe
   await mkdir(dirname(destination), { recursive: true });
 
   const retries = options.retries ?? DEFAULTS.retries;
-  const meter = new ProgressMeter(entry.name, spec, index, entry.files.length, options.onProgress);
+  const retryPolicy = { ...DEFAULTS, retryBaseDelayMs: options.retryDelayMs ?? DEFAULTS.retryBaseDelayMs };
+  const meter = new ProgressMeter(entry.name, spec.path, index, entry.files.length, options.onProgress);
   const hub: HubHashes = {};
   for (let attempt = 0; ; attempt++) {
     const sizeBefore = await fileSize(context.partial);
@@ -301,8 +296,10 @@ async function downloadFile(entry: ModelEntry, spec: ModelFileSpec, index: numbe
       // Retries count failures in a row: an attempt that added bytes before failing starts the count afresh.
       if ((await fileSize(context.partial)) > sizeBefore) attempt = 0;
       else if (attempt >= retries) throw failure.error;
-      await sleep(backoffMs(attempt, options.retryDelayMs ?? DEFAULTS.retryDelayMs), options.signal).catch(() => {
-        throw classify(abortError(), context, attempt + 1).error;
+      const delay = retryDelay(attempt, retryPolicy, failure.retryAfterMs);
+      if (delay === undefined) throw failure.error;
+      await sleep(delay, options.signal).catch((abort: unknown) => {
+        throw classify(abort, context, attempt + 1).error;
       });
     }
   }
@@ -327,92 +324,87 @@ async function requestOnce(context: FileContext, token: string | undefined, hub:
   if (token) headers.authorization = `Bearer ${token}`;
   if (offset > 0) headers.range = `bytes=${offset}-`;
 
-  const request = got.stream(url, {
+  const response = await openStream({
+    url,
     headers,
-    agent: proxyAgents(url),
-    decompress: false,
-    throwHttpErrors: false,
-    retry: { limit: 0 },
-    timeout: {
-      connect: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
-      secureConnect: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
-      response: options.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
-      socket: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+    timeouts: {
+      connectMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      responseMs: options.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
+      idleMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
     },
-    hooks: {
-      beforeRedirect: [
-        (redirectOptions, response) => {
-          recordHubHashes(hub, response.headers);
-          // The CDN behind the hub must not see the token (got@11 drops it as well; kept explicit).
-          const next = redirectOptions.url as URL;
-          if (next.origin !== originOf(url)) delete redirectOptions.headers.authorization;
-        },
-      ],
+    signal: options.signal,
+    followRedirect: true,
+    beforeRedirect: (next, redirect) => {
+      recordHubHashes(hub, redirect.headers);
+      // The CDN behind the hub must not see the token (got@11 drops it as well; kept explicit).
+      if (next.url.origin !== originOf(url)) delete next.headers.authorization;
     },
   });
-  const onAbort = () => request.destroy(abortError());
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const response = await new Promise<import('got').Response>((resolve, reject) => {
-      request.once('response', resolve);
-      request.once('error', reject);
-    });
-    recordHubHashes(hub, response.headers);
-    const status = response.statusCode;
-
-    if (status === 416) {
-      request.destroy();
-      const total = contentRangeTotal(response.headers['content-range']);
-      if (total !== undefined && total === offset) return; // The partial file already holds everything.
-      await removePartial(partial);
-      throw new RestartError(`the server refused the resume range (HTTP 416) for ${context.spec.path}`);
-    }
-    if (status !== 200 && status !== 206) {
-      request.destroy();
-      throw new HttpStatusError(status, response.headers);
-    }
-
-    let start = 0;
-    let total: number | undefined;
-    if (status === 206) {
-      const range = parseContentRange(response.headers['content-range']);
-      if (!range || range.start !== offset) {
-        request.destroy();
-        await removePartial(partial);
-        throw new RestartError(`the server answered a different range than asked for ${context.spec.path}`);
-      }
-      start = offset;
-      total = range.total;
-    } else {
-      // 200 to a Range request: the server ignores Range, so start over from byte 0.
-      const length = Number(response.headers['content-length']);
-      total = Number.isFinite(length) && length >= 0 ? length : undefined;
-    }
-    total ??= hub.linkedSize ?? knownSize ?? undefined;
-    if (knownSize !== null && total !== undefined && total !== knownSize) {
-      request.destroy();
-      throw new CmdaiError('DOWNLOAD', `${context.spec.path} from ${hostOf(url)} is ${total} bytes, but the catalog expects ${knownSize}.`, {
-        hint: 'The server is not serving the pinned file. If you use a mirror (HF_ENDPOINT), check that it is up to date.',
-      });
-    }
-    if (total !== undefined) await requireFreeSpace(total - start, dirname(partial), context.entry.name, options);
-
-    await writeFile(partialSourcePath(partial), JSON.stringify({ url }));
-    meter.begin(start, total ?? null);
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        meter.add(chunk.length);
-        callback(null, chunk);
-      },
-    });
-    await pipeline(request, counter, createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' }));
-    meter.flush();
-    const written = await fileSize(partial);
-    if (total !== undefined && written !== total) {
-      throw new IncompleteError(`the connection closed after ${written} of ${total} bytes`);
-    }
+    await receive(context, response, offset, hub, meter);
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    response.body.destroy();
+  }
+}
+
+/** Checks the response against the request and the catalog, then appends its body to the `.partial` file. */
+async function receive(context: FileContext, response: StreamResponse, offset: number, hub: HubHashes, meter: ProgressMeter): Promise<void> {
+  const { options, partial, url } = context;
+  const knownSize = context.spec.sizeBytes;
+  const request = response.body;
+  recordHubHashes(hub, response.headers);
+  const status = response.status;
+
+  if (status === 416) {
+    request.destroy();
+    const total = contentRangeTotal(response.headers['content-range']);
+    if (total !== undefined && total === offset) return; // The partial file already holds everything.
+    await removePartial(partial);
+    throw new RestartError(`the server refused the resume range (HTTP 416) for ${context.spec.path}`);
+  }
+  if (status !== 200 && status !== 206) {
+    request.destroy();
+    throw new HttpStatusError(status, response.headers);
+  }
+
+  let start = 0;
+  let total: number | undefined;
+  if (status === 206) {
+    const range = parseContentRange(response.headers['content-range']);
+    if (!range || range.start !== offset) {
+      request.destroy();
+      await removePartial(partial);
+      throw new RestartError(`the server answered a different range than asked for ${context.spec.path}`);
+    }
+    start = offset;
+    total = range.total;
+  } else {
+    // 200 to a Range request: the server ignores Range, so start over from byte 0.
+    const length = Number(response.headers['content-length']);
+    total = Number.isFinite(length) && length >= 0 ? length : undefined;
+  }
+  total ??= hub.linkedSize ?? knownSize ?? undefined;
+  if (knownSize !== null && total !== undefined && total !== knownSize) {
+    request.destroy();
+    throw new CmdaiError('DOWNLOAD', `${context.spec.path} from ${hostOf(url)} is ${total} bytes, but the catalog expects ${knownSize}.`, {
+      hint: 'The server is not serving the pinned file. If you use a mirror (HF_ENDPOINT), check that it is up to date.',
+    });
+  }
+  if (total !== undefined) await requireFreeSpace(total - start, dirname(partial), context.entry.name, options);
+
+  await writeFile(partialSourcePath(partial), JSON.stringify({ url }));
+  meter.begin(start, total ?? null);
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      meter.add(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  await pipeline(request, counter, createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' }));
+  meter.flush();
+  const written = await fileSize(partial);
+  if (total !== undefined && written !== total) {
+    throw new IncompleteError(`the connection closed after ${written} of ${total} bytes`);
   }
 }
 
@@ -502,6 +494,8 @@ class IncompleteError extends Error {}
 interface Failure {
   retryable: boolean;
   error: CmdaiError;
+  /** The server's Retry-After (429, 503), waited for instead of the backoff when longer. */
+  retryAfterMs?: number;
 }
 
 function classify(error: unknown, context: FileContext, attempts: number): Failure {
@@ -530,6 +524,7 @@ function classify(error: unknown, context: FileContext, attempts: number): Failu
     if (status === 429 || status >= 500) {
       return {
         retryable: true,
+        retryAfterMs: parseRetryAfter(error.headers['retry-after']),
         error: new CmdaiError('DOWNLOAD', `${host} kept failing (HTTP ${status}) for ${spec.path} after ${attempts} attempt${attempts === 1 ? '' : 's'}.`, {
           hint: `The server is busy or down; try again later.${keptNote}`,
         }),
@@ -632,87 +627,6 @@ function contentRangeTotal(header: string | string[] | undefined): number | unde
   const value = Array.isArray(header) ? header[0] : header;
   const match = value?.match(/^bytes\s+\*\/(\d+)$/i);
   return match ? Number(match[1]) : undefined;
-}
-
-/** Tracks bytes for the progress callback: a rate over the last few seconds and the time left. */
-class ProgressMeter {
-  private received = 0;
-  private total: number | null = null;
-  private samples: Array<{ at: number; bytes: number }> = [];
-  private lastReport = 0;
-
-  constructor(
-    private readonly model: string,
-    private readonly spec: ModelFileSpec,
-    private readonly index: number,
-    private readonly count: number,
-    private readonly onProgress?: (progress: DownloadProgress) => void,
-  ) {}
-
-  begin(start: number, total: number | null): void {
-    this.received = start;
-    this.total = total;
-    this.samples = [{ at: Date.now(), bytes: start }];
-    this.report(true);
-  }
-
-  add(bytes: number): void {
-    this.received += bytes;
-    this.report(false);
-  }
-
-  flush(): void {
-    this.report(true);
-  }
-
-  private report(force: boolean): void {
-    if (!this.onProgress) return;
-    const now = Date.now();
-    if (!force && now - this.lastReport < 100) return;
-    this.lastReport = now;
-    this.samples.push({ at: now, bytes: this.received });
-    while (this.samples.length > 2 && now - this.samples[0].at > 5000) this.samples.shift();
-    const first = this.samples[0];
-    const seconds = (now - first.at) / 1000;
-    const rate = seconds > 0 ? (this.received - first.bytes) / seconds : 0;
-    const remaining = this.total === null ? null : Math.max(0, this.total - this.received);
-    this.onProgress({
-      model: this.model,
-      file: this.spec.path,
-      fileIndex: this.index,
-      fileCount: this.count,
-      receivedBytes: this.received,
-      totalBytes: this.total,
-      bytesPerSecond: rate,
-      etaSeconds: remaining === null || rate <= 0 ? null : remaining / rate,
-    });
-  }
-}
-
-function backoffMs(attempt: number, base: number): number {
-  const delay = base * 2 ** attempt;
-  return Math.min(30_000, delay / 2 + Math.random() * (delay / 2));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(): Error {
-  const error = new Error('The download was interrupted');
-  error.name = 'AbortError';
-  return error;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, entry: ModelEntry, spec: ModelFileSpec, folder: string): void {

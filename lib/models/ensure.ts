@@ -8,6 +8,9 @@ import { resolveModelsDir } from './cache-dir';
 import { ModelCatalog, modelTotalBytes, type ModelEntry, type ModelFormat, type ModelsConfig } from './catalog';
 import { downloadModel, type DownloadOptions } from './download';
 import { installedManifest, modelFolder, modelLoadPath } from './installed';
+import { offlineVariable } from './offline';
+
+export { isOfflineMode } from './offline';
 import { formatBytes, terminalProgress } from './progress';
 
 export interface EnsureModelOptions {
@@ -59,8 +62,9 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   if (await installedManifest(modelsDir, entry)) {
     return { name: entry.name, path: modelLoadPath(modelsDir, entry), format: entry.format, source: 'cache', entry };
   }
-  if (isOfflineMode(env)) {
-    throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, 'CMDAI_OFFLINE is set, so nothing is downloaded.'));
+  const offline = offlineVariable(env);
+  if (offline) {
+    throw new CmdaiError('OFFLINE', offlineGuidance(entry, modelsDir, `${offline} is set, so nothing is downloaded.`));
   }
   if (!options.yes) {
     const canAsk = options.isTTY ?? options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
@@ -133,11 +137,6 @@ export async function askOnTerminal(question: string): Promise<boolean> {
   } finally {
     terminal.close();
   }
-}
-
-export function isOfflineMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.CMDAI_OFFLINE?.trim().toLowerCase();
-  return value !== undefined && value !== '' && value !== '0' && value !== 'false' && value !== 'no';
 }
 
 /** What the user reads when no model is present and nothing can be downloaded. */

@@ -1,6 +1,17 @@
-// Showing download progress: a one-line bar (bytes, rate, time left) redrawn in place on a
-// terminal, and nothing at all when output is not a terminal.
-import type { DownloadProgress } from './download';
+// Download progress: measuring it (bytes, rate, time left) and showing it as a one-line bar
+// redrawn in place on a terminal, and nothing at all when output is not a terminal.
+
+export interface DownloadProgress {
+  model: string;
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  /** Bytes of this file on disk so far (resumed bytes included). */
+  receivedBytes: number;
+  totalBytes: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -68,4 +79,59 @@ export function terminalProgress(stream: ProgressStream): { onProgress: (progres
       drawn = false;
     },
   };
+}
+
+/** Tracks bytes for the progress callback: a rate over the last few seconds and the time left. */
+export class ProgressMeter {
+  private received = 0;
+  private total: number | null = null;
+  private samples: Array<{ at: number; bytes: number }> = [];
+  private lastReport = 0;
+
+  constructor(
+    private readonly model: string,
+    private readonly file: string,
+    private readonly index: number,
+    private readonly count: number,
+    private readonly onProgress?: (progress: DownloadProgress) => void,
+  ) {}
+
+  begin(start: number, total: number | null): void {
+    this.received = start;
+    this.total = total;
+    this.samples = [{ at: Date.now(), bytes: start }];
+    this.report(true);
+  }
+
+  add(bytes: number): void {
+    this.received += bytes;
+    this.report(false);
+  }
+
+  flush(): void {
+    this.report(true);
+  }
+
+  private report(force: boolean): void {
+    if (!this.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastReport < 100) return;
+    this.lastReport = now;
+    this.samples.push({ at: now, bytes: this.received });
+    while (this.samples.length > 2 && now - this.samples[0].at > 5000) this.samples.shift();
+    const first = this.samples[0];
+    const seconds = (now - first.at) / 1000;
+    const rate = seconds > 0 ? (this.received - first.bytes) / seconds : 0;
+    const remaining = this.total === null ? null : Math.max(0, this.total - this.received);
+    this.onProgress({
+      model: this.model,
+      file: this.file,
+      fileIndex: this.index,
+      fileCount: this.count,
+      receivedBytes: this.received,
+      totalBytes: this.total,
+      bytesPerSecond: rate,
+      etaSeconds: remaining === null || rate <= 0 ? null : remaining / rate,
+    });
+  }
 }

@@ -1,49 +1,9 @@
-// The shared HTTP client's rules: Retry-After, backoff, loopback detection, the cleartext
-// warning, and API keys kept out of everything a user or a log can see.
-import { backoffDelay, extractServerMessage, isLoopbackHost, parseRetryAfter } from '../../lib/backends/http';
+// The remote backends' HTTP client: loopback detection, the cleartext warning, server error
+// messages, and API keys kept out of everything a user or a log can see.
+import { extractServerMessage, isLoopbackHost } from '../../lib/backends/http';
 import { createOllamaBackend } from '../../lib/backends/ollama';
 import { createOpenAIBackend } from '../../lib/backends/openai';
 import { startOpenAIFixture, type OpenAIFixture } from '../helpers/openai-fixture';
-
-describe('Retry-After', () => {
-  test('a number of seconds becomes milliseconds', () => {
-    expect(parseRetryAfter('3')).toBe(3_000);
-    expect(parseRetryAfter(' 0.5 ')).toBe(500);
-  });
-
-  test('an HTTP date becomes the time left until it', () => {
-    const now = Date.parse('Fri, 27 Nov 2026 14:00:00 GMT');
-    expect(parseRetryAfter('Fri, 27 Nov 2026 14:00:07 GMT', now)).toBe(7_000);
-    expect(parseRetryAfter('Fri, 27 Nov 2026 13:59:00 GMT', now)).toBe(0);
-  });
-
-  test('a missing or unreadable header means no Retry-After', () => {
-    expect(parseRetryAfter(undefined)).toBeUndefined();
-    expect(parseRetryAfter('')).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-  });
-});
-
-describe('backoff', () => {
-  test('each attempt waits between half and all of a ceiling that doubles, capped at 8 s', () => {
-    for (let i = 0; i < 200; i++) {
-      const first = backoffDelay(0, 250);
-      const third = backoffDelay(2, 250);
-      const late = backoffDelay(10, 250);
-      expect(first).toBeGreaterThanOrEqual(125);
-      expect(first).toBeLessThanOrEqual(250);
-      expect(third).toBeGreaterThanOrEqual(500);
-      expect(third).toBeLessThanOrEqual(1_000);
-      expect(late).toBeGreaterThanOrEqual(4_000);
-      expect(late).toBeLessThanOrEqual(8_000);
-    }
-  });
-
-  test('the jitter spreads the delays out', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(3, 250)));
-    expect(delays.size).toBeGreaterThan(10);
-  });
-});
 
 describe('server error messages', () => {
   test('are read from Ollama, OpenAI and FastAPI error bodies, and from plain text or HTML', () => {

@@ -115,9 +115,22 @@ export async function writeStream(
       return;
     }
     res.write(lines[i]);
-    if (options.delayMs > 0) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (options.delayMs > 0) await pause(res, options.delayMs);
   }
   res.end();
+}
+
+/** Waits `ms`, or less if the client goes away (so no timer outlives the test). */
+function pause(res: http.ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+    function done(): void {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    }
+  });
 }
 
 /** Splits a reply into small pieces the way a model streams tokens. */

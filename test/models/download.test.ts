@@ -1,8 +1,6 @@
 // downloadModel against a fake hub on 127.0.0.1: resume, verification, and every failure a
 // user can meet on the way, each ending in a message that says what to do.
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CmdaiError } from '../../lib/errors';
@@ -10,6 +8,7 @@ import type { ModelEntry } from '../../lib/models/catalog';
 import { downloadModel, type DownloadOptions, type DownloadProgress } from '../../lib/models/download';
 import { installedManifest, readManifest } from '../../lib/models/installed';
 import { FakeHub, fixtureContent, sha256 } from './helpers/fake-hub';
+import { PROXY_VARIABLES, startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
 
 const REPO = 'test-org/tiny-model-GGUF';
 const REVISION = '0123456789abcdef0123456789abcdef01234567';
@@ -213,6 +212,19 @@ describe('verification', () => {
 });
 
 describe('errors a user can act on', () => {
+  test.each(['1', 'true'])('HF_HUB_OFFLINE=%s refuses to download, names the variable and sends no request', async (value) => {
+    const error = await failure(downloadModel(entry(), options({ env: { HF_HUB_OFFLINE: value } })));
+
+    expect(error.code).toBe('OFFLINE');
+    expect(error.message).toContain('HF_HUB_OFFLINE is set');
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  test('HF_HUB_OFFLINE=0 downloads as usual', async () => {
+    await downloadModel(entry(), options({ env: { HF_HUB_OFFLINE: '0' } }));
+    expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
+  });
+
   test('404 names the repository, file and revision and says to check them', async () => {
     const error = await failure(downloadModel(entry({ path: 'missing.gguf' }), options()));
 
@@ -362,49 +374,33 @@ describe('transport', () => {
   });
 
   describe('proxies from the environment', () => {
-    let proxy: Server;
-    let proxied: string[];
+    let proxy: ConnectProxy;
     const saved = { ...process.env };
 
     beforeEach(async () => {
-      proxied = [];
-      // A minimal tunnelling proxy: the agent asks it to CONNECT to the hub, then talks through it.
-      proxy = createServer((_req, res) => res.writeHead(405).end());
-      proxy.on('connect', (req, client: Socket, head: Buffer) => {
-        proxied.push(req.url ?? '');
-        const [host, port] = (req.url ?? '').split(':');
-        const upstream = connect(Number(port), host, () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      for (const key of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']) delete process.env[key];
+      proxy = await startConnectProxy();
+      for (const key of PROXY_VARIABLES) delete process.env[key];
     });
 
     afterEach(async () => {
       process.env = { ...saved };
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
     });
 
     test('HTTP_PROXY routes the download through the proxy', async () => {
-      process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      process.env.HTTP_PROXY = proxy.url;
       await downloadModel(entry(), options());
 
-      expect(proxied).toEqual([new URL(hub.url).host]);
+      expect(proxy.tunnels).toEqual([new URL(hub.url).host]);
       expect(sha256(readFileSync(finalPath()))).toBe(sha256(content));
     });
 
     test('NO_PROXY bypasses the proxy for the hosts it lists', async () => {
-      process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      process.env.HTTP_PROXY = proxy.url;
       process.env.NO_PROXY = '127.0.0.1';
       await downloadModel(entry(), options());
 
-      expect(proxied).toEqual([]);
+      expect(proxy.tunnels).toEqual([]);
       expect(hub.requests).toHaveLength(1);
     });
   });

@@ -131,6 +131,15 @@ test('with CMDAI_OFFLINE=1 it says what is missing and how to use a local GGUF f
   expect(hub.requests).toHaveLength(0);
 });
 
+test('HF_HUB_OFFLINE=1, the hub switch, is honoured the same way and named', async () => {
+  const error = await failure(ensureModel(undefined, baseOptions({ yes: true, env: { CMDAI_MODELS_DIR: modelsDir, HF_HUB_OFFLINE: '1' } })));
+
+  expect(error.code).toBe('OFFLINE');
+  expect(error.message).toContain('HF_HUB_OFFLINE is set');
+  expect(error.message).toContain(`Missing: tiny`);
+  expect(hub.requests).toHaveLength(0);
+});
+
 test('with no route to the hub it gives the same offline guidance', async () => {
   // Port 9 on a name that cannot resolve: the lookup fails the way it does without a network.
   const error = await failure(
