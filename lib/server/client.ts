@@ -118,7 +118,7 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
         retries: 0,
         timeoutMs: SILENCE_TIMEOUT_MS,
         connectTimeoutMs: STATUS_TIMEOUT_MS,
-        agent: socketAgent(location.socket),
+        agents: { http: socketAgent(location.socket) },
       }),
     };
     return connection;
