@@ -112,7 +112,8 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
     connection = {
       status,
       backend: createOpenAIBackend({
-        endpoint: 'http://localhost/v1',
+        // An IP literal: got then times the socket's connect event (a host name would wait for a DNS lookup that a Unix socket never does).
+        endpoint: 'http://127.0.0.1/v1',
         model: status.model.label,
         serverKind: 'generic',
         retries: 0,
