@@ -70,7 +70,7 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
       notice(`not used: ${refusal.reason}. ${refusal.hint}`);
       return undefined;
     }
-    let probe = await probeServer(location);
+    let probe = await probeServer(location, { hold: true });
     if (probe.kind === 'none') {
       const started = startServer(location, model, options, env);
       if (typeof started === 'string') {
@@ -199,12 +199,12 @@ function requestJson<T>(socket: string, method: 'GET' | 'POST', route: string, t
 }
 
 /** What is at the socket path: nothing (a stale socket is removed), a refusal, something else, or a cmdai server. */
-export async function probeServer(location: ServerLocation): Promise<Probe> {
+export async function probeServer(location: ServerLocation, options: { hold?: boolean } = {}): Promise<Probe> {
   const file = checkSocketFile(location.socket);
   if (!file.exists) return { kind: 'none' };
   if (file.refusal) return { kind: 'refused', refusal: file.refusal };
   try {
-    const reply = await requestJson<ServerStatus>(location.socket, 'GET', STATUS_PATH);
+    const reply = await requestJson<ServerStatus>(location.socket, 'GET', options.hold ? `${STATUS_PATH}?hold=1` : STATUS_PATH);
     const status = reply.body;
     if (reply.status !== 200 || typeof status?.version !== 'string' || typeof status?.model?.identity !== 'string') {
       return { kind: 'foreign', reason: `${location.socket} is answered by something that is not a cmdai server of this kind (status ${reply.status})` };
@@ -251,7 +251,7 @@ async function waitUntilReady(location: ServerLocation, child: { exited: () => b
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     if (signal?.aborted) throw new CmdaiError('ABORTED', 'The request was aborted.');
-    const probe = await probeServer(location);
+    const probe = await probeServer(location, { hold: true });
     if (probe.kind === 'status' && probe.status.state !== 'loading') return probe;
     if (probe.kind === 'status') options.onLoadProgress?.(probe.status.loadProgress);
     if (probe.kind === 'refused' || probe.kind === 'foreign') return probe;

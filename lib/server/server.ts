@@ -106,8 +106,12 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
   };
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && url === STATUS_PATH) return sendJson(res, 200, status());
+    const [url, query = ''] = (req.url ?? '/').split('?');
+    if (req.method === 'GET' && url === STATUS_PATH) {
+      // A client about to send a request holds the server: idle exit must not land in between.
+      if (query.split('&').includes('hold=1') && state !== 'stopping') lastActivity = Date.now();
+      return sendJson(res, 200, status());
+    }
     if (req.method === 'GET' && url === '/health') {
       return sendJson(res, state === 'ready' ? 200 : 503, { status: state === 'ready' ? 'ok' : state });
     }
