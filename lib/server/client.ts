@@ -203,8 +203,14 @@ export async function probeServer(location: ServerLocation, options: { hold?: bo
   const file = checkSocketFile(location.socket);
   if (!file.exists) return { kind: 'none' };
   if (file.refusal) return { kind: 'refused', refusal: file.refusal };
+  const route = options.hold ? `${STATUS_PATH}?hold=1` : STATUS_PATH;
   try {
-    const reply = await requestJson<ServerStatus>(location.socket, 'GET', options.hold ? `${STATUS_PATH}?hold=1` : STATUS_PATH);
+    // One retry for a connection dropped on a busy machine before the request was written.
+    const reply = await requestJson<ServerStatus>(location.socket, 'GET', route).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      return requestJson<ServerStatus>(location.socket, 'GET', route);
+    });
     const status = reply.body;
     if (reply.status !== 200 || typeof status?.version !== 'string' || typeof status?.model?.identity !== 'string') {
       return { kind: 'foreign', reason: `${location.socket} is answered by something that is not a cmdai server of this kind (status ${reply.status})` };
@@ -290,27 +296,26 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The model the resident server would load for this config, or undefined (notice given) when it cannot. */
+/**
+ * The model the resident server would load for this config, or undefined (a notice says why when
+ * it is a choice, not a missing file) to answer in-process. Only GGUF files run there (llama.cpp).
+ */
 export async function residentModelFor(config: CmdaiConfig, spec: string | undefined, notice: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ResidentModel | undefined> {
-  const { looksLikePath, chooseEngine } = require('../backends') as typeof import('../backends');
-  let file: string | undefined;
-  let label: string | undefined;
-  if (spec && looksLikePath(spec)) {
-    file = path.resolve(spec);
-  } else {
-    const models = require('../models') as { locateModel?: (name: string | undefined, options: Record<string, unknown>) => Promise<string | { path: string } | undefined> };
-    const found = await models.locateModel?.(spec, { config, format: 'gguf', env }).catch(() => undefined);
-    file = typeof found === 'string' ? found : found?.path;
-    label = spec;
-  }
-  if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return undefined; // in-process says what is missing
-  try {
-    if (chooseEngine(config, file).engine !== 'llama.cpp') {
-      notice('not used: the resident server runs llama.cpp models only');
-      return undefined;
-    }
-  } catch {
+  if (config.engine === 'mlx') {
+    notice('not used: the resident server runs llama.cpp models only (engine = "mlx")');
     return undefined;
   }
+  const models = require('../models') as typeof import('../models');
+  let file: string | undefined;
+  let label: string | undefined;
+  if (spec && models.looksLikePath(spec)) {
+    file = path.resolve(spec);
+  } else {
+    const found = await models.locateModel(spec, { config, format: 'gguf', env }).catch(() => undefined);
+    file = found?.path;
+    label = spec;
+  }
+  // Missing, or an MLX model folder: in-process says what is wrong, or runs it.
+  if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return undefined;
   return { path: file, label };
 }
