@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 
+#include "kv-checksum.h"
 #include "llama-log.h"
 #include "stderr-capture.h"
 #include "text-stream.h"
@@ -236,7 +237,8 @@ std::string DecodeFailure(int32_t status) {
 
 // --- Prefix state: memory snapshot and file ------------------------------------------------
 
-constexpr char kPrefixFileMagic[8] = {'C', 'M', 'D', 'A', 'I', 'K', 'V', '\1'};
+// Version 2 adds a checksum of the KV payload (version 1 files are recomputed and rewritten).
+constexpr char kPrefixFileMagic[8] = {'C', 'M', 'D', 'A', 'I', 'K', 'V', '\2'};
 
 PrefixSnapshot CaptureSequence(llama_context * ctx, const std::vector<llama_token> & tokens) {
     PrefixSnapshot snapshot;
@@ -262,9 +264,10 @@ bool RestoreSequence(llama_context * ctx, const PrefixSnapshot & snapshot, std::
 bool ReadExact(FILE * file, void * data, size_t size) { return std::fread(data, 1, size, file) == size; }
 
 // Reads a prefix file written for this model and exactly these tokens; anything else (missing,
-// another model, another prefix, truncated) is "not cached" and gets recomputed and rewritten.
+// another model, another prefix, truncated, a payload that fails its checksum) is "not cached"
+// and gets recomputed and rewritten. `problem` says why a file that was ours could not be used.
 bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::vector<llama_token> & expectedTokens,
-                    PrefixSnapshot & snapshot) {
+                    PrefixSnapshot & snapshot, std::string & problem) {
     std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) {
         return false;
@@ -279,8 +282,9 @@ bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::v
     }
     std::vector<llama_token> tokens(tokenCount);
     uint64_t stateSize = 0;
+    uint64_t checksum = 0;
     if (!ReadExact(file.get(), tokens.data(), tokens.size() * sizeof(llama_token)) || tokens != expectedTokens ||
-        !ReadExact(file.get(), &stateSize, sizeof(stateSize))) {
+        !ReadExact(file.get(), &stateSize, sizeof(stateSize)) || !ReadExact(file.get(), &checksum, sizeof(checksum))) {
         return false;
     }
     // Guard the allocation against a corrupt size field.
@@ -289,11 +293,21 @@ bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::v
     const long fileSize = std::ftell(file.get());
     std::fseek(file.get(), here, SEEK_SET);
     if (here < 0 || fileSize < 0 || stateSize != static_cast<uint64_t>(fileSize - here)) {
+        problem = "its size does not match its header (truncated or corrupt)";
         return false;
     }
     snapshot.tokens = std::move(tokens);
     snapshot.state.resize(stateSize);
-    return ReadExact(file.get(), snapshot.state.data(), snapshot.state.size());
+    if (!ReadExact(file.get(), snapshot.state.data(), snapshot.state.size())) {
+        problem = "it could not be read completely";
+        return false;
+    }
+    if (PayloadChecksum(snapshot.state.data(), snapshot.state.size()) != checksum) {
+        problem = "its KV payload does not match its checksum (corrupt)";
+        snapshot = PrefixSnapshot();
+        return false;
+    }
+    return true;
 }
 
 void WritePrefixFile(const std::string & path, uint64_t fingerprint, const PrefixSnapshot & snapshot) {
@@ -306,11 +320,13 @@ void WritePrefixFile(const std::string & path, uint64_t fingerprint, const Prefi
     }
     const uint32_t tokenCount = static_cast<uint32_t>(snapshot.tokens.size());
     const uint64_t stateSize = snapshot.state.size();
+    const uint64_t checksum = PayloadChecksum(snapshot.state.data(), snapshot.state.size());
     bool ok = std::fwrite(kPrefixFileMagic, 1, sizeof(kPrefixFileMagic), file) == sizeof(kPrefixFileMagic) &&
               std::fwrite(&fingerprint, sizeof(fingerprint), 1, file) == 1 &&
               std::fwrite(&tokenCount, sizeof(tokenCount), 1, file) == 1 &&
               std::fwrite(snapshot.tokens.data(), sizeof(llama_token), tokenCount, file) == tokenCount &&
               std::fwrite(&stateSize, sizeof(stateSize), 1, file) == 1 &&
+              std::fwrite(&checksum, sizeof(checksum), 1, file) == 1 &&
               std::fwrite(snapshot.state.data(), 1, stateSize, file) == stateSize;
     const int writeErrno = errno;
     ok = (std::fclose(file) == 0) && ok;
@@ -367,7 +383,8 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
             result.prefixSource = "memory";
             reused = prefixLength;
         } else if (!request.prefixCacheFile.empty() &&
-                   ReadPrefixFile(request.prefixCacheFile, target.modelFingerprint, prefixTokens, fromFile) &&
+                   ReadPrefixFile(request.prefixCacheFile, target.modelFingerprint, prefixTokens, fromFile,
+                                  result.prefixFileProblem) &&
                    RestoreSequence(ctx, fromFile, cache.kvTokens)) {
             result.prefixSource = "file";
             reused = prefixLength;
