@@ -25,6 +25,8 @@ export interface CreateBackendOptions {
   onWarning?: (message: string) => void;
   onFallback?: (event: FallbackEvent) => void;
   env?: NodeJS.ProcessEnv;
+  /** Notes worth a --verbose line (the resident model not used, a corrupt prompt cache rebuilt). */
+  onNotice?: (message: string) => void;
   /** Ask the resident model (a background cmdai server) for the embedded backend; see specs/resident.md. */
   resident?: { keepAliveMs: number; onNotice?: (message: string) => void };
 }
@@ -51,7 +53,7 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
       const embedded = createConfiguredEmbeddedBackend(config, flags.model, options);
       if (!options.resident || options.resident.keepAliveMs <= 0) return embedded;
       const { createResidentBackend, residentModelFor } = require('../server/client') as typeof import('../server/client');
-      const notice = options.resident.onNotice ?? (() => {});
+      const notice = options.resident.onNotice ?? options.onNotice ?? (() => {});
       return createResidentBackend(embedded, () => residentModelFor(config, flags.model ?? config.model, notice, options.env), {
         ...options.resident,
         env: options.env,
@@ -86,6 +88,7 @@ export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: 
     modelLabel: spec && !looksLikePath(spec) ? spec : undefined,
     promptCacheDir: promptCacheDir({ env }),
     onLoadProgress: options.onLoadProgress,
+    onNotice: options.onNotice,
     describeModel: () => describeModel(spec, config, choice.engine === 'mlx' ? 'mlx' : 'gguf'),
   });
 }

@@ -63,6 +63,8 @@ export interface NativeCompletion {
   tokens: Int32Array;
   stopReason: 'eos' | 'stop' | 'length' | 'abort';
   prefixSource: 'none' | 'memory' | 'file' | 'computed';
+  /** Why an existing prefix cache file was not used (corrupt); absent otherwise. */
+  prefixFileProblem?: string;
   timings: {
     promptTokens: number;
     cachedTokens: number;

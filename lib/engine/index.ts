@@ -310,6 +310,7 @@ class EngineModel implements Model {
       tokens: Array.from(result.tokens),
       stopReason: result.stopReason,
       prefixSource: result.prefixSource,
+      prefixFileProblem: result.prefixFileProblem,
       timings: { loadMs: this.loadMs, ...result.timings },
     };
   }
