@@ -70,7 +70,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
   const refusal = prepareSocketDir(options.location);
   if (refusal) throw new Error(`${refusal.reason}. ${refusal.hint}`);
 
-  const backend = (options.createBackend ?? defaultBackend(options, (fraction) => (loadProgress = fraction)))(options.modelPath);
+  const backend = (options.createBackend ?? defaultBackend(options, (fraction) => (loadProgress = fraction), log))(options.modelPath);
   const listening: string[] = [];
   const servers: http.Server[] = [];
   let socketInode: number | undefined;
@@ -316,7 +316,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
   return { status, stopped, stop };
 }
 
-function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: number) => void): (modelPath: string) => EmbeddedBackend {
+function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: number) => void, log: (line: string) => void): (modelPath: string) => EmbeddedBackend {
   return (modelPath) => {
     const { createEmbeddedBackend } = require('../backends/embedded') as typeof import('../backends/embedded');
     return createEmbeddedBackend({
@@ -326,6 +326,7 @@ function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: n
       contextSize: options.engine?.contextSize,
       threads: options.engine?.threads,
       onLoadProgress: onProgress,
+      onNotice: (message) => log(message),
     });
   };
 }

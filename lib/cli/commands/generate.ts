@@ -105,8 +105,10 @@ class BackendSession {
       const { createBackend } = require('../../backends') as typeof import('../../backends');
       const { residentSettings } = require('../../generate') as typeof import('../../generate');
       const verbose = this.argv.verbose;
+      const onNotice = (message: string) => verbose && process.stderr.write(`cmdai: ${message}\n`);
       this.backend = createBackend(this.config, {
-        resident: residentSettings(this.config, this.config.resident ?? true, (message) => verbose && process.stderr.write(`cmdai: ${message}\n`)),
+        resident: residentSettings(this.config, this.config.resident ?? true, onNotice),
+        onNotice,
         flags: remoteFlagsFromArgs(this.argv),
         yes: this.argv.yes,
         interactive: this.interactive,
