@@ -244,7 +244,7 @@ describe('sockets that are not to be trusted', () => {
     const other = http.createServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/cmdai/status') {
+      if (req.url?.split('?')[0] === '/cmdai/status') {
         res.end(JSON.stringify({ protocol: 1, version: '0.0.1-other', pid: 2 ** 22 + 1, state: 'ready', model: { path: model, identity: 'x', label: 'x' }, engine: {} }));
       } else res.end('{}');
     });
