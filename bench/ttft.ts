@@ -43,7 +43,7 @@ function runOnce(home: string): Run {
   const result = spawnSync(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '96', '--json', REQUEST], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), LANG: 'C.UTF-8' },
+    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), LANG: 'C.UTF-8', CMDAI_KEEP_ALIVE: '0' },
   });
   if (result.status !== 0) throw new Error(`cmdai failed (exit ${result.status}): ${result.stderr}`);
   const parsed = JSON.parse(result.stdout);

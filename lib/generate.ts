@@ -1,7 +1,7 @@
 // The pipeline: environment -> prompt -> backend (schema-constrained) -> JSON.parse -> safety.
 import type { ChatMessage } from './engine/types';
-import type { GenerateResult, InferenceBackend } from './backends/types';
-import { CmdaiConfig, loadConfig, SafetyPolicy, ShellName } from './config';
+import type { GenerateRequest, GenerateResult, InferenceBackend } from './backends/types';
+import { CmdaiConfig, loadConfig, parseDurationMs, SafetyPolicy, ShellName } from './config';
 import { CmdaiError } from './errors';
 import {
   assistantTurn,
@@ -14,12 +14,12 @@ import {
   detectEnvironment,
   Environment,
   explanationSchema,
-  JsonFieldStream,
   limitsForTokenBudget,
   MAX_REQUEST_CHARS,
   parseCommandAnswer,
   parseExplanation,
 } from './prompt';
+import { JsonAnswerStream } from './prompt/stream';
 import { assessCommand, type Assessment } from './safety';
 import { currentRunContext } from './safety/where';
 import { boundContext, contextBlock, type PipedContext } from './context';
@@ -44,6 +44,8 @@ export interface CommandTimings {
   promptTokens?: number;
   cachedPromptTokens?: number;
   generatedTokens?: number;
+  /** True when the resident model (a background cmdai server) answered. */
+  resident: boolean;
 }
 
 export interface CommandAlternative {
@@ -88,6 +90,28 @@ export interface GenerateCommandOptions {
   signal?: AbortSignal;
   /** Characters of the command as the model writes them (display only). */
   onCommandText?: (text: string) => void;
+  /** The complete command, as soon as its string closes (the explanation is still being written). */
+  onCommand?: (command: string) => void;
+  /** Characters of the explanation as the model writes them (display only). */
+  onExplanationText?: (text: string) => void;
+  /**
+   * The answer is being generated again from the start (the resident model went away mid-answer
+   * and the request is answered in-process): a display should clear what it showed.
+   */
+  onRestart?: () => void;
+  /** Stop generating as soon as the command is complete; the explanation stays empty (`--print`). */
+  commandOnly?: boolean;
+  /**
+   * When this fires, only the command is still wanted: generation stops as soon as the command
+   * is complete (at once if it already is), and the explanation keeps what was written so far.
+   */
+  endEarly?: AbortSignal;
+  /**
+   * Ask the resident model, a background cmdai server that keeps the model loaded (started on
+   * first use, see specs/resident.md). Default: the config's \`resident\` key (off unless set).
+   * Ignored when \`backend\` is given.
+   */
+  resident?: boolean;
   /** Consent to download a missing model without asking (CLI --yes). */
   yes?: boolean;
   /** Called before each sample for an alternative: how many are found so far, and how many are wanted. */
@@ -192,12 +216,19 @@ async function withBackend<T>(options: GenerateCommandOptions, use: (backend: In
   if (options.backend) return use(options.backend, config);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: callers that pass their own backend never load the backends and engines
   const { createBackend } = require('./backends') as typeof import('./backends');
-  const backend = createBackend(config, { yes: options.yes });
+  const backend = createBackend(config, { yes: options.yes, resident: residentSettings(config, options.resident ?? config.resident ?? false) });
   try {
     return await use(backend, config);
   } finally {
     await backend.dispose();
   }
+}
+
+/** The resident model's settings when it is wanted and keepAlive is not 0; undefined otherwise. */
+export function residentSettings(config: CmdaiConfig, wanted: boolean, onNotice?: (message: string) => void): { keepAliveMs: number; onNotice?: (message: string) => void } | undefined {
+  if (!wanted) return undefined;
+  const keepAliveMs = parseDurationMs(config.keepAlive) ?? 0;
+  return keepAliveMs > 0 ? { keepAliveMs, onNotice } : undefined;
 }
 
 async function answer(
@@ -213,17 +244,14 @@ async function answer(
   const messages: ChatMessage[] = [{ role: 'system', content: buildSystemPrompt(environment) }, ...turns];
   const jsonSchema = commandAnswerSchema(limitsForTokenBudget(maxTokens));
 
-  const display = options.onCommandText ? new JsonFieldStream('command', options.onCommandText) : undefined;
-  const main = await backend.generate({
+  const { result: main, answer: parsed } = await generateAnswer(backend, {
     messages,
     jsonSchema,
     maxTokens,
     temperature: options.temperature ?? 0,
     seed: options.seed,
     signal: options.signal,
-    onToken: display ? (piece) => display.push(piece) : undefined,
-  });
-  const parsed = parseCommandAnswer(main.text, main.stopReason);
+  }, options);
 
   const alternatives: CommandAlternative[] = [];
   const wanted = Math.max(0, Math.floor(options.alternatives ?? 0));
@@ -231,18 +259,18 @@ async function answer(
   // Sampling (not greedy) so each attempt can differ; a few extra tries make up for duplicates.
   for (let attempt = 0; alternatives.length < wanted && attempt < wanted * 2 + 1; attempt++) {
     options.onAlternative?.(alternatives.length, wanted);
-    const extra = await backend.generate({
-      messages,
-      jsonSchema,
-      maxTokens,
-      temperature: 0.8,
-      seed: (options.seed ?? 1) + attempt + 1,
-      signal: options.signal,
-    });
     let candidate;
     try {
-      candidate = parseCommandAnswer(extra.text, extra.stopReason);
-    } catch {
+      ({ answer: candidate } = await generateAnswer(backend, {
+        messages,
+        jsonSchema,
+        maxTokens,
+        temperature: 0.8,
+        seed: (options.seed ?? 1) + attempt + 1,
+        signal: options.signal,
+      }, { commandOnly: options.commandOnly }));
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
       continue; // one bad sample does not sink the main answer
     }
     if (seen.has(candidate.command)) continue;
@@ -263,6 +291,71 @@ async function answer(
   };
 }
 
+type AnswerHooks = Pick<GenerateCommandOptions, 'onCommandText' | 'onCommand' | 'onExplanationText' | 'onRestart' | 'commandOnly' | 'endEarly'>;
+
+/**
+ * One schema-constrained generation, followed as it streams. Generation stops early when the
+ * command is complete and nothing more is wanted (commandOnly, endEarly); the answer is then
+ * parsed from the text up to the command's closing quote.
+ */
+async function generateAnswer(
+  backend: InferenceBackend,
+  request: Omit<GenerateRequest, 'onToken' | 'onRestart'>,
+  hooks: AnswerHooks,
+): Promise<{ result: GenerateResult; answer: { command: string; explanation: string } }> {
+  const stop = new AbortController();
+  const callerAborted = () => stop.abort();
+  request.signal?.addEventListener('abort', callerAborted, { once: true });
+  let commandEnd: number | undefined;
+  let explanationSoFar = '';
+  let endWanted = Boolean(hooks.commandOnly);
+  const following = (): JsonAnswerStream =>
+    new JsonAnswerStream({
+      onText: (field, text) => {
+        if (field === 'command') hooks.onCommandText?.(text);
+        if (field === 'explanation') {
+          explanationSoFar += text;
+          hooks.onExplanationText?.(text);
+        }
+      },
+      onClose: (field, value, end) => {
+        if (field !== 'command') return;
+        commandEnd = end;
+        hooks.onCommand?.(value);
+        if (endWanted) stop.abort();
+      },
+    });
+  let stream = following();
+  const onEndWanted = () => {
+    endWanted = true;
+    if (commandEnd !== undefined) stop.abort();
+  };
+  if (hooks.endEarly?.aborted) onEndWanted();
+  else hooks.endEarly?.addEventListener('abort', onEndWanted, { once: true });
+
+  try {
+    const result = await backend.generate({
+      ...request,
+      signal: stop.signal,
+      onToken: (piece) => stream.push(piece),
+      onRestart: () => {
+        stream = following();
+        commandEnd = undefined;
+        explanationSoFar = '';
+        hooks.onRestart?.();
+      },
+    });
+    if (request.signal?.aborted) throw new CmdaiError('ABORTED', 'The request was aborted.');
+    const cut = result.stopReason === 'abort' && commandEnd !== undefined;
+    if (!cut) return { result, answer: parseCommandAnswer(result.text, result.stopReason) };
+    const { command } = parseCommandAnswer(result.text.slice(0, commandEnd) + '}');
+    return { result, answer: { command, explanation: explanationSoFar.trim() } };
+  } finally {
+    request.signal?.removeEventListener('abort', callerAborted);
+    hooks.endEarly?.removeEventListener('abort', onEndWanted);
+  }
+}
+
 function commandTimings(result: GenerateResult, totalMs: number): CommandTimings {
   const t = result.timings;
   return {
@@ -274,6 +367,7 @@ function commandTimings(result: GenerateResult, totalMs: number): CommandTimings
     promptTokens: t.promptTokens,
     cachedPromptTokens: t.cachedTokens,
     generatedTokens: t.generatedTokens,
+    resident: result.resident === true,
   };
 }
 

@@ -29,6 +29,8 @@ export interface EmbeddedBackendOptions {
   threads?: number;
   /** Called when loading starts and with progress 0..1. */
   onLoadProgress?: (fraction: number) => void;
+  /** Notes worth a --verbose line, e.g. a corrupt prompt cache file that was rebuilt. */
+  onNotice?: (message: string) => void;
   /** For status(): whether the model is present, without downloading anything. */
   describeModel?: () => Promise<{ available: boolean; detail: string; model?: string }>;
   /** Replaceable engine entry point (tests); defaults to the chosen engine's loader. */
@@ -126,6 +128,9 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       } catch (err) {
         if (isAbortError(err) || err instanceof CmdaiError) throw err;
         throw new CmdaiError('GENERATION', `The embedded engine failed: ${(err as Error).message}`, { cause: err });
+      }
+      if (completion.prefixFileProblem && prefixCacheFile) {
+        options.onNotice?.(`the saved system-prompt state ${prefixCacheFile} was discarded and rebuilt: ${completion.prefixFileProblem}`);
       }
       const t = completion.timings;
       return {

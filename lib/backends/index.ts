@@ -28,6 +28,10 @@ export interface CreateBackendOptions {
   /** Told how many secrets were redacted from each request to a remote backend (never which). */
   onSecretsRedacted?: (count: number, backend: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Notes worth a --verbose line (the resident model not used, a corrupt prompt cache rebuilt). */
+  onNotice?: (message: string) => void;
+  /** Ask the resident model (a background cmdai server) for the embedded backend; see specs/resident.md. */
+  resident?: { keepAliveMs: number; onNotice?: (message: string) => void };
 }
 
 export function createBackend(config: CmdaiConfig, options: CreateBackendOptions = {}): InferenceBackend {
@@ -47,8 +51,17 @@ export function createBackend(config: CmdaiConfig, options: CreateBackendOptions
 export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags: RemoteFlags, options: CreateBackendOptions): InferenceBackend {
   const wiring = { onWarning: options.onWarning, env: options.env };
   switch (name) {
-    case 'embedded':
-      return createConfiguredEmbeddedBackend(config, flags.model, options);
+    case 'embedded': {
+      const embedded = createConfiguredEmbeddedBackend(config, flags.model, options);
+      if (!options.resident || options.resident.keepAliveMs <= 0) return embedded;
+      const { createResidentBackend, residentModelFor } = require('../server/client') as typeof import('../server/client');
+      const notice = options.resident.onNotice ?? options.onNotice ?? (() => {});
+      return createResidentBackend(embedded, () => residentModelFor(config, flags.model ?? config.model, notice, options.env), {
+        ...options.resident,
+        env: options.env,
+        onLoadProgress: options.onLoadProgress,
+      });
+    }
     // Start-up: a remote backend's module loads got and the proxy agents; only when it is configured.
     /* eslint-disable @typescript-eslint/no-require-imports -- start-up: loaded only when configured (see above) */
     case 'ollama': {
@@ -86,6 +99,7 @@ export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: 
     modelLabel: spec && !looksLikePath(spec) ? spec : undefined,
     promptCacheDir: promptCacheDir({ env }),
     onLoadProgress: options.onLoadProgress,
+    onNotice: options.onNotice,
     describeModel: () => describeModel(spec, config, choice.engine === 'mlx' ? 'mlx' : 'gguf'),
   });
 }

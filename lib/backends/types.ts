@@ -8,6 +8,8 @@ export type { ChatMessage };
 export interface GenerateRequest
   extends Pick<CompleteOptions, 'jsonSchema' | 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'stop' | 'signal' | 'onToken'> {
   messages: ChatMessage[];
+  /** The pieces streamed so far are void: the answer starts again from its first piece. */
+  onRestart?: () => void;
 }
 
 export interface GenerateTimings {
@@ -35,6 +37,8 @@ export interface GenerateResult {
   server?: string;
   /** Backends the fallback chain tried first, and why each could not answer. */
   fallbacks?: Array<{ backend: string; reason: string }>;
+  /** True when a resident model (a background cmdai server) answered. */
+  resident?: boolean;
 }
 
 export interface BackendStatus {

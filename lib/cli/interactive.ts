@@ -23,6 +23,8 @@ export interface MenuSession {
   assess: (command: string) => RiskAssessment;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
+  /** A keypress already being waited for (the menu was shown while the explanation streamed). */
+  firstKey?: PendingKey;
 }
 
 const RISK_COLOURS = { safe: 'green', moderate: 'cyan', high: 'yellow', critical: 'red' } as const;
@@ -74,14 +76,19 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
   const { trashableTargets } = require('../trash/targets') as typeof import('../trash/targets');
   let previewed = '';
 
+  let early = session.firstKey;
   for (;;) {
     const place = { cwd: process.cwd(), shell: result.shell, home: os.homedir() };
     const trashable = result.risk.decision === 'blocked' ? undefined : await trashableTargets(result.command, place);
-    const menu = menuLine(result, session.dryRun, out, trashable);
-    out.write(menu);
-    const stopPreview = previewed === result.command ? () => {} : fillInImpact(result.command, place, out, (line) => wrapText(line, wrapWidth(out), '  ', '    '));
+    const pressed = early ? await early.key : undefined;
+    early = undefined;
+    if (pressed === undefined) out.write(menuLine(result, session.dryRun, out, trashable));
+    const stopPreview =
+      pressed !== undefined || previewed === result.command
+        ? () => {}
+        : fillInImpact(result.command, place, out, (line) => wrapText(line, wrapWidth(out), '  ', '    '));
     previewed = result.command;
-    const key = await readKey(input);
+    const key = pressed ?? (await readKey(input));
     stopPreview();
     out.write('\n');
     switch (key) {
@@ -156,6 +163,106 @@ export async function interactiveMenu(session: MenuSession): Promise<number> {
       }
     }
   }
+}
+
+/** A keypress being waited for while output still streams; cancel() gives the terminal back. */
+export interface PendingKey {
+  /** The key, or undefined when cancelled. */
+  key: Promise<string | undefined>;
+  cancel(): void;
+}
+
+export function waitForKey(input: NodeJS.ReadStream): PendingKey {
+  let settle: (key: string | undefined) => void = () => {};
+  const key = new Promise<string | undefined>((resolve) => (settle = resolve));
+  const wasRaw = input.isRaw;
+  const onData = (data: Buffer) => finish(data.toString('utf8'));
+  const finish = (value: string | undefined) => {
+    input.off('data', onData);
+    input.setRawMode?.(wasRaw ?? false);
+    input.pause();
+    settle(value);
+  };
+  input.setRawMode?.(true);
+  input.resume();
+  input.on('data', onData);
+  return { key, cancel: () => finish(undefined) };
+}
+
+export interface CommandFirstDisplay {
+  onCommandText(text: string): void;
+  onCommand(command: string): void;
+  onExplanationText(text: string): void;
+  onRestart(): void;
+  /** Fires when a key was pressed while the explanation streamed: the rest is not needed. */
+  readonly endEarly: AbortSignal;
+  /** The key pressed (or being waited for) once the menu showed; undefined before. */
+  readonly pendingKey: PendingKey | undefined;
+  /** Ends the streamed display; gives the terminal back when generation failed. */
+  finish(failed: boolean): void;
+}
+
+/**
+ * The command as the model writes it; its risk and the menu the moment its string closes, keys
+ * accepted at once; the explanation streams in beneath. A key pressed early ends generation.
+ */
+export function commandFirstDisplay(options: {
+  input: NodeJS.ReadStream;
+  out: NodeJS.WriteStream;
+  assess: (command: string) => RiskAssessment;
+  /** Called before the first character is written (stops a spinner). */
+  onFirstOutput: () => void;
+  /** --dry-run: the menu says so. */
+  dryRun?: boolean;
+}): CommandFirstDisplay {
+  const { input, out } = options;
+  const p = paint(out);
+  const stop = new AbortController();
+  let commandText = '';
+  let explaining = false;
+  let pending: PendingKey | undefined;
+  const write = (text: string) => {
+    if (commandText === '' && !pending) options.onFirstOutput();
+    out.write(text);
+  };
+  return {
+    endEarly: stop.signal,
+    get pendingKey() {
+      return pending;
+    },
+    onCommandText(text) {
+      if (commandText === '') write('\n  ');
+      commandText += text;
+      write(p.bold(text.replace(/\n/g, '\n  ')));
+    },
+    onCommand(command) {
+      if (commandText === '') write(`\n${command.split('\n').map((line) => `  ${p.bold(line)}`).join('\n')}`);
+      commandText ||= command;
+      const risk = options.assess(command);
+      out.write('\n');
+      renderResult({ command, explanation: '', risk }, out, false);
+      out.write(menuLine({ risk, alternatives: [] } as unknown as CommandResult, options.dryRun ?? false, out) + '\n');
+      pending = waitForKey(input);
+      void pending.key.then((key) => key !== undefined && stop.abort());
+    },
+    onExplanationText(text) {
+      if (!pending) return;
+      if (!explaining) out.write('\n  ');
+      explaining = true;
+      out.write(p.dim(text.replace(/\n/g, '\n  ')));
+    },
+    onRestart() {
+      pending?.cancel();
+      pending = undefined;
+      explaining = false;
+      if (commandText !== '') out.write(`\n  ${p.dim('(starting the answer again in this process)')}\n`);
+      commandText = '';
+    },
+    finish(failed) {
+      if (explaining) out.write('\n');
+      if (failed) pending?.cancel();
+    },
+  };
 }
 
 /** The same result with another command; the conversation follows, so a revision starts from it. */

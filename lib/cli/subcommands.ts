@@ -50,6 +50,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     module: 'model',
   },
   { name: 'bench', usage: 'bench', describe: 'Measure model load, time to first token and generation speed', takes: { kind: 'none' }, module: 'bench' },
+  { name: 'serve', usage: 'serve', describe: 'Run, show (--status) or stop (--stop) the resident model server', takes: { kind: 'none' }, module: 'serve' },
   { name: 'undo', usage: 'undo', describe: 'Restore the files cmdai last moved to the trash', takes: { kind: 'none' }, module: 'undo' },
 ];
 

@@ -58,6 +58,10 @@ export interface CmdaiConfig {
   model?: string;
   /** Which in-process engine runs the embedded backend's model. */
   engine: EnginePreference;
+  /** How long the resident model stays loaded when idle ("10m"); "0": no resident model. */
+  keepAlive: string;
+  /** Whether library calls use the resident model (the CLI does whenever keepAlive is not 0). */
+  resident?: boolean;
   /** Unset means detect from the environment. */
   shell?: ShellName;
   safety: { policy: SafetyPolicy; allow: string[]; deny: string[] };
@@ -106,6 +110,7 @@ export function defaultConfig(file: string): CmdaiConfig {
     backend: 'embedded',
     fallback: [],
     engine: 'auto',
+    keepAlive: '10m',
     safety: { policy: 'moderate', allow: [], deny: [] },
     ollama: { ...remote(), endpoint: 'http://127.0.0.1:11434' },
     openai: remote(),

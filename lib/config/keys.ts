@@ -16,13 +16,15 @@ export type { EnginePreference };
 
 export const OPENAI_SERVER_KINDS = ['auto', 'vllm', 'generic'] as const;
 
-export type ConfigValue = string | number | string[];
+export type ConfigValue = string | number | boolean | string[];
 
 export type KeySpec =
   | { kind: 'enum'; values: readonly string[]; describe: string }
   | { kind: 'string'; describe: string }
   | { kind: 'url'; describe: string }
   | { kind: 'int'; min: number; describe: string }
+  | { kind: 'duration'; describe: string }
+  | { kind: 'bool'; describe: string }
   | { kind: 'list'; values?: readonly string[]; describe: string };
 
 export const CONFIG_KEYS = {
@@ -31,6 +33,8 @@ export const CONFIG_KEYS = {
   model: { kind: 'string', describe: 'model for the embedded engine: a catalog name, a .gguf file or an MLX model folder' },
   engine: { kind: 'enum', values: ENGINE_PREFERENCES, describe: 'in-process engine: auto (MLX on Apple Silicon, llama.cpp elsewhere), llama.cpp or mlx' },
   shell: { kind: 'enum', values: SHELL_NAMES, describe: 'target shell (detected from the environment when unset)' },
+  keepAlive: { kind: 'duration', describe: 'how long the resident model stays loaded after the last request (e.g. "10m"; 0: never start one)' },
+  resident: { kind: 'bool', describe: 'library calls (generateCommand) use the resident model too (the CLI does unless keepAlive is 0)' },
   'safety.policy': { kind: 'enum', values: SAFETY_POLICIES, describe: 'what the safety check blocks or confirms' },
   'safety.allow': { kind: 'list', describe: 'commands (patterns) you always allow' },
   'safety.deny': { kind: 'list', describe: 'commands (patterns) you always block' },
@@ -65,9 +69,21 @@ export function canonicalKey(key: string): string {
   return key === 'safety' ? 'safety.policy' : key;
 }
 
-/** The environment variable for a key: ollama.timeout_ms -> CMDAI_OLLAMA_TIMEOUT_MS. */
+/** The environment variable for a key: ollama.timeout_ms -> CMDAI_OLLAMA_TIMEOUT_MS, keepAlive -> CMDAI_KEEP_ALIVE. */
 export function envVarFor(key: ConfigKey): string {
-  return 'CMDAI_' + key.replace(/\./g, '_').toUpperCase();
+  return 'CMDAI_' + key.replace(/\./g, '_').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "10m", "30s", "1h30m", "250ms", or a bare number of seconds, in milliseconds; undefined when unreadable. */
+export function parseDurationMs(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? Math.round(text * 1000) : undefined;
+  const trimmed = text.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== trimmed) return undefined;
+  return Math.round(parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * DURATION_UNITS_MS[unit], 0));
 }
 
 /** What a key accepts, in words, for error messages. */
@@ -83,6 +99,10 @@ export function expectedValue(spec: KeySpec): string {
       return 'an http:// or https:// URL';
     case 'string':
       return 'a non-empty string';
+    case 'duration':
+      return 'a duration such as 10m, 90s or 1h (0 turns it off)';
+    case 'bool':
+      return 'true or false';
   }
 }
 
@@ -102,6 +122,10 @@ export function checkTyped(spec: KeySpec, value: unknown): Checked {
       const n = typeof value === 'bigint' ? Number(value) : value;
       return typeof n === 'number' && Number.isInteger(n) && n >= spec.min ? { ok: true, value: n } : fail;
     }
+    case 'duration':
+      return (typeof value === 'string' || typeof value === 'number') && parseDurationMs(value) !== undefined ? { ok: true, value: String(value).trim() } : fail;
+    case 'bool':
+      return typeof value === 'boolean' ? { ok: true, value } : fail;
     case 'list': {
       if (!Array.isArray(value)) return fail;
       const items = value as unknown[];
@@ -118,6 +142,12 @@ export function checkText(spec: KeySpec, text: string): Checked {
   switch (spec.kind) {
     case 'int':
       return /^\s*\d+\s*$/.test(text) ? checkTyped(spec, Number(text)) : { ok: false, expected: expectedValue(spec) };
+    case 'bool': {
+      const word = text.trim().toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(word)) return { ok: true, value: true };
+      if (['false', 'no', 'off', '0'].includes(word)) return { ok: true, value: false };
+      return { ok: false, expected: expectedValue(spec) };
+    }
     case 'list': {
       const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
       return checkTyped(spec, items);

@@ -56,6 +56,8 @@ export interface NativeCompleteOptions
 export interface NativeCompletion extends Pick<Completion, 'text' | 'stopReason'> {
   tokens: Int32Array;
   prefixSource: NonNullable<Completion['prefixSource']>;
+  /** Why an existing prefix cache file was not used (corrupt); absent otherwise. */
+  prefixFileProblem?: string;
   timings: Omit<Timings, 'loadMs'>;
 }
 

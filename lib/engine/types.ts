@@ -77,6 +77,8 @@ export interface Completion {
    * `prefixCacheFile`, or computed now (and saved). 'none' without a `promptPrefix`.
    */
   prefixSource?: 'none' | 'memory' | 'file' | 'computed';
+  /** Why an existing prefixCacheFile was discarded and rebuilt (e.g. its KV payload failed its checksum). */
+  prefixFileProblem?: string;
 }
 
 export interface ModelInfo {

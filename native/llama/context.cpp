@@ -134,6 +134,9 @@ class CompleteWorker : public ContextWorker<std::string> {
         result.Set("tokens", tokens);
         result.Set("stopReason", result_.stopReason);
         result.Set("prefixSource", result_.prefixSource);
+        if (!result_.prefixFileProblem.empty()) {
+            result.Set("prefixFileProblem", result_.prefixFileProblem);
+        }
         Napi::Object timings = Napi::Object::New(env);
         timings.Set("promptTokens", result_.promptTokens);
         timings.Set("cachedTokens", result_.cachedTokens);

@@ -104,6 +104,7 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
     const PromptReuse reuse =
         ReusePromptState(ctx, target.modelFingerprint, cache, prompt, request.prefixLength, request.prefixCacheFile);
     result.prefixSource = reuse.source;
+    result.prefixFileProblem = reuse.fileProblem;
     result.promptTokens = static_cast<int32_t>(prompt.size());
     result.cachedTokens = static_cast<int32_t>(cache.kvTokens.size());
 

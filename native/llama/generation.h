@@ -31,6 +31,8 @@ struct GenerationResult {
     std::vector<llama_token> tokens;
     std::string stopReason;    // eos | stop | length | abort
     std::string prefixSource;  // none | memory | file | computed
+    // Why the prefix cache file could not be used although it was there (corrupt); empty otherwise.
+    std::string prefixFileProblem;
     int32_t promptTokens = 0;
     int32_t cachedTokens = 0;
     double promptMs = 0;

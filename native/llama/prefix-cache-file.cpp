@@ -7,19 +7,21 @@
 #include <random>
 
 #include "generation-error.h"
+#include "kv-checksum.h"
 
 namespace cmdai {
 
 namespace {
 
-constexpr char kPrefixFileMagic[8] = {'C', 'M', 'D', 'A', 'I', 'K', 'V', '\1'};
+// Version 2 adds a checksum of the KV payload (version 1 files are recomputed and rewritten).
+constexpr char kPrefixFileMagic[8] = {'C', 'M', 'D', 'A', 'I', 'K', 'V', '\2'};
 
 bool ReadExact(FILE * file, void * data, size_t size) { return std::fread(data, 1, size, file) == size; }
 
 }  // namespace
 
 bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::vector<llama_token> & expectedTokens,
-                    PrefixSnapshot & snapshot) {
+                    PrefixSnapshot & snapshot, std::string & problem) {
     std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) {
         return false;
@@ -34,8 +36,9 @@ bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::v
     }
     std::vector<llama_token> tokens(tokenCount);
     uint64_t stateSize = 0;
+    uint64_t checksum = 0;
     if (!ReadExact(file.get(), tokens.data(), tokens.size() * sizeof(llama_token)) || tokens != expectedTokens ||
-        !ReadExact(file.get(), &stateSize, sizeof(stateSize))) {
+        !ReadExact(file.get(), &stateSize, sizeof(stateSize)) || !ReadExact(file.get(), &checksum, sizeof(checksum))) {
         return false;
     }
     // Guard the allocation against a corrupt size field.
@@ -44,11 +47,21 @@ bool ReadPrefixFile(const std::string & path, uint64_t fingerprint, const std::v
     const long fileSize = std::ftell(file.get());
     std::fseek(file.get(), here, SEEK_SET);
     if (here < 0 || fileSize < 0 || stateSize != static_cast<uint64_t>(fileSize - here)) {
+        problem = "its size does not match its header (truncated or corrupt)";
         return false;
     }
     snapshot.tokens = std::move(tokens);
     snapshot.state.resize(stateSize);
-    return ReadExact(file.get(), snapshot.state.data(), snapshot.state.size());
+    if (!ReadExact(file.get(), snapshot.state.data(), snapshot.state.size())) {
+        problem = "it could not be read completely";
+        return false;
+    }
+    if (PayloadChecksum(snapshot.state.data(), snapshot.state.size()) != checksum) {
+        problem = "its KV payload does not match its checksum (corrupt)";
+        snapshot = PrefixSnapshot();
+        return false;
+    }
+    return true;
 }
 
 void WritePrefixFile(const std::string & path, uint64_t fingerprint, const PrefixSnapshot & snapshot) {
@@ -60,11 +73,13 @@ void WritePrefixFile(const std::string & path, uint64_t fingerprint, const Prefi
     }
     const uint32_t tokenCount = static_cast<uint32_t>(snapshot.tokens.size());
     const uint64_t stateSize = snapshot.state.size();
+    const uint64_t checksum = PayloadChecksum(snapshot.state.data(), snapshot.state.size());
     bool ok = std::fwrite(kPrefixFileMagic, 1, sizeof(kPrefixFileMagic), file) == sizeof(kPrefixFileMagic) &&
               std::fwrite(&fingerprint, sizeof(fingerprint), 1, file) == 1 &&
               std::fwrite(&tokenCount, sizeof(tokenCount), 1, file) == 1 &&
               std::fwrite(snapshot.tokens.data(), sizeof(llama_token), tokenCount, file) == tokenCount &&
               std::fwrite(&stateSize, sizeof(stateSize), 1, file) == 1 &&
+              std::fwrite(&checksum, sizeof(checksum), 1, file) == 1 &&
               std::fwrite(snapshot.state.data(), 1, stateSize, file) == stateSize;
     const int writeErrno = errno;
     ok = (std::fclose(file) == 0) && ok;

@@ -42,7 +42,8 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
         } else if (cache.prefix.tokens == prefixTokens && RestoreSequence(ctx, cache.prefix, cache.kvTokens)) {
             reuse.source = "memory";
             reused = reuse.prefixLength;
-        } else if (!prefixCacheFile.empty() && ReadPrefixFile(prefixCacheFile, fingerprint, prefixTokens, fromFile) &&
+        } else if (!prefixCacheFile.empty() &&
+                   ReadPrefixFile(prefixCacheFile, fingerprint, prefixTokens, fromFile, reuse.fileProblem) &&
                    RestoreSequence(ctx, fromFile, cache.kvTokens)) {
             reuse.source = "file";
             reused = reuse.prefixLength;

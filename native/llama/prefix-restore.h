@@ -21,6 +21,7 @@ struct PromptReuse {
     size_t prefixLength = 0;      // the request's prefix, clamped to the prompt
     bool mustSavePrefix = false;  // the prefix is evaluated now; snapshot it at its boundary
     std::string source = "none";  // where the prefix came from: none | memory | file | computed
+    std::string fileProblem;      // why an existing prefix cache file was not used (corrupt)
 };
 
 // Keeps (or restores) the longest usable start of `prompt` in the KV cache and drops the rest,

@@ -53,6 +53,8 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     LANG: 'C.UTF-8',
     NO_COLOR: '1',
     CMDAI_OFFLINE: '1',
+    // No resident server outlives a test unless the test asks for one (test/server/).
+    CMDAI_KEEP_ALIVE: '0',
     ...extra,
   };
 }

@@ -24,8 +24,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function generateOnce(env: Environment, request = 'list files') {
-  const backend = createEmbeddedBackend({ resolveModelPath: async () => modelCopy, promptCacheDir: path.join(dir, 'cache') });
+async function generateOnce(env: Environment, request = 'list files', onNotice?: (message: string) => void) {
+  const backend = createEmbeddedBackend({ resolveModelPath: async () => modelCopy, promptCacheDir: path.join(dir, 'cache'), onNotice });
   try {
     return await generateCommand(request, { backend, config, environment: env, maxTokens: 64 });
   } finally {
@@ -69,4 +69,48 @@ test('a replaced model file does not reuse the old state', async () => {
   const replaced = await generateOnce(environment);
   expect(replaced.timings.cachedPromptTokens).toBe(0);
   expect(cacheFiles()).toHaveLength(2);
+});
+
+/** Where the KV payload starts: magic, fingerprint, token count, tokens, state size, checksum. */
+function payloadOffset(file: Buffer): number {
+  const tokenCount = file.readUInt32LE(16);
+  return 20 + 4 * tokenCount + 8 + 8;
+}
+
+test('a cache file with flipped bytes in its KV payload is detected, discarded with a note, and rebuilt', async () => {
+  const first = await generateOnce(environment);
+  const [name] = cacheFiles();
+  const file = path.join(dir, 'cache', name);
+  const bytes = fs.readFileSync(file);
+  const start = payloadOffset(bytes);
+  expect(bytes.length - start).toBeGreaterThan(4000);
+  // 2,000 flipped bytes spread over the payload; the header (model, tokens, sizes) stays valid.
+  const step = Math.floor((bytes.length - start) / 2000);
+  for (let i = 0; i < 2000; i++) bytes[start + i * step] ^= 0xff;
+  fs.writeFileSync(file, bytes);
+
+  const notices: string[] = [];
+  const second = await generateOnce(environment, 'list files', (message) => notices.push(message));
+  expect(second.timings.cachedPromptTokens).toBe(0);
+  expect(notices).toHaveLength(1);
+  expect(notices[0]).toContain(file);
+  expect(notices[0]).toMatch(/checksum/);
+  // Rebuilt: the next load restores it again, and the answer is the one the uncorrupted state gives.
+  const third = await generateOnce(environment, 'list files', (message) => notices.push(message));
+  expect(third.timings.cachedPromptTokens).toBeGreaterThan(0);
+  expect(notices).toHaveLength(1);
+  expect(third.command).toBe(first.command);
+});
+
+test('a single flipped bit in the KV payload is enough to discard the file', async () => {
+  await generateOnce(environment);
+  const file = path.join(dir, 'cache', cacheFiles()[0]);
+  const bytes = fs.readFileSync(file);
+  const offset = payloadOffset(bytes) + Math.floor((bytes.length - payloadOffset(bytes)) / 2);
+  bytes[offset] ^= 0x01;
+  fs.writeFileSync(file, bytes);
+  const notices: string[] = [];
+  const second = await generateOnce(environment, 'list files', (message) => notices.push(message));
+  expect(second.timings.cachedPromptTokens).toBe(0);
+  expect(notices.join('\n')).toMatch(/checksum/);
 });

@@ -52,6 +52,8 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
     } finally {
       await backend.dispose();
     }
+    const { residentDoctorLine } = require('./serve') as typeof import('./serve');
+    const resident = await residentDoctorLine(config.keepAlive).catch((err: Error) => `unknown: ${err.message}`);
     const report = {
       version: (require('../../../package.json') as { version: string }).version, // outside src/: not an import
       platform: `${environment.osName}, ${process.arch}, node ${process.version}`,
@@ -66,6 +68,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
       engine,
       mlx,
       engineChoice,
+      resident,
       backends,
     };
     const ready = backends.some((status) => status.available);
@@ -87,6 +90,7 @@ const doctorCommandModule: CommandModule<object, DoctorArgs> = {
         `  embedded   ${engineChoice}`,
         `  llama.cpp  ${mark(engine.available)} ${engine.detail}`,
         `  mlx        ${mlxExpected ? mark(mlx.available) : p.dim('--  ')} ${mlx.detail}`,
+        `  resident   ${resident}`,
         ...backends.map((status) => `  backend    ${mark(status.available)} ${status.backend}: ${status.detail}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');

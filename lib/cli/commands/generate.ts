@@ -10,6 +10,7 @@ import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { checkModelArgs, checkRange, configFromArgs, ModelArgs, RANGES, remoteFlagsFromArgs, withModelOptions } from '../options';
 import { abortOnInterrupt, paint, QuietInterruption, startSpinner, Spinner } from '../terminal';
+import type { PendingKey } from '../interactive';
 
 export interface GenerateArgs extends ModelArgs {
   request?: (string | number)[];
@@ -74,6 +75,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
         backend: () => session.get(),
         generateOptions: generateOptions(config, environment, argv),
         assess: (command) => assess(command, environment, config),
+        firstKey: session.firstKey,
       });
     }
     if (argv.dryRun) {
@@ -101,6 +103,8 @@ function checkArgs(argv: GenerateArgs): void {
 class BackendSession {
   private backend?: InferenceBackend;
   spinner?: Spinner;
+  /** A key already being read: the menu showed while the explanation streamed. */
+  firstKey?: PendingKey;
 
   constructor(
     private readonly config: CmdaiConfig,
@@ -108,11 +112,20 @@ class BackendSession {
     private readonly interactive: boolean,
   ) {}
 
+  get dryRun(): boolean {
+    return Boolean(this.argv.dryRun);
+  }
+
   get(): InferenceBackend {
     if (!this.backend) {
       // The backends (engine binding, HTTP client) only when a model is asked.
       const { createBackend } = require('../../backends') as typeof import('../../backends');
+      const { residentSettings } = require('../../generate') as typeof import('../../generate');
+      const verbose = this.argv.verbose;
+      const onNotice = (message: string) => verbose && process.stderr.write(`cmdai: ${message}\n`);
       this.backend = createBackend(this.config, {
+        resident: residentSettings(this.config, this.config.resident ?? true, onNotice),
+        onNotice,
         flags: remoteFlagsFromArgs(this.argv),
         yes: this.argv.yes,
         interactive: this.interactive,
@@ -159,19 +172,6 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
   const stopSlowNotice = noticeSlowServer(argv, config, session);
   const interrupt = abortOnInterrupt();
 
-  let streamed = '';
-  const out = process.stdout;
-  const onCommandText = interactive
-    ? (text: string) => {
-        if (streamed === '') {
-          stopSlowNotice();
-          session.stopSpinner();
-          out.write('\n  ');
-        }
-        streamed += text;
-        out.write(paint(out).bold(text.replace(/\n/g, '\n  ')));
-      }
-    : undefined;
   // -n: each alternative is another full answer; say which one is being sampled.
   const onAlternative = (found: number, wanted: number) => {
     stopSlowNotice();
@@ -180,16 +180,13 @@ async function generate(argv: GenerateArgs, config: CmdaiConfig, environment: En
     session.spinner ??= startSpinner(process.stderr, label);
     session.spinner.text(label);
   };
+  const base = { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onAlternative, signal: interrupt.signal, context };
   try {
-    const result = await generateCommand(request, { ...generateOptions(config, environment, argv), backend, alternatives: argv.alternatives, onCommandText, onAlternative, signal: interrupt.signal, context });
-    session.stopSpinner();
-    if (interactive) {
-      // As above: the menu's rendering only on a terminal.
-      const { renderAlternatives, renderResult } = require('../interactive') as typeof import('../interactive');
-      if (streamed !== '') out.write('\n');
-      renderResult(result, out, streamed.trim() !== result.command);
-      renderAlternatives(result, out);
-    }
+    let result: CommandResult;
+    // Printed, piped or run directly: only the command is used, so generation stops once it is complete.
+    if (!interactive) result = await generateCommand(request, { ...base, commandOnly: !argv.json });
+    else if (!argv.alternatives) result = await generateCommandFirst(request, base, environment, config, session, stopSlowNotice);
+    else result = await generateThenShow(request, base, session, stopSlowNotice);
     reportShortfall(result, argv.alternatives ?? 0);
     return result;
   } catch (err) {
@@ -238,6 +235,75 @@ function reportShortfall(result: CommandResult, wanted: number): void {
   process.stderr.write(`cmdai: ${result.alternatives.length} of ${wanted} alternatives found; the other samples repeated a command or were unusable.\n`);
 }
 
+/** The menu as soon as the command is complete; the explanation streams in beneath it. */
+async function generateCommandFirst(
+  request: string,
+  options: GenerateCommandOptions,
+  environment: Environment,
+  config: CmdaiConfig,
+  session: BackendSession,
+  stopSlowNotice: () => void,
+): Promise<CommandResult> {
+  const { generateCommand } = require('../../generate') as typeof import('../../generate');
+  const { commandFirstDisplay, renderResult } = require('../interactive') as typeof import('../interactive');
+  const display = commandFirstDisplay({
+    input: process.stdin,
+    out: process.stdout,
+    assess: (command) => assess(command, environment, config),
+    dryRun: session.dryRun,
+    onFirstOutput: () => {
+      stopSlowNotice();
+      session.stopSpinner();
+    },
+  });
+  let result: CommandResult;
+  try {
+    result = await generateCommand(request, {
+      ...options,
+      onCommandText: (text) => display.onCommandText(text),
+      onCommand: (command) => display.onCommand(command),
+      onExplanationText: (text) => display.onExplanationText(text),
+      onRestart: () => display.onRestart(),
+      endEarly: display.endEarly,
+    });
+  } catch (err) {
+    display.finish(true);
+    throw err;
+  }
+  display.finish(false);
+  session.firstKey = display.pendingKey;
+  // Without a streamed command (a backend that does not stream) the whole result is shown now.
+  if (!session.firstKey) renderResult(result, process.stdout);
+  return result;
+}
+
+/** With alternatives: the command streams, then everything is shown once all are generated. */
+async function generateThenShow(request: string, options: GenerateCommandOptions, session: BackendSession, stopSlowNotice: () => void): Promise<CommandResult> {
+  const { generateCommand } = require('../../generate') as typeof import('../../generate');
+  let streamed = '';
+  const out = process.stdout;
+  const onCommandText = (text: string) => {
+    if (streamed === '') {
+      stopSlowNotice();
+      session.stopSpinner();
+      out.write('\n  ');
+    }
+    streamed += text;
+    out.write(paint(out).bold(text.replace(/\n/g, '\n  ')));
+  };
+  const onRestart = () => {
+    if (streamed !== '') out.write(`\n  ${paint(out).dim('(starting the answer again in this process)')}\n`);
+    streamed = '';
+  };
+  const result = await generateCommand(request, { ...options, onCommandText, onRestart });
+  session.stopSpinner();
+  const { renderAlternatives, renderResult } = require('../interactive') as typeof import('../interactive');
+  if (streamed !== '') out.write('\n');
+  renderResult(result, out, streamed.trim() !== result.command);
+  renderAlternatives(result, out);
+  return result;
+}
+
 function assess(command: string, environment: Environment, config: CmdaiConfig) {
   // The assessor (lib/safety) only when there is a command to assess.
   const { assessRisk } = require('../../generate') as typeof import('../../generate');
@@ -258,7 +324,7 @@ function reviewResult(command: string, config: CmdaiConfig, environment: Environ
     backend: 'none',
     model: 'none',
     shell: environment.shell,
-    timings: { load: 0, prompt: 0, timeToFirstToken: 0, generation: 0, total: 0 },
+    timings: { load: 0, prompt: 0, timeToFirstToken: 0, generation: 0, total: 0, resident: false },
     conversation: [{ role: 'user', content: buildUserMessage(`run this command: ${text}`, environment.cwd) }, assistantTurn(text, '')],
   };
 }
@@ -321,7 +387,7 @@ async function printOrRun(result: CommandResult, argv: GenerateArgs): Promise<nu
 function reportDetails(result: CommandResult): void {
   const t = result.timings;
   process.stderr.write(
-    `cmdai: backend ${result.backend}, model ${result.model}, shell ${result.shell}; ` +
+    `cmdai: backend ${result.backend}${t.resident ? ' (resident)' : ''}, model ${result.model}, shell ${result.shell}; ` +
       `load ${t.load} ms, prompt ${t.prompt} ms, first token ${t.timeToFirstToken} ms, generation ${t.generation} ms, total ${t.total} ms\n`,
   );
 }

@@ -1,0 +1,209 @@
+// Time to command: what a user feels from Enter to the command on the screen, on the
+// performance fixture, each run a separate `cmdai --print` process with a bounded answer
+// (--max-tokens 60), in interleaved rounds:
+//   (a) in-process, no system-prompt cache file (it is deleted before each run)
+//   (b) in-process, with the cache file
+//   (c) resident: a background cmdai server already has the model loaded
+// Wall time from spawn to the first character of the command on stdout, and to exit. Targets:
+// (c) first character <= 0.25x of (b); (b) and (c) are also shown in seconds, with the caveat
+// that the machine is shared. Also: peak anonymous memory (RssAnon, sampled) of the in-process
+// CLI and of the server against the model file size + 300 MB, and the model load time with and
+// without mmap next to llama-simple on the same file.
+//
+//   npm run bench -- ttc [--rounds 5] [--model path.gguf] [--llama-simple path] [--no-load]
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'cmdai') return dir;
+  }
+  throw new Error('cannot find the cmdai package root');
+}
+
+function argValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+const repoRoot = findRepoRoot(__dirname);
+const cli = path.join(repoRoot, 'bin', 'cmdai.js');
+const model = path.resolve(argValue('--model') ?? path.join(repoRoot, 'models', 'test', 'perf-qwen2.5-coder-1.5b-q4_k_m.gguf'));
+const ROUNDS = Number(argValue('--rounds') ?? 5);
+const REQUEST = 'find all files larger than 100MB in my home directory';
+const MB = 1024 * 1024;
+
+interface Timed {
+  firstCharMs: number;
+  exitMs: number;
+  peakAnonBytes: number;
+  stdout: string;
+}
+
+function rssAnon(pid: number): number | undefined {
+  try {
+    const match = /^RssAnon:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Spawns `cmdai --print`, timing the first stdout byte and the exit, sampling RssAnon every 10 ms. */
+function timeCli(env: NodeJS.ProcessEnv): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '60', '--print', REQUEST], { cwd: repoRoot, env });
+    let firstCharMs = -1;
+    let stdout = '';
+    let stderr = '';
+    let peakAnonBytes = 0;
+    const sampler = setInterval(() => {
+      const anon = child.pid ? rssAnon(child.pid) : undefined;
+      if (anon !== undefined) peakAnonBytes = Math.max(peakAnonBytes, anon);
+    }, 10);
+    child.stdout.on('data', (data: Buffer) => {
+      if (firstCharMs < 0) firstCharMs = performance.now() - started;
+      stdout += data;
+    });
+    child.stderr.on('data', (data: Buffer) => (stderr += data));
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      const exitMs = performance.now() - started;
+      if (code !== 0 || firstCharMs < 0) reject(new Error(`cmdai failed (exit ${code}): ${stderr}`));
+      else resolve({ firstCharMs, exitMs, peakAnonBytes, stdout });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function envFor(home: string, keepAlive: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    LANG: 'C.UTF-8',
+    CMDAI_KEEP_ALIVE: keepAlive,
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
+  };
+}
+
+function serverStatus(env: NodeJS.ProcessEnv): { pid: number; memory: { rssAnonBytes?: number } } | undefined {
+  const result = spawnSync(process.execPath, [cli, 'serve', '--status', '--json'], { env, encoding: 'utf8' });
+  if (result.status !== 0) return undefined;
+  return (JSON.parse(result.stdout) as { status: { pid: number; memory: { rssAnonBytes?: number } } }).status;
+}
+
+/** Load time of the model with and without mmap (cmdai/engine, separate processes), and llama-simple's whole run. */
+function loadModes(rounds: number): void {
+  const engine = path.join(repoRoot, 'dist', 'engine', 'index.js');
+  const script = `
+    const fs = require('fs');
+    require(${JSON.stringify(engine)}).loadModel(process.argv[1], { useMmap: process.argv[2] === 'mmap', threads: 2 }).then(async (m) => {
+      const anon = Number(/^RssAnon:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+      const c = await m.complete('hello', { maxTokens: 1 });
+      process.stdout.write(JSON.stringify({ loadMs: c.timings.loadMs, anon }));
+      await m.dispose();
+    });`;
+  const simple = argValue('--llama-simple') ?? path.join(repoRoot, 'deps', 'build-tools', 'bin', 'llama-simple');
+  const rows: Record<string, { loadMs: number[]; anon: number[] }> = { mmap: { loadMs: [], anon: [] }, 'no mmap': { loadMs: [], anon: [] }, 'llama-simple (whole run)': { loadMs: [], anon: [] } };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['mmap', 'none']) {
+      const run = spawnSync(process.execPath, ['-e', script, model, mode], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'passive' } });
+      if (run.status !== 0) throw new Error(`engine load (${mode}) failed: ${run.stderr}`);
+      const { loadMs, anon } = JSON.parse(run.stdout) as { loadMs: number; anon: number };
+      rows[mode === 'mmap' ? 'mmap' : 'no mmap'].loadMs.push(loadMs);
+      rows[mode === 'mmap' ? 'mmap' : 'no mmap'].anon.push(anon);
+    }
+    if (fs.existsSync(simple)) {
+      // llama-simple prints no load time of its own: its whole run (load + one token) is timed.
+      const started = performance.now();
+      const run = spawnSync(simple, ['-m', model, '-n', '1', 'hello'], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'passive' } });
+      if (run.status === 0) rows['llama-simple (whole run)'].loadMs.push(performance.now() - started);
+    }
+  }
+  console.log('\nmodel load (median of rounds)          load ms     RssAnon after load');
+  for (const [name, row] of Object.entries(rows)) {
+    if (row.loadMs.length === 0) continue;
+    const anon = row.anon.length ? `${(median(row.anon) / MB).toFixed(0)} MB` : '-';
+    console.log(`  ${name.padEnd(36)} ${median(row.loadMs).toFixed(0).padStart(8)}    ${anon}`);
+  }
+  const simpleMs = rows['llama-simple (whole run)'].loadMs;
+  if (simpleMs.length) {
+    console.log(`  no-mmap / llama-simple: ${(median(rows['no mmap'].loadMs) / median(simpleMs)).toFixed(2)}x; mmap / llama-simple: ${(median(rows.mmap.loadMs) / median(simpleMs)).toFixed(2)}x (llama-simple's figure includes its process start and one token)`);
+  }
+  console.log(`  no-mmap / mmap: ${(median(rows['no mmap'].loadMs) / median(rows.mmap.loadMs)).toFixed(2)}x`);
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(model)) throw new Error(`Model not found: ${model} (run \`npm run fixtures -- --perf\`)`);
+  if (!fs.existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` first');
+  const fileBytes = fs.statSync(model).size;
+  const load = os.loadavg()[0];
+  console.log(`time to command, ${path.basename(model)} (${(fileBytes / MB).toFixed(0)} MB), "${REQUEST}", --max-tokens 60, --print`);
+  console.log(`${ROUNDS} interleaved rounds, separate processes, ${os.availableParallelism()} CPUs, load average ${load.toFixed(2)} at the start (shared machine)`);
+
+  const inProcessHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-ttc-'));
+  const residentHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-ttc-r-'));
+  const inProcess = envFor(inProcessHome, '0');
+  const resident = envFor(residentHome, '10m');
+  const cacheDir = path.join(inProcessHome, '.cache', 'cmdai', 'prompt-cache');
+  const runs: Record<'a' | 'b' | 'c', Timed[]> = { a: [], b: [], c: [] };
+  let serverPeak = 0;
+  try {
+    // Warm-up: the page cache holds the file, the resident server is up and has the system prompt.
+    await timeCli(inProcess);
+    await timeCli(resident);
+    const server = serverStatus(resident);
+    if (!server) throw new Error('the resident server did not start');
+    const serverSampler = setInterval(() => (serverPeak = Math.max(serverPeak, rssAnon(server.pid) ?? 0)), 10);
+    console.log('\nround   (a) no cache: first char / exit   (b) cache file: first char / exit   (c) resident: first char / exit');
+    for (let round = 1; round <= ROUNDS; round++) {
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+      const a = await timeCli(inProcess);
+      const b = await timeCli(inProcess);
+      const c = await timeCli(resident);
+      runs.a.push(a);
+      runs.b.push(b);
+      runs.c.push(c);
+      const cell = (t: Timed) => `${t.firstCharMs.toFixed(0)} / ${t.exitMs.toFixed(0)} ms`.padEnd(36);
+      console.log(`${String(round).padEnd(8)}${cell(a)}${cell(b)}${cell(c)}`);
+      if (a.stdout.trim() === '' || c.stdout.trim() === '') throw new Error('an empty command was printed');
+    }
+    clearInterval(serverSampler);
+    const m = (key: 'a' | 'b' | 'c', field: 'firstCharMs' | 'exitMs') => median(runs[key].map((t) => t[field]));
+    console.log('\nmedian first command character: ' +
+      `(a) ${m('a', 'firstCharMs').toFixed(0)} ms, (b) ${m('b', 'firstCharMs').toFixed(0)} ms, (c) ${m('c', 'firstCharMs').toFixed(0)} ms`);
+    console.log(`median exit:                    (a) ${m('a', 'exitMs').toFixed(0)} ms, (b) ${m('b', 'exitMs').toFixed(0)} ms, (c) ${m('c', 'exitMs').toFixed(0)} ms`);
+    const perRound = runs.c.map((c, i) => c.firstCharMs / runs.b[i].firstCharMs);
+    console.log(`(c)/(b) first character: ${(m('c', 'firstCharMs') / m('b', 'firstCharMs')).toFixed(3)} (median of per-round ratios ${median(perRound).toFixed(3)}; target <= 0.25)`);
+    console.log(`(b)/(a) first character: ${(m('b', 'firstCharMs') / m('a', 'firstCharMs')).toFixed(3)}`);
+
+    const limit = fileBytes + 300 * MB;
+    const cliPeak = Math.max(...runs.a.map((t) => t.peakAnonBytes), ...runs.b.map((t) => t.peakAnonBytes));
+    const clientPeak = Math.max(...runs.c.map((t) => t.peakAnonBytes));
+    console.log(`\npeak RssAnon (sampled every 10 ms) vs model file + 300 MB = ${(limit / MB).toFixed(0)} MB:`);
+    console.log(`  in-process CLI   ${(cliPeak / MB).toFixed(0)} MB (${(cliPeak / limit).toFixed(2)} of the limit)`);
+    console.log(`  resident server  ${(serverPeak / MB).toFixed(0)} MB (${(serverPeak / limit).toFixed(2)} of the limit)`);
+    console.log(`  resident client  ${(clientPeak / MB).toFixed(0)} MB`);
+  } finally {
+    spawnSync(process.execPath, [cli, 'serve', '--stop'], { env: resident });
+    fs.rmSync(inProcessHome, { recursive: true, force: true });
+    fs.rmSync(residentHome, { recursive: true, force: true });
+  }
+  if (!process.argv.includes('--no-load')) loadModes(Math.min(ROUNDS, 3));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`ttc: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,304 @@
+// The resident model with the real engine and real processes: the CLI starts a background
+// server, later calls use it, faults send the answer in-process, idle exit ends the process.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { createBackend } from '../../lib/backends';
+import { defaultConfig } from '../../lib/config';
+import { processAlive, residentStatus, stopServer } from '../../lib/server/client';
+import { serverLocation } from '../../lib/server/socket-dir';
+import type { ServerStatus } from '../../lib/server/protocol';
+import { ensureBuilt, isolatedEnv, repoRoot, requireTinyModel, runCli } from '../cli/helpers';
+
+jest.setTimeout(120_000);
+
+let model: string;
+const environments: NodeJS.ProcessEnv[] = [];
+
+function residentEnv(keepAlive = '2m'): NodeJS.ProcessEnv {
+  const env = isolatedEnv({ CMDAI_KEEP_ALIVE: keepAlive });
+  environments.push(env);
+  return env;
+}
+
+function ask(env: NodeJS.ProcessEnv, extra: string[] = []) {
+  const run = runCli(['--model', model, '--shell', 'bash', '--max-tokens', '64', '--json', '--verbose', ...extra, 'list', 'files'], { env });
+  expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
+  return { ...run, result: JSON.parse(run.stdout) as { command: string; timings: { resident: boolean; load: number } } };
+}
+
+/** Like ask(), without blocking this process (a server in this test process must be able to answer). */
+function askAsync(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string; result: { timings: { resident: boolean } } }> {
+  return new Promise((resolve) => {
+    const args = [path.join(repoRoot, 'bin', 'cmdai.js'), '--model', model, '--shell', 'bash', '--max-tokens', '64', '--json', '--verbose', 'list files'];
+    const child = spawn(process.execPath, args, { env, cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data));
+    child.stderr.on('data', (data: Buffer) => (stderr += data));
+    child.on('exit', (status) => resolve({ status, stdout, stderr, result: status === 0 ? JSON.parse(stdout) : undefined }));
+  });
+}
+
+async function runningServer(env: NodeJS.ProcessEnv): Promise<ServerStatus> {
+  const { probe } = await residentStatus(env);
+  if (probe.kind !== 'status') throw new Error(`no server running: ${JSON.stringify(probe)}`);
+  return probe.status;
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  model = requireTinyModel();
+});
+
+afterEach(async () => {
+  for (const env of environments.splice(0)) {
+    const { probe } = await residentStatus(env).catch(() => ({ probe: undefined }));
+    if (probe?.kind === 'status') {
+      await stopServer(serverLocation(env), { timeoutMs: 10_000 }).catch(() => undefined);
+      if (processAlive(probe.status.pid)) process.kill(probe.status.pid, 'SIGKILL');
+    }
+  }
+});
+
+test('the first request starts a resident server and later requests are answered by it without a load', async () => {
+  const env = residentEnv();
+  const first = ask(env);
+  expect(first.result.timings.resident).toBe(true);
+  const server = await runningServer(env);
+  expect(server.state).toBe('ready');
+  expect(fs.realpathSync(server.model.path)).toBe(fs.realpathSync(model));
+
+  const second = ask(env);
+  expect(second.result.timings).toMatchObject({ resident: true, load: 0 });
+  expect(second.stderr).toContain('(resident)');
+  expect((await runningServer(env)).pid).toBe(server.pid);
+  expect((await runningServer(env)).served).toBeGreaterThanOrEqual(2);
+});
+
+test('the socket directory is private to its owner and the socket is not readable by others', async () => {
+  const env = residentEnv();
+  ask(env);
+  const location = serverLocation(env);
+  expect(fs.statSync(location.dir).mode & 0o777).toBe(0o700);
+  expect(fs.statSync(location.socket).mode & 0o077).toBe(0);
+});
+
+test('keepAlive 0 starts nothing and answers in-process', () => {
+  const env = residentEnv('0');
+  const run = ask(env);
+  expect(run.result.timings.resident).toBe(false);
+  expect(fs.existsSync(serverLocation(env).dir)).toBe(false);
+});
+
+test('two shells asking at once each get their own answer', async () => {
+  const env = residentEnv();
+  ask(env); // the server is up
+  const dist = path.join(repoRoot, 'dist');
+  // Each "shell" forces its own tag through the JSON schema: an answer carrying another tag would be a mix-up.
+  const script = `
+    const { createBackend } = require(${JSON.stringify(path.join(dist, 'backends'))});
+    const { defaultConfig } = require(${JSON.stringify(path.join(dist, 'config'))});
+    const tag = process.argv[1];
+    const backend = createBackend(defaultConfig('/nonexistent'), { flags: { model: ${JSON.stringify(model)} }, resident: { keepAliveMs: 120000, onNotice: (m) => process.stderr.write(m + '\\n') } });
+    let streamed = '';
+    backend.generate({
+      messages: [{ role: 'system', content: 'Answer in JSON.' }, { role: 'user', content: 'Say ' + tag }],
+      jsonSchema: { type: 'object', properties: { tag: { type: 'string', enum: [tag] }, note: { type: 'string', maxLength: 120 } }, required: ['tag', 'note'], additionalProperties: false },
+      maxTokens: 96, temperature: 0.9, seed: tag.length,
+      onToken: (piece) => (streamed += piece),
+    }).then((r) => { process.stdout.write(JSON.stringify({ tag, text: r.text, streamed, resident: r.resident, stopReason: r.stopReason })); return backend.dispose(); });
+  `;
+  const tags = ['alpha-shell', 'bravo-shell-two', 'charlie-shell-three'];
+  const runs = tags.map(
+    (tag) =>
+      new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+        const child = spawn(process.execPath, ['-e', script, tag], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (data: Buffer) => (stdout += data));
+        child.stderr.on('data', (data: Buffer) => (stderr += data));
+        child.on('exit', (code) => resolve({ stdout, stderr, code }));
+      }),
+  );
+  const outputs = await Promise.all(runs);
+  for (const [i, output] of outputs.entries()) {
+    expect({ code: output.code, stderr: output.stderr }).toEqual({ code: 0, stderr: '' });
+    const answer = JSON.parse(output.stdout);
+    expect(answer.resident).toBe(true);
+    expect(answer.streamed).toBe(answer.text);
+    if (answer.stopReason !== 'length') expect(JSON.parse(answer.text).tag).toBe(tags[i]);
+    else expect(answer.text).toMatch(new RegExp(`^\\{ ?"tag" ?: ?"${tags[i]}"`));
+  }
+});
+
+test('a server killed mid-answer: the client notices and answers in-process', async () => {
+  const env = residentEnv();
+  ask(env);
+  const server = await runningServer(env);
+  const notices: string[] = [];
+  const backend = createBackend(defaultConfig('/nonexistent'), {
+    flags: { model },
+    env,
+    resident: { keepAliveMs: 120_000, onNotice: (message) => notices.push(message) },
+  });
+  let restarts = 0;
+  let streamed = '';
+  let killed = false;
+  const result = await backend.generate({
+    messages: [{ role: 'system', content: 'Answer in JSON.' }, { role: 'user', content: 'list files' }],
+    // Long enough that the server is still generating when it is killed at the first piece.
+    jsonSchema: { type: 'object', properties: { note: { type: 'string', minLength: 300, maxLength: 400 } }, required: ['note'], additionalProperties: false },
+    maxTokens: 440,
+    onToken: (piece) => {
+      streamed += piece;
+      if (!killed) {
+        killed = true;
+        process.kill(server.pid, 'SIGKILL');
+      }
+    },
+    onRestart: () => {
+      restarts++;
+      streamed = '';
+    },
+  });
+  await backend.dispose();
+  expect(result.resident).toBeUndefined();
+  expect(restarts).toBe(1);
+  expect(streamed).toBe(result.text);
+  expect(notices.join('\n')).toMatch(/failed mid-request.*answering in-process/);
+  if (result.stopReason !== 'length') expect(typeof JSON.parse(result.text).note).toBe('string');
+});
+
+test('idle exit: the server process is gone after keepAlive without requests, and its socket with it', async () => {
+  const env = residentEnv('5s');
+  expect(ask(env).result.timings.resident).toBe(true);
+  const server = await runningServer(env);
+  expect(await until(() => !processAlive(server.pid), 30_000)).toBe(true);
+  expect(fs.existsSync(serverLocation(env).socket)).toBe(false);
+});
+
+test('a stale socket left by a crashed server is replaced by a new server', async () => {
+  const env = residentEnv();
+  const location = serverLocation(env);
+  fs.mkdirSync(location.dir, { recursive: true, mode: 0o700 });
+  // A process that dies while listening leaves its socket file behind.
+  const crash = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(location.socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await new Promise((resolve) => crash.on('exit', resolve));
+  expect(fs.existsSync(location.socket)).toBe(true);
+  expect(ask(env).result.timings.resident).toBe(true);
+});
+
+describe('sockets that are not to be trusted', () => {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+
+  (root ? test : test.skip)('a socket owned by another user is refused; the answer comes in-process', async () => {
+    const env = residentEnv();
+    const location = serverLocation(env);
+    fs.mkdirSync(location.dir, { recursive: true, mode: 0o700 });
+    let connections = 0;
+    const planted = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => planted.listen(location.socket, resolve));
+    try {
+      fs.chownSync(location.socket, 65534, 65534);
+      const run = await askAsync(env);
+      expect(run.status).toBe(0);
+      expect(run.result.timings.resident).toBe(false);
+      expect(run.stderr).toMatch(/belongs to another user \(uid 65534\)/);
+      expect(connections).toBe(0);
+    } finally {
+      planted.close();
+    }
+  });
+
+  test('a socket directory others can enter is refused, with what to do', () => {
+    const env = residentEnv();
+    const location = serverLocation(env);
+    fs.mkdirSync(location.dir, { recursive: true });
+    fs.chmodSync(location.dir, 0o755);
+    const run = ask(env);
+    expect(run.result.timings.resident).toBe(false);
+    expect(run.stderr).toContain(`chmod 700 ${location.dir}`);
+    expect(fs.existsSync(location.socket)).toBe(false);
+  });
+
+  test('a server of another cmdai version is asked to stop and not used', async () => {
+    const env = residentEnv();
+    const location = serverLocation(env);
+    fs.mkdirSync(location.dir, { recursive: true, mode: 0o700 });
+    const requests: string[] = [];
+    const other = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url?.split('?')[0] === '/cmdai/status') {
+        res.end(JSON.stringify({ protocol: 1, version: '0.0.1-other', pid: 2 ** 22 + 1, state: 'ready', model: { path: model, identity: 'x', label: 'x' }, engine: {} }));
+      } else res.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(location.socket, resolve));
+    try {
+      const run = await askAsync(env);
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout).timings.resident).toBe(false);
+      expect(run.stderr).toContain('cmdai 0.0.1-other');
+      expect(requests).toContain('POST /cmdai/stop');
+      expect(requests.some((r) => r.includes('chat/completions'))).toBe(false);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+test('cmdai serve runs in the foreground on a loopback port too, answers OpenAI clients, and serve --stop ends it', async () => {
+  const env = residentEnv('0');
+  const serve = spawn(process.execPath, [path.join(repoRoot, 'bin', 'cmdai.js'), 'serve', '--model', model, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => serve.on('exit', resolve));
+  try {
+    let status: ServerStatus | undefined;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const { probe } = await residentStatus(env);
+      if (probe.kind === 'status' && probe.status.state === 'ready' && probe.status.listening.length === 2) {
+        status = probe.status;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBeDefined();
+    expect(status!.keepAliveMs).toBe(0);
+    const endpoint = status!.listening[1];
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+
+    const { createOpenAIBackend } = require('../../lib/backends/openai') as typeof import('../../lib/backends/openai');
+    const client = createOpenAIBackend({ endpoint, retries: 0 });
+    const answer = await client.generate({
+      messages: [{ role: 'user', content: 'hello' }],
+      jsonSchema: { type: 'object', properties: { word: { type: 'string', maxLength: 20 } }, required: ['word'], additionalProperties: false },
+      maxTokens: 48,
+    });
+    if (answer.stopReason !== 'length') expect(typeof JSON.parse(answer.text).word).toBe('string');
+
+    const status2 = runCli(['serve', '--status'], { env });
+    expect(status2.status).toBe(0);
+    expect(status2.stdout).toContain(`pid ${status!.pid}`);
+    const stop = runCli(['serve', '--stop'], { env });
+    expect(stop.stdout).toContain(`Stopped the cmdai server (pid ${status!.pid})`);
+    expect(await exited).toBe(0);
+    expect(runCli(['serve', '--status'], { env }).status).toBe(4);
+  } finally {
+    serve.kill('SIGKILL');
+  }
+});
