@@ -144,6 +144,10 @@ function collect() {
   for (const f of files) {
     if (/^cmdai_\w+\.node$/.test(path.basename(f))) libraries.set(path.basename(f), f);
   }
+  // MLX's Metal kernels, which it loads from the folder of the binary that contains MLX (the
+  // static MLX inside cmdai_mlx.node); native/mlx/engine.cmake copies it next to the addon.
+  const metallib = files.find((f) => path.basename(f) === 'mlx.metallib' && files.some((g) => path.dirname(g) === path.dirname(f) && path.basename(g) === 'cmdai_mlx.node'));
+  if (metallib) libraries.set('mlx.metallib', metallib);
   for (const f of files) {
     if (!SHARED_LIBRARY.test(f)) continue;
     // Versioned names (libggml.so.0 -> libggml.so.0.9.4) would need symlinks npm cannot pack;
