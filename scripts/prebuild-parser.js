@@ -16,8 +16,10 @@
 //        does not load, compiles it with the aarch64 cross compiler in a copy under build/cross/
 //        and puts the result in the package's prebuilds/linux-arm64/.
 //   node scripts/prebuild-parser.js --target win32-x64     checks that upstream's Windows
-//        binaries of tree-sitter and tree-sitter-bash import only system DLLs (they are loaded
-//        under wine by `npm run test:cross`).
+//        binaries of tree-sitter and tree-sitter-bash import only system DLLs and parse under
+//        wine. Upstream's tree-sitter.node (MSVC) crashes node.exe under wine as it loads; it is
+//        then compiled with MinGW-w64 like cmdai's own addon, checked to parse a command under
+//        wine, and put in the package's prebuilds/win32-x64/.
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -125,7 +127,64 @@ function crossLinuxArm64(target, check) {
 // DLLs every Windows has; a parser binding importing anything else would not load from the tarball.
 const WINDOWS_SYSTEM_DLL = /^(kernel32|user32|advapi32|msvcrt|ntdll|ws2_32|bcrypt|shell32|ole32|api-ms-win-[\w-]+|ucrtbase|vcruntime140|vcruntime140_1|msvcp140)\.dll$/i;
 
-function crossWin32(target) {
+/** Loads tree-sitter from `parserDir` with tree-sitter-bash and parses a command, under the target's node. */
+function crossParseError(target, parserFile) {
+  const cross = require('./cross/targets');
+  const bashDir = path.dirname(require.resolve('tree-sitter-bash/package.json', { paths: [repoRoot] }));
+  const bash = fs.readdirSync(path.join(bashDir, 'prebuilds', target.name)).find((n) => n.endsWith('.node'));
+  // The binding alone, as tree-sitter's index.js uses it: a Parser given the bash language parses.
+  const script = [
+    'const binding = require(process.argv[1]);',
+    'const language = require(process.argv[2]);',
+    'const parser = new binding.Parser();',
+    'parser.setLanguage(language);',
+    "const text = 'rm -rf /';",
+    'const tree = parser.parse((offset) => text.slice(offset), undefined, undefined, undefined, undefined);',
+    "console.log(tree ? 'parsed' : 'no tree');",
+  ].join(' ');
+  const args = ['-e', script, cross.windowsPath(parserFile), cross.windowsPath(path.join(bashDir, 'prebuilds', target.name, bash))];
+  const r = cross.runNode(target, args);
+  if (r.status === 0 && r.stdout.toString().includes('parsed')) return null;
+  return (r.stderr.split('\n').find((l) => /Error|fault/.test(l)) || r.stderr || `exit ${r.status}`).trim();
+}
+
+/** Compiles tree-sitter's binding with MinGW-w64 (what its binding.gyp does with MSVC). */
+function mingwTreeSitter(target, packageDir) {
+  const cross = require('./cross/targets');
+  const work = path.join(cross.crossDir, `tree-sitter-${target.name}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const headers = require(require.resolve('node-api-headers', { paths: [repoRoot] }));
+  const addonApi = path.dirname(require.resolve('node-addon-api/package.json', { paths: [repoRoot] }));
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: work, encoding: 'utf8' });
+    if (r.error || r.status !== 0) fail(`${cmd} ${args.join(' ')} failed:\n${r.error ? r.error.message : r.stderr}`);
+  };
+  const imports = [];
+  for (const [name, def] of Object.entries(headers.def_paths)) {
+    const lib = path.join(work, `lib${name}.a`);
+    run(`${target.triple}-dlltool`, ['--input-def', def, '--dllname', 'node.exe', '--output-lib', lib]);
+    imports.push(lib);
+  }
+  const vendor = path.join(packageDir, 'vendor', 'tree-sitter', 'lib');
+  const core = path.join(work, 'lib.o');
+  run(`${target.triple}-gcc-posix`, ['-c', '-O2', '-std=c11', '-D_POSIX_C_SOURCE=200112L', '-D_DEFAULT_SOURCE', '-I', path.join(vendor, 'src'), '-I', path.join(vendor, 'include'), path.join(vendor, 'src', 'lib.c'), '-o', core]);
+  const sources = fs.readdirSync(path.join(packageDir, 'src')).filter((n) => n.endsWith('.cc')).map((n) => path.join(packageDir, 'src', n));
+  // Its headers include Node's node_object_wrap.h (V8's ObjectWrap) but use only node-addon-api's
+  // Napi::ObjectWrap; node-gyp has Node's full headers on the include path, Node-API builds need
+  // not. A stand-in gives what the sources do take from it: <assert.h>, which Node's includes.
+  fs.mkdirSync(path.join(work, 'include'));
+  fs.writeFileSync(path.join(work, 'include', 'node_object_wrap.h'), '// stand-in: tree-sitter uses Napi::ObjectWrap only, and assert()\n#include <assert.h>\n');
+  const output = path.join(work, 'tree-sitter.node');
+  run(`${target.triple}-g++-posix`, [
+    '-shared', '-O2', '-std=c++17', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS',
+    '-I', headers.include_dir, '-I', addonApi, '-I', path.join(vendor, 'include'), '-I', path.join(work, 'include'),
+    ...sources, core, ...imports, '-static', '-o', output,
+  ]);
+  return output;
+}
+
+function crossWin32(target, check) {
   const problems = [];
   for (const pkg of ['tree-sitter', 'tree-sitter-bash']) {
     const packageDir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [repoRoot] }));
@@ -142,6 +201,23 @@ function crossWin32(target) {
     }
   }
   if (problems.length) fail(problems.join('; '));
+
+  const cross = require('./cross/targets');
+  cross.requireTools(target);
+  const packageDir = path.dirname(require.resolve('tree-sitter/package.json', { paths: [repoRoot] }));
+  const shipped = path.join(packageDir, 'prebuilds', target.name, 'tree-sitter.node');
+  const error = crossParseError(target, shipped);
+  if (!error) {
+    log(`the shipped ${target.name} tree-sitter binding parses under wine.`);
+    return;
+  }
+  if (check) fail(`the shipped ${target.name} tree-sitter binding does not work under wine: ${error}`);
+  log(`the shipped ${target.name} tree-sitter binding does not work under wine (${error}); compiling it with MinGW-w64`);
+  const built = mingwTreeSitter(target, packageDir);
+  const stillBroken = crossParseError(target, built);
+  if (stillBroken) fail(`the MinGW-w64 build of the tree-sitter binding does not work under wine either: ${stillBroken}`);
+  fs.copyFileSync(built, shipped);
+  log(`replaced ${path.relative(repoRoot, shipped)} with a MinGW-w64 build that parses under wine.`);
 }
 
 function main() {
@@ -156,7 +232,7 @@ function main() {
       fail(err.message);
     }
     if (crossTarget.platform === 'linux') crossLinuxArm64(crossTarget, check);
-    else crossWin32(crossTarget);
+    else crossWin32(crossTarget, check);
     return;
   }
   if (process.platform !== 'linux') {

@@ -148,8 +148,11 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
     expect(r.stdout.toString().trim()).toBe(version);
   });
 
-  test('cmdai check "rm -rf /" exits 3 (blocked), judged by the shell parser', async () => {
-    const r = await cmdai(['check', '--json', 'rm -rf /']);
+  // On Windows `check` assumes PowerShell unless told otherwise; the POSIX form needs --shell there.
+  const posixShell = isWindows ? ['--shell', 'bash'] : [];
+
+  test('cmdai check "rm -rf /" exits 3 (blocked), judged by the bash parser (tree-sitter)', async () => {
+    const r = await cmdai(['check', ...posixShell, '--json', 'rm -rf /']);
     expect(describeRun(r)).toMatch(/^exit 3/);
     const rules = (JSON.parse(r.stdout.toString()) as { reasons: Array<{ rule: string }> }).reasons.map((x) => x.rule);
     expect(rules).not.toContain('internal.error'); // what a parser that failed to load gives
@@ -157,7 +160,7 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
   });
 
   test('cmdai check "ls -la" passes (exit 0): the parser reads a harmless command', async () => {
-    const r = await cmdai(['check', 'ls -la']);
+    const r = await cmdai(['check', ...posixShell, 'ls -la']);
     expect(describeRun(r)).toMatch(/^exit 0/);
   });
 
