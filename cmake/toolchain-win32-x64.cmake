@@ -21,9 +21,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # Every DLL carries its own copy of the GCC runtime (libgcc, libstdc++, winpthread), so the
 # prebuild folder needs nothing a Windows machine does not have (KERNEL32, msvcrt, ...).
 # `-static` only affects how -l libraries are found: ggml's and llama's own import libraries are
-# passed by full path and stay dynamic.
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static")
-set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static")
+# passed by full path and stay dynamic. `--exclude-libs,ALL`: a DLL that exports all its symbols
+# (llama.cpp's MinGW default) must not re-export the runtime's (ggml-base.dll would export
+# _Unwind_Resume and every later link would see it twice).
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -Wl,--exclude-libs,ALL")
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static -Wl,--exclude-libs,ALL")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
 # Declarations older MinGW-w64 headers lack (see the file).
