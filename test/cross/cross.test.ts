@@ -259,7 +259,7 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
     });
 
     test(`--yes runs "${command}" through ${isWindows ? "wine's cmd.exe" : '/bin/sh'} and exits with its status`, async () => {
-      const r = await cmdai(['--backend', 'openai', '--endpoint', `${server.url}/v1`, '--model', 'fixture', '--shell', isWindows ? 'cmd' : 'sh', '--yes', 'leave with status seven']);
+      const r = await cmdai(['--backend', 'openai', '--endpoint', `${server.url}/v1`, '--shell', isWindows ? 'cmd' : 'sh', '--yes', 'leave with status seven']);
       expect(describeRun(r)).toMatch(/^exit 7/);
       expect(r.stdout.toString()).toContain(command);
     });
