@@ -98,11 +98,13 @@ function build() {
   // Always set, so a full build after a partial one in the same folder builds every variant.
   // cmake-js only configures a new build folder; an existing one gets the value from cmake itself.
   const only = `-DCMDAI_CPU_VARIANTS_ONLY=${(options.cpuVariants || []).join(';')}`;
-  if (fs.existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
+  const cacheFile = path.join(buildDir, 'CMakeCache.txt');
+  const cached = fs.existsSync(cacheFile) ? /^CMDAI_CPU_VARIANTS_ONLY:STRING=(.*)$/m.exec(fs.readFileSync(cacheFile, 'utf8')) : null;
+  if (!fs.existsSync(cacheFile)) {
+    args.push(`--C${only.slice(1)}`);
+  } else if ((cached ? cached[1] : '') !== only.split('=')[1]) {
     const configure = spawnSync('cmake', [only, buildDir], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     if (configure.status !== 0) fail(`cmake ${only} ${path.relative(repoRoot, buildDir)} failed (see above).`);
-  } else {
-    args.push(`--C${only.slice(1)}`);
   }
   log(`building ${tuple} in ${path.relative(repoRoot, buildDir)} (CMDAI_DIST=ON${crossTarget ? `, ${path.relative(repoRoot, crossTarget.toolchain)}` : ''}); this takes a while`);
   const started = Date.now();
