@@ -139,6 +139,13 @@ function windowsPath(p) {
   return `Z:${path.resolve(p).replace(/\//g, '\\')}`;
 }
 
+/** process.env with `env` on top; a variable set to undefined is removed. */
+function withEnv(env) {
+  const full = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete full[key];
+  return full;
+}
+
 /**
  * Runs a program of the target: under qemu (with the cross sysroot as /) or wine. stdout and
  * stderr go to files and are read back, because node.exe under wine fails writing to a pipe
@@ -153,7 +160,7 @@ function runTarget(target, program, args, { env = {}, cwd, timeoutMs = 10 * 60 *
   fs.writeFileSync(inFile, input ?? '');
   let cmd;
   let argv;
-  const fullEnv = { ...process.env, ...env };
+  const fullEnv = withEnv(env);
   if (target.emulator === 'wine') {
     cmd = 'wine';
     argv = [program, ...args];
@@ -193,7 +200,7 @@ function runTargetAsync(target, program, args, { env = {}, cwd, timeoutMs = 10 *
   const errFile = path.join(io, 'stderr');
   const inFile = path.join(io, 'stdin');
   fs.writeFileSync(inFile, input ?? '');
-  const fullEnv = { ...process.env, ...env };
+  const fullEnv = withEnv(env);
   let cmd;
   let argv;
   if (target.emulator === 'wine') {
