@@ -24,8 +24,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # passed by full path and stay dynamic. `--exclude-libs,ALL`: a DLL that exports all its symbols
 # (llama.cpp's MinGW default) must not re-export the runtime's (ggml-base.dll would export
 # _Unwind_Resume and every later link would see it twice).
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -Wl,--exclude-libs,ALL")
-set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static -Wl,--exclude-libs,ALL")
+# `-s`: MinGW keeps the symbol tables in the DLLs; stripped, the prebuild is 11.5 MB instead of
+# 19.7 MB (three CPU variants), 4.4 MB instead of 6.2 MB compressed.
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -s -Wl,--exclude-libs,ALL")
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static -s -Wl,--exclude-libs,ALL")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
 # Declarations older MinGW-w64 headers lack (see the file).
