@@ -139,6 +139,29 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
         };
   });
 
+  /** Where cmdai should keep its config and caches on this platform, as the target sees paths. */
+  let places: { config: string; promptCache: string };
+  const listDir = async (dir: string): Promise<string[]> => {
+    const r = await node(['-e', 'const fs = require("fs"); console.log(JSON.stringify(fs.existsSync(process.argv[1]) ? fs.readdirSync(process.argv[1]) : []))', dir]);
+    if (r.status !== 0) throw new Error(`listing ${dir} failed: ${describeRun(r)}`);
+    return JSON.parse(r.stdout.toString()) as string[];
+  };
+
+  beforeAll(async () => {
+    if (isWindows) {
+      // wine's user profile decides these, as Windows does.
+      const r = await node(['-e', 'console.log(JSON.stringify({ appData: process.env.APPDATA, localAppData: process.env.LOCALAPPDATA }))']);
+      const env = JSON.parse(r.stdout.toString()) as { appData?: string; localAppData?: string };
+      if (!env.appData || !env.localAppData) throw new Error(`wine gave no %APPDATA% / %LOCALAPPDATA%: ${describeRun(r)}`);
+      places = { config: `${env.appData}\\cmdai\\`, promptCache: `${env.localAppData}\\cmdai\\prompt-cache` };
+    } else {
+      places = { config: `${userEnv.XDG_CONFIG_HOME}/cmdai/`, promptCache: `${userEnv.XDG_CACHE_HOME}/cmdai/prompt-cache` };
+    }
+    // The wine prefix outlives a run: start without an earlier run's prompt cache.
+    const cleared = await node(['-e', 'require("fs").rmSync(process.argv[1], { recursive: true, force: true })', places.promptCache]);
+    if (cleared.status !== 0) throw new Error(`could not clear ${places.promptCache}: ${describeRun(cleared)}`);
+  });
+
   test('the tarball carries the prebuild, complete', () => {
     for (const name of [manifest.addon, 'prebuild.json']) expect(tarballFiles).toContain(`prebuilds/${targetName}/${name}`);
     expect(manifest.cpuVariants.length).toBeGreaterThan(1);
@@ -204,11 +227,13 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
       }
     });
 
-    test('cmdai --model <tiny> --print "list files" prints one command', async () => {
+    test(`cmdai --model <tiny> --print "list files" prints one command and keeps its prompt cache in ${isWindows ? '%LOCALAPPDATA%\\cmdai' : '$XDG_CACHE_HOME/cmdai'}`, async () => {
+      expect(await listDir(places.promptCache)).toEqual([]);
       const r = await cmdai(['--model', seen(tinyModel), '--print', 'list files']);
       expect(describeRun(r)).toMatch(/^exit 0/);
       expect(r.stdout.toString().trim()).not.toBe('');
       expect(r.stdout.toString().trim().split('\n')).toHaveLength(1);
+      expect((await listDir(places.promptCache)).length).toBeGreaterThan(0);
     });
 
     test(`greedy completion equals llama-simple built for ${targetName}, ${PARITY_TOKENS} tokens, byte for byte`, async () => {
@@ -237,22 +262,13 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
     });
   });
 
-  test(isWindows ? 'config in %APPDATA%\\cmdai, caches in %LOCALAPPDATA%\\cmdai' : 'config in $XDG_CONFIG_HOME/cmdai, caches in $XDG_CACHE_HOME/cmdai', async () => {
+  test(isWindows ? 'the config file is in %APPDATA%\\cmdai' : 'the config file is in $XDG_CONFIG_HOME/cmdai', async () => {
     // Exit 4 when no backend can answer (no model downloaded here); the report is what matters.
     const doctor = await cmdai(['doctor', '--json']);
     expect(describeRun(doctor)).toMatch(/^exit [014]\n/);
     const report = JSON.parse(doctor.stdout.toString()) as { config: string; engine: { available: boolean } };
     expect(report.engine.available).toBe(true);
-    const where = await node(['-e', 'console.log(JSON.stringify({ appData: process.env.APPDATA, localAppData: process.env.LOCALAPPDATA }))']);
-    const env = JSON.parse(where.stdout.toString()) as { appData?: string; localAppData?: string };
-    const configBase = isWindows ? `${env.appData}\\cmdai\\` : `${userEnv.XDG_CONFIG_HOME}/cmdai/`;
-    const cacheBase = isWindows ? `${env.localAppData}\\cmdai` : `${userEnv.XDG_CACHE_HOME}/cmdai`;
-    if (isWindows) expect(env.appData && env.localAppData).toBeTruthy();
-    expect(report.config.startsWith(configBase)).toBe(true);
-    // The generation test above stored its system-prompt state in the prompt cache.
-    const listed = await node(['-e', 'console.log(JSON.stringify(require("fs").readdirSync(process.argv[1])))', `${cacheBase}${isWindows ? '\\' : '/'}prompt-cache`]);
-    expect(describeRun(listed)).toMatch(/^exit 0/);
-    expect((JSON.parse(listed.stdout.toString()) as string[]).length).toBeGreaterThan(0);
+    expect(report.config.startsWith(places.config)).toBe(true);
   });
 
   describe('running the command', () => {
