@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/cross runs the package under qemu and wine: `npm run test:cross`, not the default run.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cross/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
   },

@@ -7,6 +7,10 @@
 //   node scripts/check-pack.js --expect-prebuilds linux-x64,linux-arm64,darwin-arm64,win32-x64
 //                                                   also require a complete prebuild for each
 //   node scripts/check-pack.js --json               machine-readable report on stdout
+//   node scripts/check-pack.js --max-packed-mb 40   fail when the tarball is larger
+//
+// Each platform's prebuild is reported with its unpacked size and its gzip-compressed size (its
+// share of the tarball).
 //
 // The release job runs it with every platform listed, so a missing prebuild stops the publish.
 'use strict';
@@ -98,6 +102,13 @@ function findPackProblems(paths, { expectPrebuilds = [], prebuildManifests = {} 
     for (const file of [manifest.addon, ...(manifest.libraries || [])]) {
       if (!present.has(dir + file)) problems.push(`${dir}${file} is listed in prebuild.json but not packed.`);
     }
+    const leftOut = Object.entries(manifest.cpuVariantsNotBuilt || {}).filter(([, reason]) => reason === 'CMDAI_CPU_VARIANTS_ONLY');
+    if (leftOut.length) {
+      problems.push(
+        `${dir} is a partial development build without the CPU variants ${leftOut.map(([v]) => v).join(', ')}; ` +
+          `rebuild it with \`npm run build:prebuild${tuple === `${process.platform}-${process.arch}` ? '' : ` -- --target ${tuple}`}\` (no --cpu-variants).`,
+      );
+    }
   }
   return problems;
 }
@@ -114,6 +125,22 @@ function sizeByArea(files) {
     areas.set(area, a);
   }
   return [...areas.entries()].sort((x, y) => y[1].bytes - x[1].bytes);
+}
+
+/** Per platform under prebuilds/: files, unpacked bytes and gzip-compressed bytes (its share of the tarball). */
+function prebuildSizes(files, cwd) {
+  const zlib = require('node:zlib');
+  const sizes = new Map();
+  for (const f of files) {
+    const m = /^prebuilds\/([^/]+)\//.exec(f.path);
+    if (!m) continue;
+    const s = sizes.get(m[1]) || { files: 0, bytes: 0, packedBytes: 0 };
+    s.files += 1;
+    s.bytes += f.size;
+    s.packedBytes += zlib.gzipSync(fs.readFileSync(path.join(cwd, f.path))).length;
+    sizes.set(m[1], s);
+  }
+  return [...sizes.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 function formatBytes(n) {
@@ -149,13 +176,14 @@ function readPrebuildManifests(cwd, tuples) {
 }
 
 function parseArgs(argv) {
-  const opts = { expectPrebuilds: [], json: false };
+  const opts = { expectPrebuilds: [], json: false, maxPackedMb: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') opts.json = true;
     else if (arg === '--expect-prebuilds') opts.expectPrebuilds = (argv[++i] || '').split(',').filter(Boolean);
     else if (arg.startsWith('--expect-prebuilds=')) opts.expectPrebuilds = arg.slice(19).split(',').filter(Boolean);
-    else throw new Error(`unknown option ${arg}. Usage: check-pack.js [--json] [--expect-prebuilds linux-x64,...]`);
+    else if (arg === '--max-packed-mb' && Number(argv[i + 1]) > 0) opts.maxPackedMb = Number(argv[++i]);
+    else throw new Error(`unknown option ${arg}. Usage: check-pack.js [--json] [--expect-prebuilds linux-x64,...] [--max-packed-mb N]`);
   }
   return opts;
 }
@@ -174,6 +202,10 @@ function main() {
     expectPrebuilds: opts.expectPrebuilds,
     prebuildManifests: readPrebuildManifests(repoRoot, opts.expectPrebuilds),
   });
+  if (opts.maxPackedMb !== null && report.size > opts.maxPackedMb * 1024 * 1024) {
+    problems.push(`the tarball is ${formatBytes(report.size)} packed, over the ${opts.maxPackedMb} MB limit.`);
+  }
+  const platforms = prebuildSizes(report.files, repoRoot);
 
   if (opts.json) {
     const out = {
@@ -182,6 +214,7 @@ function main() {
       unpackedSize: report.unpackedSize,
       entryCount: report.entryCount,
       areas: Object.fromEntries(sizeByArea(report.files)),
+      prebuilds: Object.fromEntries(platforms),
       problems,
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -189,6 +222,12 @@ function main() {
     const lines = [`${report.filename}: ${report.entryCount} files, ${formatBytes(report.size)} packed, ${formatBytes(report.unpackedSize)} unpacked`];
     for (const [area, a] of sizeByArea(report.files)) {
       lines.push(`  ${area.padEnd(28)} ${String(a.files).padStart(4)} files  ${formatBytes(a.bytes).padStart(9)}`);
+    }
+    if (platforms.length) {
+      lines.push('', 'prebuilds per platform (unpacked, and gzip-compressed: its share of the tarball):');
+      for (const [tuple, p] of platforms) {
+        lines.push(`  ${tuple.padEnd(28)} ${String(p.files).padStart(4)} files  ${formatBytes(p.bytes).padStart(9)}  ${formatBytes(p.packedBytes).padStart(9)} packed`);
+      }
     }
     lines.push(problems.length ? `\n${problems.length} problem(s):\n  - ${problems.join('\n  - ')}` : '\nno problems found');
     process.stdout.write(lines.join('\n') + '\n');

@@ -85,6 +85,24 @@ export const packageRoot = path.resolve(__dirname, '..', '..');
 
 let cached: NativeBinding | undefined;
 
+/** The platform as prebuilds are chosen for it: "linux-arm64 (musl)", "win32-x64". */
+function platformLabel(): string {
+  const tag = `${process.platform}-${process.arch}`;
+  if (process.platform !== 'linux') return tag;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return `${tag} (${report?.header?.glibcVersionRuntime ? 'glibc' : 'musl'})`;
+}
+
+function notBuiltError(root: string, cause?: unknown): BackendUnavailableError {
+  return new BackendUnavailableError(
+    `The embedded engine has no prebuilt binary for ${platformLabel()}, and it has not been built from source here (no build/Release/cmdai.node).`,
+    {
+      hint: `Run \`npm run build:native\` in ${root} (needs CMake, git and a C++ compiler); the remote backends (--backend ollama or openai) work without it.`,
+      cause,
+    },
+  );
+}
+
 /**
  * Loads build/Release/cmdai.node or prebuilds/<platform>-<arch>/ (first use only). `root` is
  * the package root; tests pass another one to see what a user without a build is told.
@@ -94,12 +112,7 @@ export function loadBinding(root: string = packageRoot): NativeBinding {
   const platformTag = `${process.platform}-${process.arch}`;
   const hasBuild = fs.existsSync(path.join(root, 'build', 'Release', 'cmdai.node'));
   const hasPrebuild = fs.existsSync(path.join(root, 'prebuilds', platformTag));
-  if (!hasBuild && !hasPrebuild) {
-    throw new BackendUnavailableError(
-      `The embedded engine is not built for ${platformTag}: there is no build/Release/cmdai.node and no prebuilds/${platformTag}/.`,
-      { hint: `Run \`npm run build:native\` in ${root} (needs CMake and a C++ compiler).` },
-    );
-  }
+  if (!hasBuild && !hasPrebuild) throw notBuiltError(root);
   let binding: NativeBinding;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build ships no type declarations; loaded with the addon, not before
@@ -107,6 +120,8 @@ export function loadBinding(root: string = packageRoot): NativeBinding {
     binding = nodeGypBuild(root) as NativeBinding;
     binding.setErrorClass(CmdaiError);
   } catch (err) {
+    // A prebuild folder for this platform and architecture, but not for this C library (musl).
+    if (!hasBuild && /No native build was found/.test((err as Error).message)) throw notBuiltError(root, err);
     throw new BackendUnavailableError(`The embedded engine's native addon failed to load: ${(err as Error).message}`, {
       hint: `Rebuild it with \`npm run build:native\` in ${root}.`,
       cause: err,

@@ -7,7 +7,10 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 interface CheckPack {
   findPackProblems(
     paths: string[],
-    options?: { expectPrebuilds?: string[]; prebuildManifests?: Record<string, { addon: string; libraries: string[] }> },
+    options?: {
+      expectPrebuilds?: string[];
+      prebuildManifests?: Record<string, { addon: string; libraries: string[]; cpuVariantsNotBuilt?: Record<string, string> }>;
+    },
   ): string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -65,10 +68,31 @@ describe('check-pack rules', () => {
       'prebuilds/linux-x64/libggml-cpu-haswell.so is listed in prebuild.json but not packed.',
     ]);
   });
+
+  test('a partial development build (--cpu-variants) is refused; a variant the compiler lacks is not', () => {
+    const packed = [...COMPLETE, 'prebuilds/linux-arm64/cmdai.glibc.napi.node', 'prebuilds/linux-arm64/libggml-cpu-armv8.0_1.so'];
+    const manifest = (notBuilt: Record<string, string>) => ({
+      addon: 'cmdai.glibc.napi.node',
+      libraries: ['libggml-cpu-armv8.0_1.so'],
+      cpuVariantsNotBuilt: notBuilt,
+    });
+    const check = (notBuilt: Record<string, string>) =>
+      findPackProblems(packed, { expectPrebuilds: ['linux-arm64'], prebuildManifests: { 'linux-arm64': manifest(notBuilt) } });
+    expect(check({ 'armv9.2_1': 'compiler' })).toEqual([]);
+    const problems = check({ 'armv9.2_1': 'compiler', 'armv8.2_1': 'CMDAI_CPU_VARIANTS_ONLY', 'armv8.6_1': 'CMDAI_CPU_VARIANTS_ONLY' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/partial development build without the CPU variants armv8\.2_1, armv8\.6_1/);
+  });
 });
 
 describe('this checkout, packed', () => {
-  let report: { size: number; unpackedSize: number; problems: string[] };
+  let report: {
+    size: number;
+    unpackedSize: number;
+    problems: string[];
+    areas: Record<string, { files: number; bytes: number }>;
+    prebuilds: Record<string, { files: number; bytes: number; packedBytes: number }>;
+  };
 
   beforeAll(() => {
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'check-pack.js'), '--json'], { cwd: repoRoot, encoding: 'utf8' });
@@ -82,5 +106,14 @@ describe('this checkout, packed', () => {
 
   test('carries everything a user install needs (after `npm run build:ts`)', () => {
     expect(report.problems.filter((p) => p.includes('is missing'))).toEqual([]);
+  });
+
+  test('reports each prebuild platform with its unpacked and compressed size', () => {
+    for (const [tuple, area] of Object.entries(report.areas).filter(([name]) => name.startsWith('prebuilds/'))) {
+      const platform = report.prebuilds[tuple.slice('prebuilds/'.length)];
+      expect(platform).toMatchObject({ files: area.files, bytes: area.bytes });
+      expect(platform.packedBytes).toBeGreaterThan(0);
+      expect(platform.packedBytes).toBeLessThan(platform.bytes);
+    }
   });
 });

@@ -130,10 +130,37 @@ describe('without a native build', () => {
       expect(thrown).toBeInstanceOf(CmdaiError);
       const err = thrown as CmdaiError;
       expect(err.code).toBe('BACKEND_UNAVAILABLE');
-      expect(err.message).toContain(`${process.platform}-${process.arch}`);
-      expect(err.hint).toBe(`Run \`npm run build:native\` in ${emptyRoot} (needs CMake and a C++ compiler).`);
+      expect(err.message).toContain(`no prebuilt binary for ${process.platform}-${process.arch}`);
+      expect(err.hint).toBe(
+        `Run \`npm run build:native\` in ${emptyRoot} (needs CMake, git and a C++ compiler); the remote backends (--backend ollama or openai) work without it.`,
+      );
     } finally {
       fs.rmSync(emptyRoot, { recursive: true, force: true });
+    }
+  });
+
+  test('a prebuild folder for this platform but another C library says the same, naming the C library', () => {
+    const root = tempDir();
+    try {
+      // A glibc system with only a musl prebuild (or the reverse): node-gyp-build finds no match.
+      const glibc = Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+      const other = process.platform !== 'linux' ? 'cmdai.napi.armv6.node' : `cmdai.${glibc ? 'musl' : 'glibc'}.napi.node`;
+      fs.mkdirSync(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`), { recursive: true });
+      fs.writeFileSync(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, other), '');
+      let thrown: unknown;
+      try {
+        loadBinding(root);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(CmdaiError);
+      const err = thrown as CmdaiError;
+      expect(err.code).toBe('BACKEND_UNAVAILABLE');
+      const label = process.platform === 'linux' ? `${process.platform}-${process.arch} (${glibc ? 'glibc' : 'musl'})` : `${process.platform}-${process.arch}`;
+      expect(err.message).toContain(`no prebuilt binary for ${label}`);
+      expect(err.hint).toContain(`npm run build:native\` in ${root}`);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
