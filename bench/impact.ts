@@ -47,6 +47,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const distImpact = path.join(repoRoot, 'dist', 'impact', 'index.js');
   if (!fs.existsSync(distImpact)) throw new Error('dist/impact is missing: run `npx tsc -p tsconfig.json` first');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- bench script: the compiled module is found at run time
   const { previewImpact, describeImpact } = require(distImpact) as typeof import('../lib/impact');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-bench-impact-'));
   try {

@@ -25,5 +25,6 @@ export type { PipedContext } from './context';
 
 /** What a command would delete, overwrite, move, truncate, edit or re-permission here, counted without running it (loaded on first use). */
 export function previewImpact(command: string, options?: import('./impact').PreviewOptions): Promise<import('./impact').ImpactPreview | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: previewImpact loads its module on first call
   return (require('./impact') as typeof import('./impact')).previewImpact(command, options);
 }

@@ -54,6 +54,7 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
     case 'embedded': {
       const embedded = createConfiguredEmbeddedBackend(config, flags.model, options);
       if (!options.resident || options.resident.keepAliveMs <= 0) return embedded;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the resident client and remote modules load only when used
       const { createResidentBackend, residentModelFor } = require('../server/client') as typeof import('../server/client');
       const notice = options.resident.onNotice ?? options.onNotice ?? (() => {});
       return createResidentBackend(embedded, () => residentModelFor(config, flags.model ?? config.model, notice, options.env), {
@@ -80,6 +81,7 @@ export function createNamedBackend(name: BackendName, config: CmdaiConfig, flags
 
 /** Remote backends never see secrets: requests are redacted on the way out (lib/redact). */
 function redacted(backend: InferenceBackend, options: CreateBackendOptions): InferenceBackend {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the resident client and remote modules load only when used
   const { withSecretRedaction } = require('../redact/backend') as typeof import('../redact/backend');
   return withSecretRedaction(backend, { env: options.env, onRedacted: options.onSecretsRedacted });
 }
@@ -177,6 +179,7 @@ function checkModelFile(file: string): string {
 /** The catalog's default model for this format, by name. */
 function defaultModelName(config: CmdaiConfig, format: ModelFormat): string {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the resident client and remote modules load only when used
     const { ModelCatalog } = require('../models') as typeof import('../models');
     return ModelCatalog.load(config.models).defaultName(format);
   } catch {

@@ -160,6 +160,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CmdaiConfig {
 
   // Last, over flags too: a repository can only tighten, so it never overrides a user's stricter choice.
   if (options.repoPolicyFrom !== false) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: loaded only when a file needs it
     const { applyRepoPolicy, repoPolicyFor } = require('./repo-policy') as typeof import('./repo-policy');
     const repo = repoPolicyFor(options.repoPolicyFrom ?? process.cwd(), config.safety.policy, env.HOME ?? env.USERPROFILE);
     if (repo) return { ...applyRepoPolicy(config, repo), repoPolicy: repo };

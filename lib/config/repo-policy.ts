@@ -42,6 +42,7 @@ export function findRepoPolicyFile(cwd: string, home?: string): string | undefin
 
 /** Reads and checks a repository policy file; a file that cannot be read as TOML is an error (fail closed). */
 export function readRepoPolicy(file: string): RepoPolicy {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the TOML parser loads only when a .cmdai.toml exists
   const { parse, TomlError } = require('smol-toml') as {
     parse: (text: string) => unknown;
     TomlError: new (...args: never[]) => Error & { line: number };

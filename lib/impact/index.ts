@@ -96,6 +96,7 @@ export async function previewImpact(command: string, options: PreviewOptions = {
 
 /** Paths the assessor resolved (rm, and whatever else its effects model covers). */
 async function fromEffects(command: string, cwd: string, run: PreviewRun): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the assessor loads with the first preview
   const { assessCommand } = require('../safety') as typeof import('../safety');
   let effects;
   try {

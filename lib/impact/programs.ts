@@ -76,6 +76,7 @@ export async function previewFind(args: string[], cwd: string, run: PreviewRun):
   const startPaths: string[] = [];
   for (const start of starts.length > 0 ? starts : ['.']) {
     if (hasGlob(start)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: glob expansion loads only for a pattern
       const { expandGlob } = require('./glob') as typeof import('./glob');
       startPaths.push(...(await expandGlob(absolute(start, cwd), { globstar: run.globstar, outOfTime: run.outOfTime })));
     } else {

@@ -512,7 +512,7 @@ export function withoutZshOnlySyntax(text: string): string {
     .replace(/(^|[\s;|&])=\(/g, '$1<(')
     // `${~x}`, `${=x}`, `${^x}`: flags on a plain expansion; `${x}` says the same to us.
     .replace(/\$\{([~=^]+)(?=\w)/g, (_m, flags: string) => ' '.repeat(flags.length) + '${')
-    .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-.\/@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
+    .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-./@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
     .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
 }
 

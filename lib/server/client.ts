@@ -48,6 +48,7 @@ type Probe =
   | { kind: 'status'; status: ServerStatus };
 
 function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
   return (require('../../package.json') as { version: string }).version;
 }
 
@@ -108,6 +109,7 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
       notice(status.state === 'failed' ? `the server could not load the model: ${status.error}` : `the server is ${status.state}`);
       return undefined;
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
     const { createOpenAIBackend } = require('../backends/openai') as typeof import('../backends/openai');
     connection = {
       status,
@@ -305,6 +307,7 @@ export async function residentModelFor(config: CmdaiConfig, spec: string | undef
     notice('not used: the resident server runs llama.cpp models only (engine = "mlx")');
     return undefined;
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
   const models = require('../models') as typeof import('../models');
   let file: string | undefined;
   let label: string | undefined;

@@ -54,6 +54,7 @@ class RequestError extends Error {
 /** Binds the socket (failing fast when another live server holds it), then loads the model. */
 export async function startResidentServer(options: ResidentServerOptions): Promise<ResidentServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the engine loads only in the server process
   const version = (require('../../package.json') as { version: string }).version;
   const identity = modelIdentity(options.modelPath);
   const label = options.modelLabel ?? path.basename(options.modelPath);
@@ -318,6 +319,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
 
 function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: number) => void, log: (line: string) => void): (modelPath: string) => EmbeddedBackend {
   return (modelPath) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the engine loads only in the server process
     const { createEmbeddedBackend } = require('../backends/embedded') as typeof import('../backends/embedded');
     return createEmbeddedBackend({
       resolveModelPath: async () => modelPath,

@@ -460,7 +460,6 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'out-file':
     case 'set-content':
     case 'add-content':
-    case 'sc':
     case 'ac':
     case 'copy-item':
     case 'copy':
@@ -471,7 +470,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'xcopy':
     case 'robocopy': {
       const p = pwshParams(cmd.args, ['force', 'recurse', 'append', 'noclobber']);
-      const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'sc' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
+      const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
       if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) {
         const target = p.positional[1];
         if (target && ['root', 'home', 'system-top'].includes(analysis.classify(target.value).cls)) judgeRm({ ...cmd, args: [{ value: '-rf', span: cmd.nameWord.span, glob: false }, { value: '--', span: cmd.nameWord.span, glob: false }, target] }, analysis);
@@ -481,7 +480,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
         analysis.effect({ kind: 'takeover', target: { type: 'path', value: dest.value } }, `Replaces the accessibility program "${displayText(dest.value)}": it runs as SYSTEM at the logon screen, so whatever replaces it opens a back door before anyone logs in.`, dest.span, 'priv.accessibility-backdoor');
         return true;
       }
-      if (dest && (name === 'add-content' || name === 'ac' || name === 'set-content' || name === 'sc' || name === 'out-file') && persistenceLocation(analysis.classify(dest.value).normalised)) {
+      if (dest && (name === 'add-content' || name === 'ac' || name === 'set-content' || name === 'out-file') && persistenceLocation(analysis.classify(dest.value).normalised)) {
         const value = asWord(param(p, 'value'))?.value ?? (name === 'out-file' ? undefined : p.positional[1]?.value);
         judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite', undefined, 'one', value !== undefined ? { text: value } : undefined);
         return true;
