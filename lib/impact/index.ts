@@ -14,7 +14,9 @@ import { splitPlainCommands, type PlainCommand } from './words';
 import { previewFind, previewGit } from './programs';
 import { absolute, addPattern, type PreviewRun } from './run';
 
-export type ImpactOperation = 'delete' | 'overwrite' | 'move' | 'truncate' | 'edit' | 'chmod' | 'chown' | 'discard-changes';
+import type { ImpactOperation } from './run';
+
+export type { ImpactOperation } from './run';
 
 export interface ImpactPreview {
   /** Files (and links) that would be touched. */

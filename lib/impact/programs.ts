@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { absolute, type PreviewRun } from './run';
-import { hasGlob, unescapeGlob } from './glob';
+import { expandGlob, hasGlob, unescapeGlob } from './glob';
 
 /** find primaries that only test or steer the walk, by how many arguments they take. */
 const FIND_TESTS_WITH_ARG = new Set([
@@ -76,8 +76,6 @@ export async function previewFind(args: string[], cwd: string, run: PreviewRun):
   const startPaths: string[] = [];
   for (const start of starts.length > 0 ? starts : ['.']) {
     if (hasGlob(start)) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: glob expansion loads only for a pattern
-      const { expandGlob } = require('./glob') as typeof import('./glob');
       startPaths.push(...(await expandGlob(absolute(start, cwd), { globstar: run.globstar, outOfTime: run.outOfTime })));
     } else {
       startPaths.push(unescapeGlob(start));

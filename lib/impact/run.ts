@@ -1,7 +1,9 @@
 // State shared by the previews of one command, and helpers they all use.
 import { expandGlob, hasGlob, unescapeGlob } from './glob';
 import type { ImpactCounter } from './walk';
-import type { ImpactOperation } from './index';
+
+/** What a command would do to the paths it touches. */
+export type ImpactOperation = 'delete' | 'overwrite' | 'move' | 'truncate' | 'edit' | 'chmod' | 'chown' | 'discard-changes';
 
 /** Internal state shared by the previews of one command. */
 export interface PreviewRun {
