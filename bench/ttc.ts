@@ -56,7 +56,7 @@ function rssAnon(pid: number): number | undefined {
 function timeCli(env: NodeJS.ProcessEnv): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '60', '--print', REQUEST], { cwd: repoRoot, env });
+    const child = spawn(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '60', '--print', REQUEST], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let firstCharMs = -1;
     let stdout = '';
     let stderr = '';

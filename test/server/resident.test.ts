@@ -33,7 +33,7 @@ function ask(env: NodeJS.ProcessEnv, extra: string[] = []) {
 function askAsync(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string; result: { timings: { resident: boolean } } }> {
   return new Promise((resolve) => {
     const args = [path.join(repoRoot, 'bin', 'cmdai.js'), '--model', model, '--shell', 'bash', '--max-tokens', '64', '--json', '--verbose', 'list files'];
-    const child = spawn(process.execPath, args, { env, cwd: repoRoot });
+    const child = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data));
