@@ -142,13 +142,20 @@ class OpenAIBackend implements InferenceBackend {
         { method: 'POST', path: 'chat/completions', body, signal: request.signal },
         async (response) => {
           text = '';
-          if (!streaming) {
+          // A server that ignores `stream` answers with one JSON body: take it whole, and hand
+          // its text to the listener in one piece.
+          const whole = !streaming || /^application\/json/i.test(String(response.headers['content-type'] ?? ''));
+          if (whole) {
             const raw = await readText(response.body, 16 * 1024 * 1024);
             const completion = parseJsonObject<ChatCompletion>(raw, () => this.client.malformedBody('a response', raw));
             if (completion.error !== undefined) throw this.serverError(completion.error);
             const choice = completion.choices?.[0];
             if (!choice) throw this.client.malformedBody('a response without choices', raw);
             text = choice.message?.content ?? '';
+            if (streaming && text) {
+              firstTokenAt ??= performance.now();
+              onToken(text);
+            }
             return { completion, finishReason: choice.finish_reason ?? undefined };
           }
           let finishReason: string | undefined;
