@@ -70,6 +70,13 @@ export const VALUE_FLAGS = new Set([
   '--command',
   '--max-tokens',
   '--runs',
+  // cmdai serve (the client starts the resident server with these)
+  '--port',
+  '--host',
+  '--keep-alive',
+  '--label',
+  '--context-size',
+  '--threads',
 ]);
 
 export interface Route {
