@@ -57,6 +57,7 @@ describe('generating with the real engine', () => {
         promptTokens: expect.any(Number),
         cachedPromptTokens: expect.any(Number),
         generatedTokens: expect.any(Number),
+        resident: false, // the CLI tests run in-process (CMDAI_KEEP_ALIVE=0)
       },
     });
     expect(reference.command.length).toBeGreaterThan(0);
