@@ -1,5 +1,5 @@
 // Child processes in the tests run the real lib/models code as plain JavaScript. This
-// transpiles it (with lib/errors.ts and lib/config/paths.ts, which it imports) into a folder
+// transpiles it (with lib/http, lib/errors.ts and lib/config/paths.ts, which it imports) into a folder
 // under node_modules/.cache, where node resolves got and the other dependencies as usual.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -10,9 +10,11 @@ const repoRoot = join(__dirname, '..', '..', '..');
 export function compileModelsLib(): string {
   const outRoot = join(repoRoot, 'node_modules', '.cache', 'cmdai-models-test', String(process.pid));
   const sources = [
-    ...readdirSync(join(repoRoot, 'lib', 'models'))
-      .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-      .map((name) => join(repoRoot, 'lib', 'models', name)),
+    ...['models', 'http'].flatMap((folder) =>
+      readdirSync(join(repoRoot, 'lib', folder))
+        .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+        .map((name) => join(repoRoot, 'lib', folder, name)),
+    ),
     join(repoRoot, 'lib', 'errors.ts'),
     join(repoRoot, 'lib', 'config', 'paths.ts'),
   ];
