@@ -8,21 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-function findRepoRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'cmdai') return dir;
-  }
-  throw new Error('cannot find the cmdai package root');
-}
+import { argValue, findRepoRoot } from './cli-args';
 
 // From the working directory first: build/ may be shared between worktrees of the repository.
 const repoRoot = findRepoRoot(process.cwd());
-const argValue = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
 const ROUNDS = Number(argValue('--rounds') ?? 5);
 const BIG_FILES = Number(argValue('--big-files') ?? 200_000);
 

@@ -10,21 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeFakeSecrets } from '../test/redact/fake-secrets';
-
-function findRepoRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'cmdai') return dir;
-  }
-  throw new Error('cannot find the cmdai package root');
-}
+import { argValue, findRepoRoot } from './cli-args';
 
 // From the working directory first: build/ may be shared between worktrees of the repository.
 const repoRoot = findRepoRoot(process.cwd());
-const argValue = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
 const RUNS = Number(argValue('--runs') ?? 15);
 const secretlintDir = argValue('--secretlint') ?? process.env.SECRETLINT_DIR;
 
