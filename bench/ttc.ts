@@ -103,45 +103,50 @@ function serverStatus(env: NodeJS.ProcessEnv): { pid: number; memory: { rssAnonB
   return (JSON.parse(result.stdout) as { status: { pid: number; memory: { rssAnonBytes?: number } } }).status;
 }
 
-/** Load time of the model with and without mmap (cmdai/engine, separate processes), and llama-simple's whole run. */
+/**
+ * The load modes side by side, each in its own process (bench/probes/load-mode.js): load time,
+ * anonymous memory after the load, and the speed the mode leaves for a request's uncached prompt
+ * (~30 tokens) and its tokens; next to llama-simple's whole run (load + one token) on the same file.
+ * "cost of a request" = load + prompt + 10 tokens: what an in-process call pays before its command.
+ */
 function loadModes(rounds: number): void {
   const engine = path.join(repoRoot, 'dist', 'engine', 'index.js');
-  const script = `
-    const fs = require('fs');
-    require(${JSON.stringify(engine)}).loadModel(process.argv[1], { useMmap: process.argv[2] === 'mmap', threads: 2 }).then(async (m) => {
-      const anon = Number(/^RssAnon:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-      const c = await m.complete('hello', { maxTokens: 1 });
-      process.stdout.write(JSON.stringify({ loadMs: c.timings.loadMs, anon }));
-      await m.dispose();
-    });`;
+  const probe = path.join(repoRoot, 'bench', 'probes', 'load-mode.js');
+  const modes: Array<{ name: string; args: string[] }> = [
+    { name: 'mmap, repacked (llama.cpp default)', args: ['mmap', 'repack'] },
+    { name: 'mmap, not repacked', args: ['mmap', 'no-repack'] },
+    { name: 'read, repacked', args: ['read', 'repack'] },
+  ];
+  interface Probe { loadMs: number; anonBytes: number; promptMs: number; promptTokens: number; tokenMs: number }
+  const rows = new Map<string, Probe[]>(modes.map((mode) => [mode.name, []]));
   const simple = argValue('--llama-simple') ?? path.join(repoRoot, 'deps', 'build-tools', 'bin', 'llama-simple');
-  const rows: Record<string, { loadMs: number[]; anon: number[] }> = { mmap: { loadMs: [], anon: [] }, 'no mmap': { loadMs: [], anon: [] }, 'llama-simple (whole run)': { loadMs: [], anon: [] } };
+  const simpleMs: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const mode of ['mmap', 'none']) {
-      const run = spawnSync(process.execPath, ['-e', script, model, mode], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'passive' } });
-      if (run.status !== 0) throw new Error(`engine load (${mode}) failed: ${run.stderr}`);
-      const { loadMs, anon } = JSON.parse(run.stdout) as { loadMs: number; anon: number };
-      rows[mode === 'mmap' ? 'mmap' : 'no mmap'].loadMs.push(loadMs);
-      rows[mode === 'mmap' ? 'mmap' : 'no mmap'].anon.push(anon);
+    for (const mode of modes) {
+      const run = spawnSync(process.execPath, [probe, engine, model, ...mode.args], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`engine load (${mode.name}) failed: ${run.stderr}`);
+      rows.get(mode.name)!.push(JSON.parse(run.stdout) as Probe);
     }
     if (fs.existsSync(simple)) {
       // llama-simple prints no load time of its own: its whole run (load + one token) is timed.
       const started = performance.now();
-      const run = spawnSync(simple, ['-m', model, '-n', '1', 'hello'], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'passive' } });
-      if (run.status === 0) rows['llama-simple (whole run)'].loadMs.push(performance.now() - started);
+      const run = spawnSync(simple, ['-m', model, '-n', '1', 'hello'], { encoding: 'utf8' });
+      if (run.status === 0) simpleMs.push(performance.now() - started);
     }
   }
-  console.log('\nmodel load (median of rounds)          load ms     RssAnon after load');
-  for (const [name, row] of Object.entries(rows)) {
-    if (row.loadMs.length === 0) continue;
-    const anon = row.anon.length ? `${(median(row.anon) / MB).toFixed(0)} MB` : '-';
-    console.log(`  ${name.padEnd(36)} ${median(row.loadMs).toFixed(0).padStart(8)}    ${anon}`);
+  console.log(`
+load modes (median of ${rounds} rounds, 2 threads)   load ms   RssAnon   prompt (tokens)   ms/token   cost of a request`);
+  let best = '';
+  let bestCost = Infinity;
+  for (const [name, probes] of rows) {
+    const pick = (f: (p: Probe) => number) => median(probes.map(f));
+    const cost = pick((p) => p.loadMs + p.promptMs + 10 * p.tokenMs);
+    if (cost < bestCost) [best, bestCost] = [name, cost];
+    console.log(`  ${name.padEnd(36)} ${pick((p) => p.loadMs).toFixed(0).padStart(7)} ${`${(pick((p) => p.anonBytes) / MB).toFixed(0)} MB`.padStart(9)}   ` +
+      `${pick((p) => p.promptMs).toFixed(0).padStart(6)} ms (${probes[0].promptTokens})   ${pick((p) => p.tokenMs).toFixed(1).padStart(8)}   ${cost.toFixed(0).padStart(8)} ms`);
   }
-  const simpleMs = rows['llama-simple (whole run)'].loadMs;
-  if (simpleMs.length) {
-    console.log(`  no-mmap / llama-simple: ${(median(rows['no mmap'].loadMs) / median(simpleMs)).toFixed(2)}x; mmap / llama-simple: ${(median(rows.mmap.loadMs) / median(simpleMs)).toFixed(2)}x (llama-simple's figure includes its process start and one token)`);
-  }
-  console.log(`  no-mmap / mmap: ${(median(rows['no mmap'].loadMs) / median(rows.mmap.loadMs)).toFixed(2)}x`);
+  if (simpleMs.length) console.log(`  ${'llama-simple (whole run)'.padEnd(36)} ${median(simpleMs).toFixed(0).padStart(7)}`);
+  console.log(`  cheapest for one in-process request: ${best}`);
 }
 
 async function main(): Promise<void> {

@@ -27,6 +27,8 @@ export interface EmbeddedBackendOptions {
   promptCacheDir?: string;
   contextSize?: number;
   threads?: number;
+  /** LoadModelOptions.repackWeights (llama.cpp); default the engine's. */
+  repackWeights?: boolean;
   /** Called when loading starts and with progress 0..1. */
   onLoadProgress?: (fraction: number) => void;
   /** Notes worth a --verbose line, e.g. a corrupt prompt cache file that was rebuilt. */
@@ -62,6 +64,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
         const model = await loadModel(modelPath, {
           contextSize: options.contextSize,
           threads: options.threads,
+          ...(options.repackWeights === undefined ? {} : { repackWeights: options.repackWeights }),
           onProgress: options.onLoadProgress,
           signal,
         });
@@ -228,10 +231,27 @@ export function compactJsonGrammar(grammar: string): string {
 }
 
 // With an injected loadModel (tests) the schema is passed through as is.
-function constraint(jsonSchema: object | undefined, useEngine: boolean): { grammar?: string; jsonSchema?: object } {
+function constraint(jsonSchema: object | undefined, useEngine: boolean): { grammar?: string; jsonSchema?: object; answerPrefix?: string } {
   if (!jsonSchema) return {};
   if (!useEngine) return { jsonSchema };
-  return { grammar: compactJsonGrammar(engineModule().jsonSchemaToGrammar(jsonSchema)) };
+  return { grammar: compactJsonGrammar(engineModule().jsonSchemaToGrammar(jsonSchema)), answerPrefix: jsonAnswerOpening(jsonSchema) };
+}
+
+/**
+ * The text every answer to an object schema starts with, so the engine can evaluate it with the
+ * prompt instead of spending one decode step per forced token: `{"key":"` when the first key the
+ * grammar asks for is a required string, `{"key":` for another required type, `{` otherwise.
+ * llama.cpp's schema-to-grammar puts the required properties first, in the order `properties`
+ * lists them. Written without spaces, as `JSON.stringify` writes the prompt's examples.
+ */
+export function jsonAnswerOpening(schema: object): string | undefined {
+  const s = schema as { type?: unknown; properties?: Record<string, { type?: unknown }>; required?: unknown };
+  if (s.type !== 'object' || s.properties === null || typeof s.properties !== 'object') return undefined;
+  const required = Array.isArray(s.required) ? s.required : [];
+  const first = Object.keys(s.properties).find((key) => required.includes(key));
+  if (first === undefined) return '{';
+  const value = s.properties[first];
+  return `{${JSON.stringify(first)}:${value && value.type === 'string' ? '"' : ''}`;
 }
 
 /** ~/.cache/cmdai/prompt-cache/<hash of model identity + format + prefix>.bin */

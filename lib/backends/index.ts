@@ -32,6 +32,12 @@ export interface CreateBackendOptions {
   onNotice?: (message: string) => void;
   /** Ask the resident model (a background cmdai server) for the embedded backend; see specs/resident.md. */
   resident?: { keepAliveMs: number; onNotice?: (message: string) => void };
+  /**
+   * Whether the in-process llama.cpp engine repacks the weights at load (LoadModelOptions.repackWeights).
+   * Default false: a backend made here answers one request or a few, and repacking costs more load
+   * time than its faster prompt processing saves on them (`npm run bench -- ttc`, specs/resident.md).
+   */
+  repackWeights?: boolean;
 }
 
 export function createBackend(config: CmdaiConfig, options: CreateBackendOptions = {}): InferenceBackend {
@@ -100,6 +106,7 @@ export function createConfiguredEmbeddedBackend(config: CmdaiConfig, modelFlag: 
     },
     modelLabel: spec && !looksLikePath(spec) ? spec : undefined,
     promptCacheDir: promptCacheDir({ env }),
+    repackWeights: options.repackWeights ?? false,
     onLoadProgress: options.onLoadProgress,
     onNotice: options.onNotice,
     describeModel: () => describeModel(spec, config, choice.engine === 'mlx' ? 'mlx' : 'gguf'),

@@ -20,6 +20,7 @@ export interface NativeModelInfo {
 
 export interface NativeLoadOptions {
   useMmap?: boolean;
+  repackWeights?: boolean;
   vocabOnly?: boolean;
 }
 
@@ -50,6 +51,8 @@ export interface NativeCompleteOptions
   /** Number of leading prompt tokens forming the reusable prefix. */
   prefixLength?: number;
   prefixCacheFile?: string;
+  /** Number of trailing prompt tokens that are the forced start of the answer (answerPrefix). */
+  answerLength?: number;
 }
 
 /** A Completion as C++ returns it: the tokens typed, no load time (the TypeScript side adds it). */

@@ -30,7 +30,7 @@ function defaultThreadCount(): number {
   return os.availableParallelism();
 }
 
-const LLAMA_FEATURES = { grammar: true, repeatPenalty: true, promptPrefix: true };
+const LLAMA_FEATURES = { grammar: true, repeatPenalty: true, promptPrefix: true, answerPrefix: true };
 
 /**
  * Native errors arrive as CmdaiError already (the addon builds them with our class); anything
@@ -88,7 +88,13 @@ class LlamaModel extends ModelCore {
 
   protected async run(prompt: string, opts: CompleteOptions, run: CompletionRun): Promise<Completion> {
     const context = this.context!;
-    const { tokens, prefixLength } = this.promptTokens(prompt, opts.promptPrefix);
+    const { tokens: promptTokens, prefixLength } = this.promptTokens(prompt, opts.promptPrefix);
+    // The answer's known start, tokenized on its own (no special tokens) so that it is exactly
+    // the text the grammar is advanced over.
+    const answerTokens = opts.answerPrefix === undefined ? new Int32Array(0) : this.model.tokenize(opts.answerPrefix, false, false);
+    const tokens = new Int32Array(promptTokens.length + answerTokens.length);
+    tokens.set(promptTokens, 0);
+    tokens.set(answerTokens, promptTokens.length);
     this.checkPromptFits(tokens.length);
     const native: NativeCompleteOptions = {
       maxTokens: opts.maxTokens ?? ENGINE_DEFAULTS.maxTokens,
@@ -102,12 +108,14 @@ class LlamaModel extends ModelCore {
       prefixLength,
       prefixCacheFile: opts.prefixCacheFile === undefined ? undefined : path.resolve(opts.prefixCacheFile),
     };
+    if (answerTokens.length > 0) native.answerLength = answerTokens.length;
     if (opts.grammar !== undefined) native.grammar = opts.grammar;
     if (opts.jsonSchema !== undefined) native.grammar = this.binding.jsonSchemaToGrammar(JSON.stringify(opts.jsonSchema));
     run.onAbort = () => context.abort();
+    if (opts.answerPrefix && opts.onToken) run.emit(opts.answerPrefix);
     const result = await context.complete(tokens, native, opts.onToken ? (text) => run.emit(text) : undefined);
     return {
-      text: result.text,
+      text: (opts.answerPrefix ?? '') + result.text,
       tokens: Array.from(result.tokens),
       stopReason: result.stopReason,
       prefixSource: result.prefixSource,
@@ -143,7 +151,7 @@ export async function loadLlamaModel(modelPath: string, opts: LoadModelOptions =
       // mmap by default, measured (npm run bench -- ttc): without it llama.cpp stages every
       // repacked tensor through a fresh buffer of its own size, about 1.5x the load time and
       // ~350 MB more anonymous memory on the 1.5B fixture; mapped pages are clean page cache.
-      { useMmap: opts.useMmap ?? true, vocabOnly: opts.vocabOnly ?? false },
+      { useMmap: opts.useMmap ?? true, repackWeights: opts.repackWeights ?? true, vocabOnly: opts.vocabOnly ?? false },
       onProgress ? (fraction) => onProgress(fraction) : undefined,
     ));
   } catch (err) {

@@ -33,6 +33,8 @@ export interface EngineFeatures {
   repeatPenalty: boolean;
   /** promptPrefix / prefixCacheFile (llama.cpp). */
   promptPrefix: boolean;
+  /** answerPrefix (llama.cpp). */
+  answerPrefix: boolean;
 }
 
 export function usage(message: string, hint?: string): CmdaiError {
@@ -105,6 +107,10 @@ export function checkCompleteOptions(prompt: unknown, opts: CompleteOptions, fea
   }
   if (opts.prefixCacheFile !== undefined && opts.promptPrefix === undefined && features.promptPrefix) {
     throw usage('prefixCacheFile needs promptPrefix (the part of the prompt whose state it stores).');
+  }
+  if (opts.answerPrefix !== undefined) {
+    if (!features.answerPrefix) throw usage('answerPrefix is a llama.cpp feature; the MLX engine does not take it.');
+    if (typeof opts.answerPrefix !== 'string' || opts.answerPrefix === '') throw usage('answerPrefix must be a non-empty string.');
   }
   if (opts.onToken !== undefined && typeof opts.onToken !== 'function') throw usage('onToken must be a function.');
 }

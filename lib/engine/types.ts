@@ -8,11 +8,17 @@ export interface LoadModelOptions {
   /** CPU threads for generation (default: physical cores). */
   threads?: number;
   /**
-   * Map the file instead of reading it. Default: only with a GPU backend (zero-copy there). On
-   * CPU, llama.cpp repacks most weights into its own buffers, so a mapping would keep a second,
-   * file-backed copy resident; reading the file is as fast and needs half the memory.
+   * Map the file instead of reading it (default true): pages come from the page cache, shared
+   * with other processes and the next run, and cost no anonymous memory.
    */
   useMmap?: boolean;
+  /**
+   * Let llama.cpp repack the weights into its CPU-specific interleaved layouts (default true, as
+   * llama.cpp does). Repacked weights make prompt processing faster but are copied into anonymous
+   * memory at every load, which costs load time; without repacking a mapped model loads almost at
+   * once. A long-lived process wants it; a short one may not (see specs/resident.md).
+   */
+  repackWeights?: boolean;
   /** Called with a fraction 0..1 while the weights load. */
   onProgress?: (fraction: number) => void;
   /** Aborts loading; the promise rejects with an AbortError. */
@@ -52,6 +58,13 @@ export interface CompleteOptions {
    */
   promptPrefix?: string;
   prefixCacheFile?: string;
+  /**
+   * Text the answer is known to start with (llama.cpp only), e.g. the opening `{"command":"` that
+   * a JSON-schema grammar forces anyway. It is evaluated with the prompt in one batch instead of
+   * one decode step per token, the grammar is advanced over it, and it begins `text` (and is the
+   * first `onToken` piece). The grammar must allow it.
+   */
+  answerPrefix?: string;
 }
 
 export type StopReason = 'eos' | 'stop' | 'length' | 'abort';

@@ -327,6 +327,8 @@ function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: n
       promptCacheDir: options.promptCacheDir,
       contextSize: options.engine?.contextSize,
       threads: options.engine?.threads,
+      // A server lives long: repacked weights make every request's prompt faster (specs/resident.md).
+      repackWeights: true,
       onLoadProgress: onProgress,
       onNotice: (message) => log(message),
     });

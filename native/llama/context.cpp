@@ -243,6 +243,7 @@ Napi::Value LlamaContext::Complete(const Napi::CallbackInfo & info) {
     request.maxTokens = OptionalInt(options, "maxTokens", 256);
     request.prefixLength = OptionalUint(options, "prefixLength", 0);
     request.prefixCacheFile = OptionalString(options, "prefixCacheFile");
+    request.answerLength = OptionalUint(options, "answerLength", 0);
     SamplingOptions & sampling = request.sampling;
     sampling.temperature = OptionalFloat(options, "temperature", sampling.temperature);
     sampling.topK = OptionalInt(options, "topK", sampling.topK);

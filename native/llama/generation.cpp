@@ -96,8 +96,18 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
                          std::to_string(contextSize) +
                          " including the reply; shorten the prompt or load the model with a larger contextSize");
     }
-    // Built first so that a bad grammar fails before any work is done.
+    if (request.answerLength >= prompt.size()) {
+        throw GenerationError("USAGE", "the answer prefix takes the whole prompt; the prompt must come before it");
+    }
+    // Built first so that a bad grammar (or an answer prefix it does not allow) fails before any
+    // work is done.
     TokenSampler sampler(target.vocab, request.sampling);
+    for (size_t i = prompt.size() - request.answerLength; i < prompt.size(); i++) {
+        if (!sampler.Force(prompt[i])) {
+            throw GenerationError("USAGE", "the answer prefix does not fit the grammar (at its token " +
+                                               std::to_string(i - (prompt.size() - request.answerLength)) + ")");
+        }
+    }
     BatchPtr batch(new llama_batch(llama_batch_init(static_cast<int32_t>(llama_n_batch(ctx)), 0, 1)));
 
     // 1. Keep what the KV cache shares with the prompt, or restore the prefix from memory or file.

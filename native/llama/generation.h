@@ -21,6 +21,9 @@ struct GenerationRequest {
     // and, when `prefixCacheFile` is set, in that file.
     size_t prefixLength = 0;
     std::string prefixCacheFile;
+    // The last `answerLength` prompt tokens are the start of the answer, known in advance (e.g. the
+    // opening a JSON grammar forces): evaluated with the prompt, the grammar advanced over them.
+    size_t answerLength = 0;
     int32_t maxTokens = 256;
     SamplingOptions sampling;
     std::vector<std::string> stops;

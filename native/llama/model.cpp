@@ -71,12 +71,13 @@ uint64_t LoadedModel::Fingerprint() const {
 class LoadModelWorker : public StreamingWorker<float> {
   public:
     LoadModelWorker(Napi::Env env, Napi::Object self, LlamaModel * model, std::string path, bool useMmap,
-                    bool vocabOnly, Napi::Value onProgress) :
+                    bool repackWeights, bool vocabOnly, Napi::Value onProgress) :
         StreamingWorker(env, "cmdai.loadModel", onProgress),
         self_(Napi::Persistent(self)),
         model_(model),
         path_(std::move(path)),
         useMmap_(useMmap),
+        repackWeights_(repackWeights),
         vocabOnly_(vocabOnly) {}
 
   protected:
@@ -87,6 +88,7 @@ class LoadModelWorker : public StreamingWorker<float> {
             LogCapture capture;
             llama_model_params params = llama_model_default_params();
             params.load_mode = useMmap_ ? LLAMA_LOAD_MODE_AUTO : LLAMA_LOAD_MODE_NONE;
+            params.use_extra_bufts = repackWeights_;
             params.vocab_only = vocabOnly_;
             params.progress_callback = &LoadModelWorker::OnProgress;
             params.progress_callback_user_data = this;
@@ -161,6 +163,7 @@ class LoadModelWorker : public StreamingWorker<float> {
     LlamaModel * model_;
     std::string path_;
     bool useMmap_;
+    bool repackWeights_;
     bool vocabOnly_;
     double loadMs_ = 0;
     float lastReported_ = -1.0f;
@@ -201,6 +204,7 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     }
     Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     bool useMmap = !options.Has("useMmap") || options.Get("useMmap").ToBoolean();
+    bool repackWeights = !options.Has("repackWeights") || options.Get("repackWeights").ToBoolean();
     bool vocabOnly = options.Has("vocabOnly") && options.Get("vocabOnly").ToBoolean();
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -213,7 +217,8 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     abortLoad_ = false;
     try {
         auto * worker =
-            new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, vocabOnly, info[2]);
+            new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, repackWeights, vocabOnly,
+                                info[2]);
         return worker->Start();
     } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -77,6 +77,9 @@ TokenSampler::TokenSampler(const llama_vocab * vocab, const SamplingOptions & op
     }
     candidates_.resize(llama_vocab_n_tokens(vocab));
     plainGreedy_ = options.temperature <= 0.0f && options.repeatPenalty == 1.0f;
+    if (options.repeatPenalty == 1.0f) {
+        likelyCount_ = options.temperature <= 0.0f ? 1 : static_cast<size_t>(std::max(0, options.topK));
+    }
 }
 
 llama_token TokenSampler::Sample(llama_context * ctx) {
@@ -86,7 +89,7 @@ llama_token TokenSampler::Sample(llama_context * ctx) {
         const float * logits = llama_get_logits_ith(ctx, -1);
         llama_token token = Argmax(logits);
         if (grammar_ && !GrammarAllows(token)) {
-            token = Draw(logits, true);
+            token = DrawConstrained(logits);
         }
         if (grammar_) {
             llama_sampler_accept(grammar_.get(), token);
@@ -100,11 +103,22 @@ llama_token TokenSampler::Sample(llama_context * ctx) {
     const float * logits = llama_get_logits_ith(ctx, -1);
     llama_token token = Draw(logits, false);
     if (!GrammarAllows(token)) {
-        token = Draw(logits, true);
+        token = DrawConstrained(logits);
     }
     llama_sampler_accept(grammar_.get(), token);
     llama_sampler_accept(chain_.get(), token);
     return token;
+}
+
+bool TokenSampler::Force(llama_token token) {
+    if (grammar_) {
+        if (!GrammarAllows(token)) {
+            return false;
+        }
+        llama_sampler_accept(grammar_.get(), token);
+    }
+    llama_sampler_accept(chain_.get(), token);
+    return true;
 }
 
 llama_token TokenSampler::Argmax(const float * logits) const {
@@ -122,6 +136,52 @@ bool TokenSampler::GrammarAllows(llama_token token) {
     llama_token_data_array check = {&single, 1, -1, false};
     llama_sampler_apply(grammar_.get(), &check);
     return single.logit != -INFINITY;
+}
+
+llama_token TokenSampler::DrawConstrained(const float * logits) {
+    const llama_token token = likelyCount_ > 0 ? DrawAmongLikely(logits) : LLAMA_TOKEN_NULL;
+    return token != LLAMA_TOKEN_NULL ? token : Draw(logits, true);
+}
+
+// Running the grammar over the whole vocabulary costs tens of milliseconds a token. When the
+// chain after the grammar keeps only the K most likely tokens (top-k, or greedy: K = 1), those
+// are the first K tokens the grammar allows in order of logit, so candidates are taken in that
+// order, a slice at a time, and checked one by one. The chain then runs on exactly the tokens the
+// whole-vocabulary path would have kept, and draws the same token. Returns LLAMA_TOKEN_NULL when
+// the allowed tokens are too rare among the likely ones; the caller takes the whole path then.
+llama_token TokenSampler::DrawAmongLikely(const float * logits) {
+    constexpr size_t kFirstSlice = 256;
+    constexpr size_t kMostScanned = 16384;
+    const size_t total = candidates_.size();
+    for (size_t i = 0; i < total; i++) {
+        candidates_[i] = {static_cast<llama_token>(i), logits[i], 0.0f};
+    }
+    const auto moreLikely = [](const llama_token_data & a, const llama_token_data & b) {
+        return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+    };
+    likely_.clear();
+    size_t scanned = 0;
+    for (size_t slice = kFirstSlice; scanned < total && likely_.size() < likelyCount_; slice *= 2) {
+        if (scanned >= kMostScanned) {
+            return LLAMA_TOKEN_NULL;
+        }
+        const size_t end = std::min(total, scanned + slice);
+        std::partial_sort(candidates_.begin() + scanned, candidates_.begin() + end, candidates_.end(), moreLikely);
+        for (; scanned < end && likely_.size() < likelyCount_; scanned++) {
+            if (GrammarAllows(candidates_[scanned].id)) {
+                likely_.push_back(candidates_[scanned]);
+            }
+        }
+    }
+    if (likely_.empty()) {
+        return LLAMA_TOKEN_NULL;
+    }
+    llama_token_data_array array = {likely_.data(), likely_.size(), -1, false};
+    llama_sampler_apply(chain_.get(), &array);
+    if (array.selected < 0 || array.selected >= static_cast<int64_t>(array.size)) {
+        throw GenerationError("GENERATION", "the sampler selected no token");
+    }
+    return array.data[array.selected].id;
 }
 
 llama_token TokenSampler::Draw(const float * logits, bool constrained) {

@@ -34,6 +34,10 @@ class TokenSampler {
     // Samples from the logits of the last decoded token and accepts the result.
     llama_token Sample(llama_context * ctx);
 
+    // Accepts a token the answer is known to start with, as if it had been sampled; false (and
+    // nothing accepted) when the grammar does not allow it.
+    bool Force(llama_token token);
+
   private:
     struct SamplerDeleter {
         void operator()(llama_sampler * sampler) const { llama_sampler_free(sampler); }
@@ -43,11 +47,17 @@ class TokenSampler {
     llama_token Argmax(const float * logits) const;
     bool GrammarAllows(llama_token token);
     llama_token Draw(const float * logits, bool constrained);
+    llama_token DrawConstrained(const float * logits);
+    llama_token DrawAmongLikely(const float * logits);
 
     SamplerPtr chain_;
     SamplerPtr grammar_;
     std::vector<llama_token_data> candidates_;
+    std::vector<llama_token_data> likely_;
     bool plainGreedy_ = false;
+    // How many of the most likely tokens the chain after the grammar looks at (top-k; 1 for
+    // greedy); 0 when it looks at all of them (no top-k, or a repeat penalty that reorders).
+    size_t likelyCount_ = 0;
 };
 
 }  // namespace cmdai

@@ -12,7 +12,7 @@ import { JsonSchemaConstraint } from './json-schema-mask';
 import { endTokenIds, readModelFolder, type ModelFolder } from './model-folder';
 import { eosTokenText, MlxTokenizer } from './tokenizer';
 
-const MLX_FEATURES = { grammar: false, repeatPenalty: false, promptPrefix: false };
+const MLX_FEATURES = { grammar: false, repeatPenalty: false, promptPrefix: false, answerPrefix: false };
 
 /**
  * Cuts the text at the first stop string and holds back a tail that could still become one, so
