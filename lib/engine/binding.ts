@@ -78,6 +78,8 @@ export interface NativeBinding {
   LlamaContext: new (model: NativeLlamaModel) => NativeLlamaContext;
   /** JSON Schema (as JSON text) to a GBNF grammar; throws (code USAGE) on schemas it cannot convert. */
   jsonSchemaToGrammar(schemaJson: string): string;
+  /** The uid of the peer of a connected Unix socket; undefined where the OS cannot tell (Windows). */
+  peerUid(fd: number): number | undefined;
   systemInfo(): { llamaVersion: string; system: string; supportsMmap: boolean; supportsGpuOffload: boolean };
   /** Hands the addon the class every error it raises is an instance of (called once, on load). */
   setErrorClass(errorClass: typeof CmdaiError): void;

@@ -225,6 +225,15 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
   async function listenOnSocket(): Promise<void> {
     const server = http.createServer(handler);
     const socket = options.location.socket;
+    // The directory (0700) keeps other users out; the kernel's record of who connected is the
+    // second lock, for a directory whose mode was loosened after the server started.
+    server.on('connection', (connection: net.Socket) => {
+      const refusal = foreignPeer(connection);
+      if (refusal) {
+        log(refusal);
+        connection.destroy();
+      }
+    });
     for (let attempt = 0; ; attempt++) {
       try {
         await listen(server, socket);
@@ -333,6 +342,25 @@ function defaultBackend(options: ResidentServerOptions, onProgress: (fraction: n
       onNotice: (message) => log(message),
     });
   };
+}
+
+/**
+ * Why a connection on the Unix socket comes from another user, or undefined when it is this
+ * user's (or the OS cannot tell: Windows' named pipe is guarded by its ACL instead).
+ */
+function foreignPeer(connection: net.Socket): string | undefined {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return undefined;
+  const fd = (connection as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the engine's addon is loaded in this process already
+  const { loadBinding } = require('../engine/binding') as typeof import('../engine/binding');
+  let uid: number | undefined;
+  try {
+    uid = loadBinding().peerUid(fd);
+  } catch (err) {
+    return `refused a connection whose peer could not be identified: ${(err as Error).message}`;
+  }
+  return uid === undefined || uid === process.getuid() ? undefined : `refused a connection from another user (uid ${uid})`;
 }
 
 function listen(server: http.Server, socket: string): Promise<void> {

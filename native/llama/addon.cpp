@@ -11,6 +11,7 @@
 #include "llama-log.h"
 #include "llama.h"
 #include "model.h"
+#include "peer-uid.h"
 
 #ifdef CMDAI_BACKEND_DL
 #    ifdef _WIN32
@@ -121,6 +122,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("LlamaContext", contextClass);
     exports.Set("jsonSchemaToGrammar", Napi::Function::New(env, JsonSchemaToGrammar, "jsonSchemaToGrammar"));
     exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
+    exports.Set("peerUid", Napi::Function::New(env, PeerUid, "peerUid"));
     return exports;
 }
 

@@ -225,6 +225,28 @@ describe('sockets that are not to be trusted', () => {
     }
   });
 
+  (root ? test : test.skip)('a connection from another user is dropped by the server, even when the directory was opened to others', async () => {
+    const env = residentEnv();
+    ask(env); // starts the server
+    await runningServer(env);
+    const location = serverLocation(env);
+    // Someone loosens the modes after the server started: only the peer check is left.
+    for (let dir = location.dir; dir !== path.dirname(env.HOME!); dir = path.dirname(dir)) fs.chmodSync(dir, 0o711);
+    fs.chmodSync(location.socket, 0o666);
+    const probe = `require('http').get({ socketPath: process.argv[1], path: '/cmdai/status' }, (r) => console.log('answered', r.statusCode)).on('error', (e) => console.log('refused', e.code))`;
+    const other = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['-e', probe, location.socket], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.on('exit', () => resolve(out.trim()));
+    });
+    expect(other).toMatch(/^refused (ECONNRESET|EPIPE)/);
+    expect(fs.readFileSync(location.log, 'utf8')).toContain('refused a connection from another user (uid 65534)');
+    // The owner is still served.
+    expect((await runningServer(env)).pid).toBeGreaterThan(0);
+  });
+
   test('a socket directory others can enter is refused, with what to do', () => {
     const env = residentEnv();
     const location = serverLocation(env);
