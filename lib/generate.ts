@@ -10,6 +10,7 @@ import {
   buildRevisionMessage,
   buildSystemPrompt,
   buildUserMessage,
+  USER_MESSAGE_START,
   commandAnswerSchema,
   detectEnvironment,
   Environment,
@@ -246,6 +247,7 @@ async function answer(
 
   const { result: main, answer: parsed } = await generateAnswer(backend, {
     messages,
+    stableUserStart: USER_MESSAGE_START,
     jsonSchema,
     maxTokens,
     temperature: options.temperature ?? 0,

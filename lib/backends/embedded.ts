@@ -108,7 +108,7 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
       const loadMs = wasLoaded ? 0 : performance.now() - started;
 
       const prompt = applyTemplate(model, request.messages, true);
-      const prefix = systemPrefix(model, request.messages, prompt);
+      const prefix = reusablePrefix(model, request.messages, prompt, request.stableUserStart);
       const prefixCacheFile = prefix && options.promptCacheDir ? prefixCachePath(options.promptCacheDir, identity, prefix) : undefined;
       if (prefixCacheFile) fs.mkdirSync(path.dirname(prefixCacheFile), { recursive: true });
 
@@ -209,12 +209,23 @@ function applyTemplate(model: Model, messages: ChatMessage[], addAssistant: bool
   }
 }
 
-/** The templated system turn when it is a leading part of the full prompt (so its KV state can be reused). */
-function systemPrefix(model: Model, messages: ChatMessage[], prompt: string): string | undefined {
-  const system = messages.filter((m) => m.role === 'system');
-  if (system.length === 0 || messages[0].role !== 'system') return undefined;
-  const prefix = applyTemplate(model, [messages[0]], false);
-  return prefix.length > 0 && prompt.startsWith(prefix) ? prefix : undefined;
+/**
+ * The leading part of the prompt whose KV state is reused between requests: the templated system
+ * turn, and, for a first request whose user turn starts with `stableUserStart`, the template's
+ * opening of that turn and that text too. Undefined when there is no system turn or the template
+ * does not render the parts as a leading part of the whole prompt.
+ */
+function reusablePrefix(model: Model, messages: ChatMessage[], prompt: string, stableUserStart?: string): string | undefined {
+  if (messages.length === 0 || messages[0].role !== 'system') return undefined;
+  const system = applyTemplate(model, [messages[0]], false);
+  const user = messages[1];
+  if (stableUserStart && messages.length === 2 && user.role === 'user' && user.content.startsWith(stableUserStart)) {
+    const marker = '\uE000cmdai-prefix-end\uE000'; // no NUL: the native template renderer stops at one
+    const rendered = applyTemplate(model, [messages[0], { role: 'user', content: stableUserStart + marker }], false);
+    const end = rendered.indexOf(marker);
+    if (end > system.length && prompt.startsWith(rendered.slice(0, end))) return rendered.slice(0, end);
+  }
+  return system.length > 0 && prompt.startsWith(system) ? system : undefined;
 }
 
 /**

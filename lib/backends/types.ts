@@ -8,6 +8,12 @@ export type { ChatMessage };
 export interface GenerateRequest
   extends Pick<CompleteOptions, 'jsonSchema' | 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'stop' | 'signal' | 'onToken'> {
   messages: ChatMessage[];
+  /**
+   * Text the (only) user turn starts with on every request, e.g. a fixed label before per-request
+   * context. A backend that keeps the system prompt's state may keep this with it. A hint: backends
+   * without such a cache ignore it.
+   */
+  stableUserStart?: string;
   /** The pieces streamed so far are void: the answer starts again from its first piece. */
   onRestart?: () => void;
 }

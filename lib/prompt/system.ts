@@ -95,9 +95,15 @@ export function buildSystemPrompt(environment: Environment): string {
   ].join('\n');
 }
 
+/**
+ * How every first user turn starts: a backend that caches the system prompt's state can cache
+ * this with it (GenerateRequest.stableUserStart), so only what follows is evaluated per request.
+ */
+export const USER_MESSAGE_START = 'Working directory:';
+
 /** The user turn: per-run context plus the request; piped input (already delimited) goes between them. */
 export function buildUserMessage(request: string, cwd: string, pipedInput?: string): string {
-  return `Working directory: ${cwd}\n${pipedInput ? `${pipedInput}\n` : ''}Request: ${request}`;
+  return `${USER_MESSAGE_START} ${cwd}\n${pipedInput ? `${pipedInput}\n` : ''}Request: ${request}`;
 }
 
 /** A follow-up turn asking to change the previous answer. */
