@@ -41,6 +41,19 @@ interface Timed {
   exitMs: number;
   peakAnonBytes: number;
   stdout: string;
+  /** From the --verbose line: prompt tokens evaluated (not restored from a cache) and tokens generated. */
+  evaluatedTokens?: number;
+  generatedTokens?: number;
+}
+
+/** Token counts from `cmdai --verbose`'s timing line. */
+function tokenCounts(stderr: string): Pick<Timed, 'evaluatedTokens' | 'generatedTokens'> {
+  const evaluated = /prompt [\d.]+ ms \((\d+) of \d+ tokens evaluated|prompt [\d.]+ ms \((\d+) tokens\)/.exec(stderr);
+  const generated = /generation [\d.]+ ms \((\d+) tokens\)/.exec(stderr);
+  return {
+    evaluatedTokens: evaluated ? Number(evaluated[1] ?? evaluated[2]) : undefined,
+    generatedTokens: generated ? Number(generated[1]) : undefined,
+  };
 }
 
 function rssAnon(pid: number): number | undefined {
@@ -56,7 +69,7 @@ function rssAnon(pid: number): number | undefined {
 function timeCli(env: NodeJS.ProcessEnv): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '60', '--print', REQUEST], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--model', model, '--shell', 'bash', '--max-tokens', '60', '--print', '--verbose', REQUEST], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let firstCharMs = -1;
     let stdout = '';
     let stderr = '';
@@ -74,7 +87,7 @@ function timeCli(env: NodeJS.ProcessEnv): Promise<Timed> {
       clearInterval(sampler);
       const exitMs = performance.now() - started;
       if (code !== 0 || firstCharMs < 0) reject(new Error(`cmdai failed (exit ${code}): ${stderr}`));
-      else resolve({ firstCharMs, exitMs, peakAnonBytes, stdout });
+      else resolve({ firstCharMs, exitMs, peakAnonBytes, stdout, ...tokenCounts(stderr) });
     });
   });
 }
@@ -93,7 +106,8 @@ function envFor(home: string, keepAlive: string): NodeJS.ProcessEnv {
     XDG_CACHE_HOME: path.join(home, '.cache'),
     LANG: 'C.UTF-8',
     CMDAI_KEEP_ALIVE: keepAlive,
-    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
+    // What a user gets: OpenMP's own wait policy unless the caller of the bench sets one.
+    ...(process.env.OMP_WAIT_POLICY ? { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY } : {}),
   };
 }
 
@@ -149,6 +163,36 @@ load modes (median of ${rounds} rounds, 2 threads)   load ms   RssAnon   prompt 
   console.log(`  cheapest for one in-process request: ${best}`);
 }
 
+/**
+ * The reference for a run's model work: llama.cpp's own llama-bench, in this run, evaluating as
+ * many prompt tokens and generating as many tokens as the median (b) and (c) runs did. Their sum
+ * is what llama.cpp needs for that work on this machine, without process start, loading or
+ * sampling with a grammar: the floor under (c), and under (b) less its load.
+ */
+function llamaFloor(label: string, runs: Timed[]): void {
+  const bench = argValue('--llama-bench') ?? path.join(repoRoot, 'deps', 'build-tools', 'bin', 'llama-bench');
+  const evaluated = runs.map((t) => t.evaluatedTokens).filter((n): n is number => n !== undefined);
+  const generated = runs.map((t) => t.generatedTokens).filter((n): n is number => n !== undefined);
+  if (!fs.existsSync(bench) || evaluated.length === 0 || generated.length === 0) {
+    console.log(`  ${label}: no llama-bench reference (${fs.existsSync(bench) ? 'no token counts from --verbose' : `${bench} missing: npm run build:tools`})`);
+    return;
+  }
+  const p = Math.max(1, Math.round(median(evaluated)));
+  const n = Math.max(1, Math.round(median(generated)));
+  const run = spawnSync(bench, ['-m', model, '-t', '2', '-p', String(p), '-n', String(n), '-r', '3', '-o', 'json'], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.log(`  ${label}: llama-bench failed (${run.stderr.trim().split('\n').pop()})`);
+    return;
+  }
+  const results = JSON.parse(run.stdout) as Array<{ n_prompt: number; n_gen: number; avg_ts: number }>;
+  const pp = results.find((r) => r.n_prompt > 0)?.avg_ts ?? NaN;
+  const tg = results.find((r) => r.n_gen > 0)?.avg_ts ?? NaN;
+  const floorMs = (p / pp + n / tg) * 1000;
+  const firstChar = median(runs.map((t) => t.firstCharMs));
+  console.log(`  ${label}: ${p} prompt tokens evaluated + ${n} generated; llama-bench here: ${pp.toFixed(1)} t/s prompt, ${tg.toFixed(1)} t/s generation ` +
+    `-> ${floorMs.toFixed(0)} ms of model work; cmdai's first character ${firstChar.toFixed(0)} ms = ${(firstChar / floorMs).toFixed(2)}x that`);
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(model)) throw new Error(`Model not found: ${model} (run \`npm run fixtures -- --perf\`)`);
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` first');
@@ -192,6 +236,9 @@ async function main(): Promise<void> {
     const perRound = runs.c.map((c, i) => c.firstCharMs / runs.b[i].firstCharMs);
     console.log(`(c)/(b) first character: ${(m('c', 'firstCharMs') / m('b', 'firstCharMs')).toFixed(3)} (median of per-round ratios ${median(perRound).toFixed(3)}; target <= 0.25)`);
     console.log(`(b)/(a) first character: ${(m('b', 'firstCharMs') / m('a', 'firstCharMs')).toFixed(3)}`);
+    console.log('\nthe same model work done by llama.cpp alone (llama-bench, 2 threads):');
+    llamaFloor('(b)', runs.b);
+    llamaFloor('(c)', runs.c);
 
     const limit = fileBytes + 300 * MB;
     const cliPeak = Math.max(...runs.a.map((t) => t.peakAnonBytes), ...runs.b.map((t) => t.peakAnonBytes));

@@ -388,6 +388,14 @@ function reportDetails(result: CommandResult): void {
   const t = result.timings;
   process.stderr.write(
     `cmdai: backend ${result.backend}${t.resident ? ' (resident)' : ''}, model ${result.model}, shell ${result.shell}; ` +
-      `load ${t.load} ms, prompt ${t.prompt} ms, first token ${t.timeToFirstToken} ms, generation ${t.generation} ms, total ${t.total} ms\n`,
+      `load ${t.load} ms, prompt ${t.prompt} ms${promptTokenNote(t)}, first token ${t.timeToFirstToken} ms, ` +
+      `generation ${t.generation} ms${t.generatedTokens === undefined ? '' : ` (${t.generatedTokens} tokens)`}, total ${t.total} ms\n`,
   );
+}
+
+/** " (31 of 516 tokens evaluated, the rest cached)" when the backend said. */
+function promptTokenNote(t: CommandResult['timings']): string {
+  if (t.promptTokens === undefined) return '';
+  const cached = t.cachedPromptTokens ?? 0;
+  return cached > 0 ? ` (${t.promptTokens - cached} of ${t.promptTokens} tokens evaluated, the rest cached)` : ` (${t.promptTokens} tokens)`;
 }
