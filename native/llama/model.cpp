@@ -216,9 +216,8 @@ Napi::Value LlamaModel::Load(const Napi::CallbackInfo & info) {
     path_ = info[0].As<Napi::String>().Utf8Value();
     abortLoad_ = false;
     try {
-        auto * worker =
-            new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, repackWeights, vocabOnly,
-                                info[2]);
+        auto * worker = new LoadModelWorker(env, info.This().As<Napi::Object>(), this, path_, useMmap, repackWeights,
+                                            vocabOnly, info[2]);
         return worker->Start();
     } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -12,11 +12,11 @@
 #include "addon-env.h"
 
 #if defined(__linux__)
-#include <sys/socket.h>
-#include <sys/types.h>
+#    include <sys/socket.h>
+#    include <sys/types.h>
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
-#include <sys/types.h>
-#include <unistd.h>
+#    include <sys/types.h>
+#    include <unistd.h>
 #endif
 
 namespace cmdai {
@@ -35,14 +35,16 @@ Napi::Value PeerUid(const Napi::CallbackInfo & info) {
     struct ucred credentials {};
     socklen_t length = sizeof(credentials);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
-        throw MakeError(env, "USAGE", std::string("peerUid(fd): not a connected Unix socket (") + std::strerror(errno) + ")");
+        throw MakeError(env, "USAGE",
+                        std::string("peerUid(fd): not a connected Unix socket (") + std::strerror(errno) + ")");
     }
     return Napi::Number::New(env, static_cast<double>(credentials.uid));
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
     uid_t uid = 0;
     gid_t gid = 0;
     if (getpeereid(fd, &uid, &gid) != 0) {
-        throw MakeError(env, "USAGE", std::string("peerUid(fd): not a connected Unix socket (") + std::strerror(errno) + ")");
+        throw MakeError(env, "USAGE",
+                        std::string("peerUid(fd): not a connected Unix socket (") + std::strerror(errno) + ")");
     }
     return Napi::Number::New(env, static_cast<double>(uid));
 #else
