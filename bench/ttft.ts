@@ -9,19 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { argValue, findRepoRoot } from './cli-args';
 
-function findRepoRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'cmdai') return dir;
-  }
-  throw new Error('cannot find the cmdai package root');
-}
 
-function argValue(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? process.argv[index + 1] : undefined;
-}
 
 const repoRoot = findRepoRoot(__dirname);
 const cli = path.join(repoRoot, 'bin', 'cmdai.js');

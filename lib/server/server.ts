@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { EmbeddedBackend } from '../backends/embedded';
-import type { ChatMessage } from '../engine/types';
+import type { ChatMessage, CompleteOptions } from '../engine/types';
 import type { GenerateResult } from '../backends/types';
 import { isAbortError } from '../errors';
 import { checkSocketFile, prepareSocketDir, type ServerLocation } from './socket-dir';
@@ -415,19 +415,13 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-interface ChatBody {
+/** A chat request as the engine takes it: the sampling fields are CompleteOptions' own. */
+type ChatBody = Pick<CompleteOptions, 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'stop'> & {
   model?: string;
   messages: ChatMessage[];
   stream: boolean;
   jsonSchema?: object;
-  maxTokens?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  seed?: number;
-  stop?: string[];
-}
+};
 
 /** Checks the fields cmdai's engine uses; anything malformed is a 400 naming the field. */
 function parseChatBody(text: string): ChatBody {
