@@ -46,7 +46,7 @@ describe('answerPrefix on the llama.cpp engine', () => {
     await model?.dispose();
   });
 
-  const prompt = (request: string) => model.applyChatTemplate([{ role: 'user', content: request }], true);
+  const prompt = (request: string) => model.applyChatTemplate([{ role: 'user', content: request }], { addAssistant: true });
   const validate = new Ajv().compile(schema);
 
   test.each(['list files', 'show disk usage', 'find big logs', 'count lines in python files', 'kill the process on port 3000'])(
