@@ -10,12 +10,13 @@
 // CLI and of the server against the model file size + 300 MB, and the model load time with and
 // without mmap next to llama-simple on the same file.
 //
-//   npm run bench -- ttc [--rounds 5] [--model path.gguf] [--llama-simple path] [--no-load]
+//   npm run bench -- ttc [--rounds 5] [--model path.gguf] [--llama-simple path] [--llama-bench path] [--no-load] [--no-openmp]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { argValue, findRepoRoot } from './cli-args';
+import { OPENMP_SPIN_COUNT } from '../lib/engine/binding';
 
 
 
@@ -183,6 +184,45 @@ function llamaFloor(label: string, runs: Timed[]): void {
     `-> ${floorMs.toFixed(0)} ms of model work; cmdai's first character ${firstChar.toFixed(0)} ms = ${(firstChar / floorMs).toFixed(2)}x that`);
 }
 
+/**
+ * llama.cpp's CPU threads wait for each other through OpenMP (libgomp). Its default polls for a
+ * long time before sleeping; cmdai sets a short poll (lib/engine/binding.ts, OPENMP_SPIN_COUNT).
+ * Prompt and generation speed of the engine with each, on an idle machine and with two busy
+ * processes taking the cores (what a user compiling something meanwhile has).
+ */
+function openMpWaiting(rounds: number): void {
+  const engine = path.join(repoRoot, 'dist', 'engine', 'index.js');
+  const probe = path.join(repoRoot, 'bench', 'probes', 'load-mode.js');
+  const policies: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
+    { name: "libgomp's default (GOMP_SPINCOUNT=300000)", env: { GOMP_SPINCOUNT: '300000' } },
+    { name: `cmdai's (GOMP_SPINCOUNT=${OPENMP_SPIN_COUNT})`, env: {} },
+    { name: 'passive (OMP_WAIT_POLICY=passive)', env: { OMP_WAIT_POLICY: 'passive' } },
+  ];
+  const base = { ...process.env };
+  delete base.GOMP_SPINCOUNT;
+  delete base.OMP_WAIT_POLICY;
+  console.log(`\nOpenMP waiting (median of ${rounds}; prompt ms for the probe's prompt, ms per generated token)`);
+  console.log(`  ${'policy'.padEnd(44)} idle: prompt  ms/token    2 busy processes: prompt  ms/token`);
+  for (const policy of policies) {
+    const cells: string[] = [];
+    for (const busy of [false, true]) {
+      const hogs = busy ? [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+      const probes: Array<{ promptMs: number; tokenMs: number }> = [];
+      try {
+        for (let round = 0; round < rounds; round++) {
+          const run = spawnSync(process.execPath, [probe, engine, model, 'mmap', 'no-repack'], { encoding: 'utf8', env: { ...base, ...policy.env } });
+          if (run.status !== 0) throw new Error(`probe (${policy.name}) failed: ${run.stderr}`);
+          probes.push(JSON.parse(run.stdout) as { promptMs: number; tokenMs: number });
+        }
+      } finally {
+        for (const hog of hogs) hog.kill('SIGKILL');
+      }
+      cells.push(`${median(probes.map((p) => p.promptMs)).toFixed(0).padStart(12)} ${median(probes.map((p) => p.tokenMs)).toFixed(1).padStart(9)}`);
+    }
+    console.log(`  ${policy.name.padEnd(44)} ${cells[0]}    ${cells[1].padStart(30)}`);
+  }
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(model)) throw new Error(`Model not found: ${model} (run \`npm run fixtures -- --perf\`)`);
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` first');
@@ -243,6 +283,7 @@ async function main(): Promise<void> {
     fs.rmSync(residentHome, { recursive: true, force: true });
   }
   if (!process.argv.includes('--no-load')) loadModes(Math.min(ROUNDS, 3));
+  if (!process.argv.includes('--no-openmp')) openMpWaiting(2);
 }
 
 main().catch((err: Error) => {

@@ -109,6 +109,21 @@ function notBuiltError(root: string, cause?: unknown): BackendUnavailableError {
 }
 
 /**
+ * How many times an idle OpenMP worker (llama.cpp's CPU threads, libgomp) polls before it sleeps.
+ * libgomp's default polls for a long time (hundreds of microseconds) so that a thread is awake the
+ * instant the next operation starts; on a machine whose cores are busy with other work that
+ * polling takes the core from the thread being waited for, and a request runs many times slower
+ * (measured by `npm run bench -- ttc`, "OpenMP waiting"). A short poll keeps almost all of the
+ * quick hand-over on an idle machine and yields at once on a busy one. A user's own
+ * OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone. It must be set before libgomp loads.
+ */
+export const OPENMP_SPIN_COUNT = '10000';
+
+function settleOpenMpWaiting(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.GOMP_SPINCOUNT = OPENMP_SPIN_COUNT;
+}
+
+/**
  * Loads build/Release/cmdai.node or prebuilds/<platform>-<arch>/ (first use only). `root` is
  * the package root; tests pass another one to see what a user without a build is told.
  */
@@ -122,6 +137,7 @@ export function loadBinding(root: string = packageRoot): NativeBinding {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build ships no type declarations; loaded with the addon, not before
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    settleOpenMpWaiting();
     binding = nodeGypBuild(root) as NativeBinding;
     binding.setErrorClass(CmdaiError);
   } catch (err) {
