@@ -148,10 +148,11 @@ llama_token TokenSampler::DrawConstrained(const float * logits) {
 // are the first K tokens the grammar allows in order of logit, so candidates are taken in that
 // order, a slice at a time, and checked one by one. The chain then runs on exactly the tokens the
 // whole-vocabulary path would have kept, and draws the same token. Returns LLAMA_TOKEN_NULL when
-// the allowed tokens are too rare among the likely ones; the caller takes the whole path then.
+// the allowed tokens are too rare among the 2k most likely (a string forced to close, say); the
+// caller filters the whole vocabulary then, having spent a few percent of that on the search.
 llama_token TokenSampler::DrawAmongLikely(const float * logits) {
     constexpr size_t kFirstSlice = 256;
-    constexpr size_t kMostScanned = 16384;
+    constexpr size_t kMostScanned = 2048;
     const size_t total = candidates_.size();
     for (size_t i = 0; i < total; i++) {
         candidates_[i] = {static_cast<llama_token>(i), logits[i], 0.0f};
