@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "generation-error.h"
 #include "llama-log.h"
@@ -77,7 +78,9 @@ TokenSampler::TokenSampler(const llama_vocab * vocab, const SamplingOptions & op
     }
     candidates_.resize(llama_vocab_n_tokens(vocab));
     plainGreedy_ = options.temperature <= 0.0f && options.repeatPenalty == 1.0f;
-    if (options.repeatPenalty == 1.0f) {
+    // CMDAI_GRAMMAR_FULL_FILTER=1 always filters the whole vocabulary: the reference the ordered
+    // search is tested against (test/engine/answer-prefix.test.ts).
+    if (options.repeatPenalty == 1.0f && std::getenv("CMDAI_GRAMMAR_FULL_FILTER") == nullptr) {
         likelyCount_ = options.temperature <= 0.0f ? 1 : static_cast<size_t>(std::max(0, options.topK));
     }
 }

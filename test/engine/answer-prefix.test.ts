@@ -2,13 +2,16 @@
 // decode step per token), the grammar is advanced over it, and it begins the text. With the
 // schema's own opening (jsonAnswerOpening) every answer still parses and validates; a prefix the
 // grammar does not allow is refused before any work, with the reason.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
 import Ajv from 'ajv';
 
 import { jsonAnswerOpening } from '../../lib/backends/embedded';
 import { loadModel } from '../../lib/engine';
 import type { Model } from '../../lib/engine/types';
 import { expectCmdaiError } from '../helpers/errors';
-import { tinyModel } from './engine-fixtures';
+import { repoRoot, tinyModel } from './engine-fixtures';
 
 const schema = {
   type: 'object',
@@ -89,5 +92,42 @@ describe('answerPrefix on the llama.cpp engine', () => {
   test('without a grammar the prefix is simply the start of the text', async () => {
     const result = await model.complete(prompt('say hi'), { answerPrefix: 'Sure:', maxTokens: 4, temperature: 0 });
     expect(result.text.startsWith('Sure:')).toBe(true);
+  });
+});
+
+describe('the constrained draw among the likely tokens draws what filtering the whole vocabulary draws', () => {
+  // Lower-case words: many tokens allowed, but with random weights the first draw is often not
+  // one of them, so most tokens go through the search. The JSON schema case mostly takes the
+  // whole-vocabulary path (random weights rank its few allowed structural tokens low).
+  const words = 'root ::= [a-z ]{1,80}';
+  const cases = [
+    { request: 'list files', temperature: 0, seed: 1, grammar: words },
+    { request: 'show disk usage', temperature: 0.8, seed: 3, grammar: words },
+    { request: 'find big logs', temperature: 1.2, seed: 5, grammar: words },
+    { request: 'compress the build folder', temperature: 0.8, seed: 9, topK: 5, grammar: words },
+    { request: 'count lines', temperature: 0.8, seed: 2, jsonSchema: schema },
+  ];
+
+  function run(fullFilter: boolean): Array<{ tokens: number[]; text: string }> {
+    const env = { ...process.env };
+    delete env.CMDAI_GRAMMAR_FULL_FILTER;
+    if (fullFilter) env.CMDAI_GRAMMAR_FULL_FILTER = '1';
+    const script = path.join(__dirname, 'scripts', 'constrained-draws.js');
+    const result = spawnSync(process.execPath, [script, path.join(repoRoot, 'lib', 'engine', 'index.ts'), tinyModel(), JSON.stringify(cases)], {
+      env: { ...env, NODE_OPTIONS: `--require ${path.join(__dirname, 'transpile-register.js')}` },
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`constrained-draws failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as Array<{ tokens: number[]; text: string }>;
+  }
+
+  test('same tokens, case by case, at temperature 0, 0.8 and 1.2, top-k 40 and 5', () => {
+    const searched = run(false);
+    const filtered = run(true);
+    expect(searched).toHaveLength(cases.length);
+    for (let i = 0; i < cases.length; i++) {
+      expect({ request: cases[i].request, tokens: searched[i].tokens }).toEqual({ request: cases[i].request, tokens: filtered[i].tokens });
+      expect(searched[i].tokens.length).toBeGreaterThan(0);
+    }
   });
 });
