@@ -132,6 +132,9 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
         if (isAbortError(err) || err instanceof CmdaiError) throw err;
         throw new CmdaiError('GENERATION', `The embedded engine failed: ${(err as Error).message}`, { cause: err });
       }
+      if (completion.prefixSaveProblem) {
+        options.onNotice?.(`the system prompt's state was not saved (${completion.prefixSaveProblem}); the next request evaluates it again`);
+      }
       if (completion.prefixFileProblem && prefixCacheFile) {
         options.onNotice?.(`the saved system-prompt state ${prefixCacheFile} was discarded and rebuilt: ${completion.prefixFileProblem}`);
       }

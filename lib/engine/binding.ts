@@ -61,6 +61,8 @@ export interface NativeCompletion extends Pick<Completion, 'text' | 'stopReason'
   prefixSource: NonNullable<Completion['prefixSource']>;
   /** Why an existing prefix cache file was not used (corrupt); absent otherwise. */
   prefixFileProblem?: string;
+  /** Why the prefix cache file could not be written; absent when it was (or was not due). */
+  prefixSaveProblem?: string;
   timings: Omit<Timings, 'loadMs'>;
 }
 

@@ -120,6 +120,7 @@ class LlamaModel extends ModelCore {
       stopReason: result.stopReason,
       prefixSource: result.prefixSource,
       prefixFileProblem: result.prefixFileProblem,
+      prefixSaveProblem: result.prefixSaveProblem,
       timings: { loadMs: this.loadMs, ...result.timings },
     };
   }

@@ -92,6 +92,11 @@ export interface Completion {
   prefixSource?: 'none' | 'memory' | 'file' | 'computed';
   /** Why an existing prefixCacheFile was discarded and rebuilt (e.g. its KV payload failed its checksum). */
   prefixFileProblem?: string;
+  /**
+   * Why prefixCacheFile could not be written (a full disk, a read-only or missing folder): the
+   * completion went on without it, and the next one computes the prefix again.
+   */
+  prefixSaveProblem?: string;
 }
 
 export interface ModelInfo {

@@ -134,6 +134,9 @@ class CompleteWorker : public ContextWorker<std::string> {
         result.Set("tokens", tokens);
         result.Set("stopReason", result_.stopReason);
         result.Set("prefixSource", result_.prefixSource);
+        if (!result_.prefixSaveProblem.empty()) {
+            result.Set("prefixSaveProblem", result_.prefixSaveProblem);
+        }
         if (!result_.prefixFileProblem.empty()) {
             result.Set("prefixFileProblem", result_.prefixFileProblem);
         }

@@ -125,9 +125,9 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
             DecodeTokens(ctx, *batch, prompt.data() + cache.kvTokens.size(), reuse.prefixLength - cache.kvTokens.size(),
                          reuse.prefixLength == prompt.size(), cache.kvTokens);
         if (status == 0) {
-            SavePrefix(ctx, target.modelFingerprint, cache,
-                       std::vector<llama_token>(prompt.begin(), prompt.begin() + reuse.prefixLength),
-                       request.prefixCacheFile);
+            result.prefixSaveProblem = SavePrefix(
+                ctx, target.modelFingerprint, cache,
+                std::vector<llama_token>(prompt.begin(), prompt.begin() + reuse.prefixLength), request.prefixCacheFile);
         }
     }
     if (status == 0 && cache.kvTokens.size() < prompt.size()) {

@@ -36,6 +36,8 @@ struct GenerationResult {
     std::string prefixSource;  // none | memory | file | computed
     // Why the prefix cache file could not be used although it was there (corrupt); empty otherwise.
     std::string prefixFileProblem;
+    // Why the prefix cache file could not be written (the generation went on without it).
+    std::string prefixSaveProblem;
     int32_t promptTokens = 0;
     int32_t cachedTokens = 0;
     double promptMs = 0;

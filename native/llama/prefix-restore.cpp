@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "generation-error.h"
+
 namespace cmdai {
 
 namespace {
@@ -63,8 +65,8 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
     return reuse;
 }
 
-void SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
-                const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile) {
+std::string SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                       const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile) {
     PrefixSnapshot snapshot;
     snapshot.tokens = prefixTokens;
     snapshot.state.resize(llama_state_seq_get_size(ctx, 0));
@@ -72,8 +74,13 @@ void SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache
     snapshot.state.resize(written);
     cache.prefix = std::move(snapshot);
     if (!prefixCacheFile.empty()) {
-        WritePrefixFile(prefixCacheFile, fingerprint, cache.prefix);
+        try {
+            WritePrefixFile(prefixCacheFile, fingerprint, cache.prefix);
+        } catch (const GenerationError & err) {
+            return err.what();
+        }
     }
+    return "";
 }
 
 }  // namespace cmdai

@@ -32,7 +32,9 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
                              const std::string & prefixCacheFile);
 
 // Snapshots the prefix now in the KV cache into memory and, when a file is named, to disk.
-void SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
-                const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile);
+// Returns why the file could not be written (a full disk, a read-only folder), empty when it was:
+// the file only saves time, so failing to write it never fails the generation.
+std::string SavePrefix(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
+                       const std::vector<llama_token> & prefixTokens, const std::string & prefixCacheFile);
 
 }  // namespace cmdai

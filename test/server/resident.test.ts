@@ -1,9 +1,10 @@
 // The resident model with the real engine and real processes: the CLI starts a background
 // server, later calls use it, faults send the answer in-process, idle exit ends the process.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBackend } from '../../lib/backends';
 import { defaultConfig } from '../../lib/config';
@@ -323,4 +324,47 @@ test('cmdai serve runs in the foreground on a loopback port too, answers OpenAI 
   } finally {
     serve.kill('SIGKILL');
   }
+});
+
+describe('a full disk', () => {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  // A 64 KiB tmpfs, filled up, holds the cache directory (mounting needs root).
+  let mountPoint: string | undefined;
+  let why = root ? '' : 'needs root to mount a small tmpfs';
+  beforeAll(() => {
+    if (!root) return;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-full-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      why = `cannot mount a tmpfs here: ${mounted.stderr.trim()}`;
+      return;
+    }
+    mountPoint = dir;
+    try {
+      fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(1024 * 1024));
+    } catch {
+      // ENOSPC: as full as it gets
+    }
+  });
+  afterAll(() => {
+    if (mountPoint) spawnSync('umount', [mountPoint]);
+  });
+
+  test('the request is still answered: no resident server and no saved state, each said with --verbose', () => {
+    if (!mountPoint) {
+      console.log(`skipped: ${why}`);
+      return;
+    }
+    const env = residentEnv();
+    env.XDG_CACHE_HOME = path.join(mountPoint, 'cache');
+    delete env.XDG_RUNTIME_DIR;
+    const run = runCli(['--model', model, '--shell', 'bash', '--max-tokens', '64', '--print', '--verbose', 'list', 'files'], { env });
+    expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
+    expect(run.stdout.trim().length).toBeGreaterThan(0);
+    expect(run.stderr).toMatch(/the system prompt's state was not saved \(.*No space left on device\)/);
+    expect(run.stderr).toMatch(/resident model: /);
+    // Nothing half-written is left behind.
+    const cacheFiles = fs.readdirSync(path.join(mountPoint, 'cache', 'cmdai', 'prompt-cache'));
+    expect(cacheFiles.filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
 });
