@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "js-options.h"
+#include "js-values.h"
 #include "llama-log.h"
 #include "streaming-worker.h"
 
@@ -115,12 +115,7 @@ class CompleteWorker : public ContextWorker<std::string> {
             result.Set("prefixFileProblem", result_.prefixFileProblem);
         }
         Napi::Object timings = Napi::Object::New(env);
-        timings.Set("promptTokens", result_.promptTokens);
-        timings.Set("cachedTokens", result_.cachedTokens);
-        timings.Set("promptMs", result_.promptMs);
-        timings.Set("timeToFirstTokenMs", result_.timeToFirstTokenMs);
-        timings.Set("generatedTokens", result_.generatedTokens);
-        timings.Set("generationMs", result_.generationMs);
+        SetTimingsOn(timings, result_.timings);
         result.Set("timings", timings);
         return result;
     }

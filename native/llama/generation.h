@@ -12,6 +12,7 @@
 #include "llama.h"
 #include "prefix-restore.h"
 #include "sampler.h"
+#include "timings.h"
 
 namespace cmdai {
 
@@ -33,12 +34,7 @@ struct GenerationResult {
     std::string prefixSource;  // none | memory | file | computed
     // Why the prefix cache file could not be used although it was there (corrupt); empty otherwise.
     std::string prefixFileProblem;
-    int32_t promptTokens = 0;
-    int32_t cachedTokens = 0;
-    double promptMs = 0;
-    double timeToFirstTokenMs = 0;
-    int32_t generatedTokens = 0;
-    double generationMs = 0;
+    GenerationTimings timings;
 };
 
 struct GenerationTarget {

@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "addon-env.h"
-#include "js-options.h"
+#include "js-values.h"
 #include "model_thread.h"
 #include "session.h"
 #include "streaming-worker.h"
@@ -335,10 +335,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel>, public TeardownResource {
                 std::copy(r.tokens.begin(), r.tokens.end(), tokens.Data());
                 o.Set("tokens", tokens);
                 o.Set("stopReason", StopReasonName(r.stop_reason));
-                o.Set("promptMs", r.prompt_ms);
-                o.Set("cachedTokens", r.reused_tokens);
-                o.Set("timeToFirstTokenMs", r.time_to_first_token_ms);
-                o.Set("generationMs", r.generation_ms);
+                SetTimingsOn(o, r.timings);
                 return o;
             },
             info[3], ForgetAbortFlag(info[0]));
