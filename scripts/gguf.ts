@@ -33,6 +33,34 @@ export enum GgmlType {
 
 export type GgufScalar = number | bigint | boolean | string;
 
+/** Buffer's little-endian accessor suffixes for the fixed-size value types (readUInt8, writeUInt8, ...). */
+type Accessor = 'UInt8' | 'Int8' | 'UInt16LE' | 'Int16LE' | 'UInt32LE' | 'Int32LE' | 'FloatLE' | 'BigUInt64LE' | 'BigInt64LE' | 'DoubleLE';
+
+/** Each fixed-size value type's byte size and accessor, for the reader and the writer alike; booleans are one byte. */
+const FIXED_SIZE: Partial<Record<GgufValueType, { size: number; accessor: Accessor }>> = {
+  [GgufValueType.UINT8]: { size: 1, accessor: 'UInt8' },
+  [GgufValueType.INT8]: { size: 1, accessor: 'Int8' },
+  [GgufValueType.UINT16]: { size: 2, accessor: 'UInt16LE' },
+  [GgufValueType.INT16]: { size: 2, accessor: 'Int16LE' },
+  [GgufValueType.UINT32]: { size: 4, accessor: 'UInt32LE' },
+  [GgufValueType.INT32]: { size: 4, accessor: 'Int32LE' },
+  [GgufValueType.FLOAT32]: { size: 4, accessor: 'FloatLE' },
+  [GgufValueType.BOOL]: { size: 1, accessor: 'UInt8' },
+  [GgufValueType.UINT64]: { size: 8, accessor: 'BigUInt64LE' },
+  [GgufValueType.INT64]: { size: 8, accessor: 'BigInt64LE' },
+  [GgufValueType.FLOAT64]: { size: 8, accessor: 'DoubleLE' },
+};
+
+function readFixed(buf: Buffer, type: GgufValueType, accessor: Accessor, at: number): GgufScalar {
+  const value = (buf[`read${accessor}`] as (this: Buffer, offset: number) => number | bigint).call(buf, at);
+  return type === GgufValueType.BOOL ? value !== 0 : value;
+}
+
+function writeFixed(buf: Buffer, accessor: Accessor, value: GgufScalar, at: number): void {
+  const v = accessor.startsWith('Big') ? BigInt(value) : Number(value);
+  (buf[`write${accessor}`] as (this: Buffer, value: number | bigint, offset: number) => number).call(buf, v, at);
+}
+
 /** A metadata value with its exact on-disk type, so a copied key round-trips byte for byte. */
 export type GgufValue =
   | { type: Exclude<GgufValueType, GgufValueType.ARRAY>; value: GgufScalar }
@@ -84,23 +112,13 @@ class Cursor {
     return s;
   }
   scalar(type: GgufValueType): GgufScalar {
-    const b = this.buf;
-    const at = this.offset;
-    switch (type) {
-      case GgufValueType.UINT8: this.need(1); this.offset += 1; return b.readUInt8(at);
-      case GgufValueType.INT8: this.need(1); this.offset += 1; return b.readInt8(at);
-      case GgufValueType.UINT16: this.need(2); this.offset += 2; return b.readUInt16LE(at);
-      case GgufValueType.INT16: this.need(2); this.offset += 2; return b.readInt16LE(at);
-      case GgufValueType.UINT32: this.need(4); this.offset += 4; return b.readUInt32LE(at);
-      case GgufValueType.INT32: this.need(4); this.offset += 4; return b.readInt32LE(at);
-      case GgufValueType.FLOAT32: this.need(4); this.offset += 4; return b.readFloatLE(at);
-      case GgufValueType.BOOL: this.need(1); this.offset += 1; return b.readUInt8(at) !== 0;
-      case GgufValueType.STRING: return this.string();
-      case GgufValueType.UINT64: this.need(8); this.offset += 8; return b.readBigUInt64LE(at);
-      case GgufValueType.INT64: this.need(8); this.offset += 8; return b.readBigInt64LE(at);
-      case GgufValueType.FLOAT64: this.need(8); this.offset += 8; return b.readDoubleLE(at);
-      default: throw new GgufFormatError(this.file, `unknown value type ${type} at byte ${at}`);
-    }
+    if (type === GgufValueType.STRING) return this.string();
+    const fixed = FIXED_SIZE[type];
+    if (!fixed) throw new GgufFormatError(this.file, `unknown value type ${type} at byte ${this.offset}`);
+    this.need(fixed.size);
+    const value = readFixed(this.buf, type, fixed.accessor, this.offset);
+    this.offset += fixed.size;
+    return value;
   }
 }
 
@@ -181,22 +199,12 @@ class HeaderBuilder {
     this.length += bytes.length;
   }
   scalar(type: GgufValueType, v: GgufScalar): void {
-    const at = this.length;
-    switch (type) {
-      case GgufValueType.UINT8: this.room(1); this.buf.writeUInt8(Number(v), at); this.length += 1; return;
-      case GgufValueType.INT8: this.room(1); this.buf.writeInt8(Number(v), at); this.length += 1; return;
-      case GgufValueType.UINT16: this.room(2); this.buf.writeUInt16LE(Number(v), at); this.length += 2; return;
-      case GgufValueType.INT16: this.room(2); this.buf.writeInt16LE(Number(v), at); this.length += 2; return;
-      case GgufValueType.UINT32: this.room(4); this.buf.writeUInt32LE(Number(v), at); this.length += 4; return;
-      case GgufValueType.INT32: this.room(4); this.buf.writeInt32LE(Number(v), at); this.length += 4; return;
-      case GgufValueType.FLOAT32: this.room(4); this.buf.writeFloatLE(Number(v), at); this.length += 4; return;
-      case GgufValueType.BOOL: this.room(1); this.buf.writeUInt8(v ? 1 : 0, at); this.length += 1; return;
-      case GgufValueType.STRING: this.string(String(v)); return;
-      case GgufValueType.UINT64: this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); this.length += 8; return;
-      case GgufValueType.INT64: this.room(8); this.buf.writeBigInt64LE(BigInt(v), at); this.length += 8; return;
-      case GgufValueType.FLOAT64: this.room(8); this.buf.writeDoubleLE(Number(v), at); this.length += 8; return;
-      default: throw new Error(`cannot write GGUF value type ${type}`);
-    }
+    if (type === GgufValueType.STRING) return this.string(String(v));
+    const fixed = FIXED_SIZE[type];
+    if (!fixed) throw new Error(`cannot write GGUF value type ${type}`);
+    this.room(fixed.size);
+    writeFixed(this.buf, fixed.accessor, v, this.length);
+    this.length += fixed.size;
   }
   padTo(alignment: number): void {
     const padded = alignUp(this.length, alignment);

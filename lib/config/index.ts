@@ -40,6 +40,7 @@ export interface RemoteBackendSettings {
   retries: number;
 }
 
+/** One `[[models.custom]]` table of the config file, as written by the user (lib/models/catalog.ts turns it into a catalog entry). */
 export interface CustomModelEntry {
   name: string;
   url?: string;

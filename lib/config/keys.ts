@@ -27,6 +27,17 @@ export type KeySpec =
   | { kind: 'bool'; describe: string }
   | { kind: 'list'; values?: readonly string[]; describe: string };
 
+/** The HTTP settings every remote backend has under its own table (lib/http/defaults.ts has their defaults). */
+function remoteHttpKeys<B extends string>(backend: B) {
+  const int = <Min extends number>(min: Min, describe: string) => ({ kind: 'int', min, describe }) as const;
+  return {
+    [`${backend}.timeout_ms`]: int(1, 'response timeout in milliseconds'),
+    [`${backend}.connect_timeout_ms`]: int(1, 'connect timeout in milliseconds'),
+    [`${backend}.retries`]: int(0, 'retries on connection errors, 5xx and 429'),
+  } as Record<`${B}.timeout_ms` | `${B}.connect_timeout_ms`, { kind: 'int'; min: 1; describe: string }> &
+    Record<`${B}.retries`, { kind: 'int'; min: 0; describe: string }>;
+}
+
 export const CONFIG_KEYS = {
   backend: { kind: 'enum', values: BACKEND_NAMES, describe: 'which backend answers first' },
   fallback: { kind: 'list', values: BACKEND_NAMES, describe: 'backends tried in order when the first is unreachable' },
@@ -41,15 +52,11 @@ export const CONFIG_KEYS = {
   'ollama.endpoint': { kind: 'url', describe: 'Ollama server URL' },
   'ollama.model': { kind: 'string', describe: 'model name on the Ollama server' },
   'ollama.keep_alive': { kind: 'string', describe: 'how long Ollama keeps the model loaded (e.g. "5m")' },
-  'ollama.timeout_ms': { kind: 'int', min: 1, describe: 'response timeout in milliseconds' },
-  'ollama.connect_timeout_ms': { kind: 'int', min: 1, describe: 'connect timeout in milliseconds' },
-  'ollama.retries': { kind: 'int', min: 0, describe: 'retries on connection errors, 5xx and 429' },
+  ...remoteHttpKeys('ollama'),
   'openai.endpoint': { kind: 'url', describe: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1' },
   'openai.model': { kind: 'string', describe: 'model name on the server' },
   'openai.api_key': { kind: 'string', describe: 'API key sent as a Bearer token' },
-  'openai.timeout_ms': { kind: 'int', min: 1, describe: 'response timeout in milliseconds' },
-  'openai.connect_timeout_ms': { kind: 'int', min: 1, describe: 'connect timeout in milliseconds' },
-  'openai.retries': { kind: 'int', min: 0, describe: 'retries on connection errors, 5xx and 429' },
+  ...remoteHttpKeys('openai'),
   'openai.server_kind': {
     kind: 'enum',
     values: OPENAI_SERVER_KINDS,

@@ -131,7 +131,8 @@ export abstract class ModelCore implements Model {
   private disposed = false;
   private disposing: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private running: CompletionRun | undefined;
+  /** Stops the running completion (abort signal, dispose, a throwing listener). */
+  private stopRunning: (() => void) | undefined;
 
   protected constructor(
     readonly info: ModelInfo,
@@ -212,22 +213,28 @@ export abstract class ModelCore implements Model {
     if (this.disposed) throw usage('The model was disposed before this completion started.');
     if (opts.signal?.aborted) throw abortedError('The completion');
     let listenerError: unknown;
+    // Once stopped, no piece reaches the listener, not even one the native side had already
+    // sent: tokens cross threads, so one may arrive after the abort was asked for.
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      run.onAbort();
+    };
     const run: CompletionRun = {
       onAbort: () => undefined,
       emit: (piece) => {
-        if (!piece || !opts.onToken || listenerError !== undefined) return;
+        if (!piece || !opts.onToken || stopped || listenerError !== undefined) return;
         try {
           opts.onToken(piece);
         } catch (err) {
           // A throwing listener ends the completion and becomes its rejection.
           listenerError = err;
-          run.onAbort();
+          stop();
         }
       },
     };
-    const onSignal = () => run.onAbort();
-    opts.signal?.addEventListener('abort', onSignal, { once: true });
-    this.running = run;
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    this.stopRunning = stop;
     try {
       const completion = await this.run(prompt, opts, run);
       if (listenerError !== undefined) throw listenerError;
@@ -235,8 +242,8 @@ export abstract class ModelCore implements Model {
     } catch (err) {
       throw listenerError ?? this.toCmdaiError(err);
     } finally {
-      this.running = undefined;
-      opts.signal?.removeEventListener('abort', onSignal);
+      this.stopRunning = undefined;
+      opts.signal?.removeEventListener('abort', stop);
     }
   }
 
@@ -251,7 +258,7 @@ export abstract class ModelCore implements Model {
   dispose(): Promise<void> {
     if (this.disposing) return this.disposing;
     this.disposed = true;
-    this.running?.onAbort();
+    this.stopRunning?.();
     this.disposing = this.queue.then(() => this.release());
     return this.disposing;
   }

@@ -2,6 +2,7 @@
 // in the package) plus the user's `[[models.custom]]` entries from the config file.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { CustomModelEntry } from '../config';
 import { CmdaiError } from '../errors';
 
 export type ModelFormat = 'gguf' | 'mlx';
@@ -41,17 +42,8 @@ export interface ModelEntry {
   origin: 'catalog' | 'config';
 }
 
-/** One `[[models.custom]]` table from the config file, as written by the user. */
-export interface CustomModelConfig {
-  name: string;
-  url?: string;
-  repo?: string;
-  file?: string;
-  revision?: string;
-  sha256?: string;
-  context_length?: number;
-  description?: string;
-}
+/** One `[[models.custom]]` table from the config file, as written by the user (declared with the config). */
+export type CustomModelConfig = CustomModelEntry;
 
 export interface ModelsConfig {
   /** `[models] dir`: where models are cached. */

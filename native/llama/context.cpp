@@ -3,34 +3,11 @@
 #include <algorithm>
 #include <thread>
 
+#include "js-values.h"
 #include "llama-log.h"
 #include "streaming-worker.h"
 
 namespace cmdai {
-
-namespace {
-
-uint32_t OptionalUint(Napi::Object options, const char * key, uint32_t fallback) {
-    Napi::Value value = options.Get(key);
-    return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
-}
-
-int32_t OptionalInt(Napi::Object options, const char * key, int32_t fallback) {
-    Napi::Value value = options.Get(key);
-    return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
-}
-
-float OptionalFloat(Napi::Object options, const char * key, float fallback) {
-    Napi::Value value = options.Get(key);
-    return value.IsNumber() ? value.As<Napi::Number>().FloatValue() : fallback;
-}
-
-std::string OptionalString(Napi::Object options, const char * key) {
-    Napi::Value value = options.Get(key);
-    return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
-}
-
-}  // namespace
 
 // A call on a context: keeps the JS object alive while it runs, reports memory when it ends.
 template <typename Event>
@@ -141,12 +118,7 @@ class CompleteWorker : public ContextWorker<std::string> {
             result.Set("prefixFileProblem", result_.prefixFileProblem);
         }
         Napi::Object timings = Napi::Object::New(env);
-        timings.Set("promptTokens", result_.promptTokens);
-        timings.Set("cachedTokens", result_.cachedTokens);
-        timings.Set("promptMs", result_.promptMs);
-        timings.Set("timeToFirstTokenMs", result_.timeToFirstTokenMs);
-        timings.Set("generatedTokens", result_.generatedTokens);
-        timings.Set("generationMs", result_.generationMs);
+        SetTimingsOn(timings, result_.timings);
         result.Set("timings", timings);
         return result;
     }

@@ -115,8 +115,8 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
         ReusePromptState(ctx, target.modelFingerprint, cache, prompt, request.prefixLength, request.prefixCacheFile);
     result.prefixSource = reuse.source;
     result.prefixFileProblem = reuse.fileProblem;
-    result.promptTokens = static_cast<int32_t>(prompt.size());
-    result.cachedTokens = static_cast<int32_t>(cache.kvTokens.size());
+    result.timings.promptTokens = static_cast<int32_t>(prompt.size());
+    result.timings.cachedTokens = static_cast<int32_t>(cache.kvTokens.size());
 
     // 2. Evaluate the rest of the prompt, stopping at the prefix boundary to snapshot it.
     int32_t status = 0;
@@ -134,7 +134,7 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
         status = DecodeTokens(ctx, *batch, prompt.data() + cache.kvTokens.size(), prompt.size() - cache.kvTokens.size(),
                               true, cache.kvTokens);
     }
-    result.promptMs = MsSince(started);
+    result.timings.promptMs = MsSince(started);
     if (status == kDecodeAborted) {
         result.stopReason = "abort";
         return;
@@ -161,7 +161,7 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
         }
         llama_token token = sampler.Sample(ctx);
         if (result.tokens.empty()) {
-            result.timeToFirstTokenMs = MsSince(started);
+            result.timings.timeToFirstTokenMs = MsSince(started);
         }
         if (llama_vocab_is_eog(target.vocab, token)) {
             stopReason = "eos";
@@ -188,8 +188,8 @@ void Generate(const GenerationTarget & target, SequenceCache & cache, const Gene
     }
     show(stream.Flush());
     result.stopReason = stopReason;
-    result.generatedTokens = static_cast<int32_t>(result.tokens.size());
-    result.generationMs = MsSince(generationStarted);
+    result.timings.generatedTokens = static_cast<int32_t>(result.tokens.size());
+    result.timings.generationMs = MsSince(generationStarted);
 }
 
 }  // namespace cmdai

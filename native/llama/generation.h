@@ -12,6 +12,7 @@
 #include "llama.h"
 #include "prefix-restore.h"
 #include "sampler.h"
+#include "timings.h"
 
 namespace cmdai {
 
@@ -38,12 +39,7 @@ struct GenerationResult {
     std::string prefixFileProblem;
     // Why the prefix cache file could not be written (the generation went on without it).
     std::string prefixSaveProblem;
-    int32_t promptTokens = 0;
-    int32_t cachedTokens = 0;
-    double promptMs = 0;
-    double timeToFirstTokenMs = 0;
-    int32_t generatedTokens = 0;
-    double generationMs = 0;
+    GenerationTimings timings;
 };
 
 struct GenerationTarget {

@@ -10,10 +10,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <unordered_map>
+#include <utility>
 
 #include "addon-env.h"
+#include "js-values.h"
 #include "model_thread.h"
 #include "session.h"
 #include "streaming-worker.h"
@@ -27,27 +28,6 @@ struct ThreadState {
     std::unique_ptr<Session> session;
     std::unique_ptr<Sampler> stepSampler;
 };
-
-// o[key] when it is a number, else `fallback`.
-template <typename T>
-T GetNumber(const Napi::Object & o, const char * key, T fallback) {
-    Napi::Value v = o.Get(key);
-    if (!v.IsNumber()) {
-        return fallback;
-    }
-    // Int32Value wraps out-of-range values (and NaN to 0) instead of an undefined conversion.
-    if constexpr (std::is_integral_v<T>) {
-        return v.As<Napi::Number>().Int32Value();
-    } else {
-        return v.As<Napi::Number>().FloatValue();
-    }
-}
-
-int32_t GetInt(const Napi::Object & o, const char * key, int32_t fallback) {
-    return GetNumber<int32_t>(o, key, fallback);
-}
-
-float GetFloat(const Napi::Object & o, const char * key, float fallback) { return GetNumber<float>(o, key, fallback); }
 
 Napi::Object ObjectArg(const Napi::CallbackInfo & info, size_t index, const char * what) {
     if (!info[index].IsObject()) {
@@ -66,10 +46,10 @@ std::vector<int32_t> Int32List(const Napi::Value & v, const char * what) {
 
 SamplingParams SamplingFrom(const Napi::Object & o) {
     SamplingParams p;
-    p.temperature = GetFloat(o, "temperature", 0.0f);
-    p.top_k = GetInt(o, "topK", 0);
-    p.top_p = GetFloat(o, "topP", 1.0f);
-    p.min_p = GetFloat(o, "minP", 0.0f);
+    p.temperature = OptionalFloat(o, "temperature", 0.0f);
+    p.top_k = OptionalInt(o, "topK", 0);
+    p.top_p = OptionalFloat(o, "topP", 1.0f);
+    p.min_p = OptionalFloat(o, "minP", 0.0f);
     Napi::Value seed = o.Get("seed");
     if (seed.IsNumber()) {
         p.has_seed = true;
@@ -78,19 +58,34 @@ SamplingParams SamplingFrom(const Napi::Object & o) {
     return p;
 }
 
+// config.json's whole-number and real-number fields by name, read over Qwen2Config's defaults.
+constexpr std::pair<const char *, int Qwen2Config::*> kConfigInts[] = {
+    {"hidden_size", &Qwen2Config::hidden_size},
+    {"intermediate_size", &Qwen2Config::intermediate_size},
+    {"num_hidden_layers", &Qwen2Config::num_hidden_layers},
+    {"num_attention_heads", &Qwen2Config::num_attention_heads},
+    {"num_key_value_heads", &Qwen2Config::num_key_value_heads},
+    {"vocab_size", &Qwen2Config::vocab_size},
+    {"quantization_group_size", &Qwen2Config::quantization_group_size},
+    {"quantization_bits", &Qwen2Config::quantization_bits},
+};
+constexpr std::pair<const char *, float Qwen2Config::*> kConfigFloats[] = {
+    {"rms_norm_eps", &Qwen2Config::rms_norm_eps},
+    {"rope_theta", &Qwen2Config::rope_theta},
+};
+
 Qwen2Config ConfigFrom(const Napi::Object & o) {
     Qwen2Config c;
-    c.hidden_size = GetInt(o, "hidden_size", 0);
-    c.intermediate_size = GetInt(o, "intermediate_size", 0);
-    c.num_hidden_layers = GetInt(o, "num_hidden_layers", 0);
-    c.num_attention_heads = GetInt(o, "num_attention_heads", 0);
-    c.num_key_value_heads = GetInt(o, "num_key_value_heads", c.num_attention_heads);
-    c.vocab_size = GetInt(o, "vocab_size", 0);
-    c.rms_norm_eps = GetFloat(o, "rms_norm_eps", 1e-6f);
-    c.rope_theta = GetFloat(o, "rope_theta", 1000000.0f);
+    for (const auto & [key, member] : kConfigInts) {
+        c.*member = OptionalInt(o, key, c.*member);
+    }
+    for (const auto & [key, member] : kConfigFloats) {
+        c.*member = OptionalFloat(o, key, c.*member);
+    }
+    if (!o.Get("num_key_value_heads").IsNumber()) {
+        c.num_key_value_heads = c.num_attention_heads;  // no grouped-query attention
+    }
     c.tie_word_embeddings = o.Get("tie_word_embeddings").ToBoolean().Value();
-    c.quantization_group_size = GetInt(o, "quantization_group_size", 64);
-    c.quantization_bits = GetInt(o, "quantization_bits", 0);
     if (c.hidden_size <= 0 || c.num_hidden_layers <= 0 || c.num_attention_heads <= 0 || c.vocab_size <= 0 ||
         c.num_key_value_heads <= 0 || c.hidden_size % c.num_attention_heads != 0) {
         throw MakeError(
@@ -269,8 +264,8 @@ class MlxModel : public Napi::ObjectWrap<MlxModel>, public TeardownResource {
             spec.weight_files.push_back(files.Get(i).ToString());
         }
         spec.config = ConfigFrom(specObj.Get("config").As<Napi::Object>());
-        spec.context_size = GetInt(specObj, "contextSize", 4096);
-        spec.batch_size = GetInt(specObj, "batchSize", 512);
+        spec.context_size = OptionalInt(specObj, "contextSize", 4096);
+        spec.batch_size = OptionalInt(specObj, "batchSize", 512);
 
         struct Loaded {
             double parameters;
@@ -323,7 +318,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel>, public TeardownResource {
         spec.prompt = Int32List(info[1], "prompt");
         Napi::Object opts = ObjectArg(info, 2, "generate(jobId, prompt, options): options");
         spec.sampling = SamplingFrom(opts);
-        spec.max_tokens = GetInt(opts, "maxTokens", 0);
+        spec.max_tokens = OptionalInt(opts, "maxTokens", 0);
         spec.end_tokens = Int32List(opts.Get("endTokens"), "endTokens");
         auto abort = AbortFlagFor(info[0]);
         return RunOnModelThread<GenerateResult>(
@@ -340,10 +335,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel>, public TeardownResource {
                 std::copy(r.tokens.begin(), r.tokens.end(), tokens.Data());
                 o.Set("tokens", tokens);
                 o.Set("stopReason", StopReasonName(r.stop_reason));
-                o.Set("promptMs", r.prompt_ms);
-                o.Set("cachedTokens", r.reused_tokens);
-                o.Set("timeToFirstTokenMs", r.time_to_first_token_ms);
-                o.Set("generationMs", r.generation_ms);
+                SetTimingsOn(o, r.timings);
                 return o;
             },
             info[3], ForgetAbortFlag(info[0]));

@@ -118,20 +118,22 @@ std::pair<mx::array, mx::array> KVCache::update_and_fetch(const mx::array & k, c
 
 mx::array Attention::operator()(const mx::array & x, KVCache & cache) const {
     const int B = x.shape(0), L = x.shape(1);
+    const int head_dim = config.head_dim();
     auto heads = [&](const mx::array & t, int n) {
         return mx::transpose(mx::reshape(t, {B, L, n, head_dim}), {0, 2, 1, 3});
     };
-    auto queries = heads(q_proj(x), n_heads);
-    auto keys = heads(k_proj(x), n_kv_heads);
-    auto values = heads(v_proj(x), n_kv_heads);
+    auto queries = heads(q_proj(x), config.num_attention_heads);
+    auto keys = heads(k_proj(x), config.num_key_value_heads);
+    auto values = heads(v_proj(x), config.num_key_value_heads);
 
     // Qwen2 rotates the two halves of each head (non-traditional, "NeoX" layout).
-    queries = mx::fast::rope(queries, head_dim, false, rope_theta, 1.0f, cache.offset);
-    keys = mx::fast::rope(keys, head_dim, false, rope_theta, 1.0f, cache.offset);
+    queries = mx::fast::rope(queries, head_dim, false, config.rope_theta, 1.0f, cache.offset);
+    keys = mx::fast::rope(keys, head_dim, false, config.rope_theta, 1.0f, cache.offset);
     auto [all_keys, all_values] = cache.update_and_fetch(keys, values);
 
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     auto out = mx::fast::scaled_dot_product_attention(queries, all_keys, all_values, scale, L > 1 ? "causal" : "");
-    out = mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {B, L, n_heads * head_dim});
+    out = mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {B, L, config.num_attention_heads * head_dim});
     return o_proj(out);
 }
 
@@ -160,11 +162,7 @@ Qwen2Model::Qwen2Model(const Qwen2Config & config, WeightMap & weights, mx::Dtyp
         block.input_layernorm = take_vector(weights, p + ".input_layernorm.weight", dtype);
         block.post_attention_layernorm = take_vector(weights, p + ".post_attention_layernorm.weight", dtype);
         auto & a = block.self_attn;
-        a.n_heads = config.num_attention_heads;
-        a.n_kv_heads = config.num_key_value_heads;
-        a.head_dim = config.head_dim();
-        a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
-        a.rope_theta = config.rope_theta;
+        a.config = config;
         a.q_proj = take_linear(weights, p + ".self_attn.q_proj", true, config, dtype);
         a.k_proj = take_linear(weights, p + ".self_attn.k_proj", true, config, dtype);
         a.v_proj = take_linear(weights, p + ".self_attn.v_proj", true, config, dtype);

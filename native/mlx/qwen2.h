@@ -70,11 +70,7 @@ struct KVCache {
 };
 
 struct Attention {
-    int n_heads = 0;
-    int n_kv_heads = 0;
-    int head_dim = 0;
-    float scale = 1.0f;
-    float rope_theta = 1000000.0f;
+    Qwen2Config config;  // head counts, head size and rope_theta
     Linear q_proj, k_proj, v_proj, o_proj;
 
     mx::array operator()(const mx::array & x, KVCache & cache) const;

@@ -128,8 +128,9 @@ GenerateResult Session::generate(const GenerateSpec & spec, const std::atomic<bo
         return result;
     }
     const auto prefilled = prefill(spec.prompt);
-    result.prompt_ms = prefilled.ms;
-    result.reused_tokens = prefilled.reused_tokens;
+    result.timings.promptTokens = static_cast<int32_t>(spec.prompt.size());
+    result.timings.promptMs = prefilled.ms;
+    result.timings.cachedTokens = prefilled.reused_tokens;
     Sampler sampler(spec.sampling);
     const std::vector<int32_t> unconstrained;
     const auto start = std::chrono::steady_clock::now();
@@ -141,7 +142,7 @@ GenerateResult Session::generate(const GenerateSpec & spec, const std::atomic<bo
         }
         const int32_t token = sample(sampler, unconstrained);
         if (i == 0)
-            result.time_to_first_token_ms = result.prompt_ms + ms_since(start);
+            result.timings.timeToFirstTokenMs = result.timings.promptMs + ms_since(start);
         if (std::find(spec.end_tokens.begin(), spec.end_tokens.end(), token) != spec.end_tokens.end()) {
             result.stop_reason = StopReason::kEndOfGeneration;
             break;
@@ -153,7 +154,8 @@ GenerateResult Session::generate(const GenerateSpec & spec, const std::atomic<bo
             break;
         feed(token);
     }
-    result.generation_ms = ms_since(start);
+    result.timings.generatedTokens = static_cast<int32_t>(result.tokens.size());
+    result.timings.generationMs = ms_since(start);
     return result;
 }
 

@@ -4,6 +4,7 @@
 
 #include "qwen2.h"
 #include "sampler.h"
+#include "timings.h"
 
 #include <atomic>
 #include <functional>
@@ -31,10 +32,7 @@ enum class StopReason { kEndOfGeneration, kLength, kAbort };
 struct GenerateResult {
     std::vector<int32_t> tokens;
     StopReason stop_reason = StopReason::kLength;
-    double prompt_ms = 0;
-    int reused_tokens = 0;
-    double time_to_first_token_ms = 0;
-    double generation_ms = 0;
+    GenerationTimings timings;
 };
 
 class Session {

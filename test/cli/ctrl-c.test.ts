@@ -2,39 +2,18 @@
 // user is back where they were; anywhere else cmdai stops quietly with exit code 130.
 // A local server that never answers keeps the model steps busy for as long as the test needs.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBuilt, FakeOpenAIServer, isolatedEnv, PtySession, requireTinyModel } from './helpers';
+import { isolatedEnv, requireTinyModel, useCliSuite } from './helpers';
 
 jest.setTimeout(120_000);
 
 const MENU = '[q] cancel';
 const CTRL_C = '\x03';
-let env: NodeJS.ProcessEnv;
-let workDir: string;
-let silent: FakeOpenAIServer;
-const sessions: PtySession[] = [];
-
-function start(args: string[], environment = env): PtySession {
-  const session = new PtySession(args, environment, workDir);
-  sessions.push(session);
-  return session;
-}
-
-beforeAll(async () => {
-  ensureBuilt();
-  env = isolatedEnv();
-  silent = await new FakeOpenAIServer().start();
-  silent.silent = true;
+const suite = useCliSuite({ server: true, workDirPrefix: 'cmdai-ctrlc-' });
+beforeAll(() => {
+  suite.server.silent = true;
 });
-afterAll(() => silent.stop());
-beforeEach(() => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-ctrlc-'));
-});
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.kill();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+const start = suite.start;
 
 /** What a user should never see after pressing Ctrl-C. */
 function expectQuiet(screen: string): void {
@@ -51,7 +30,7 @@ describe('at the top level cmdai stops quietly with exit code 130', () => {
   });
 
   test('while waiting for the first command, and the spinner is cleared', async () => {
-    const cli = start([...silent.args(), '--timeout', '60000', 'list', 'files']);
+    const cli = start([...suite.server.args(), '--timeout', '60000', 'list', 'files']);
     await cli.waitFor('Asking openai');
     cli.press(CTRL_C);
     expect(await cli.exitCode()).toBe(130);
@@ -72,7 +51,7 @@ describe('at the top level cmdai stops quietly with exit code 130', () => {
 
   test('at the model download question', async () => {
     const fresh = isolatedEnv({ CMDAI_OFFLINE: '' });
-    const cli = start(['list', 'files'], fresh);
+    const cli = start(['list', 'files'], { env: fresh });
     await cli.waitFor('[Y/n]');
     cli.press(CTRL_C);
     expect(await cli.exitCode()).toBe(130);
@@ -88,9 +67,9 @@ describe('inside a step it cancels the step and returns to the menu', () => {
     ['editing the command', ['echo hello'], 'e', 'edit> '],
     ['typing a revision', ['echo hello'], 'r', 'revise> '],
   ])('%s', async (_name, [command], key, prompt) => {
-    const dir = path.join(workDir, 'data');
+    const dir = path.join(suite.workDir, 'data');
     fs.mkdirSync(dir);
-    const marker = path.join(workDir, 'ran');
+    const marker = path.join(suite.workDir, 'ran');
     const cli = start(['--shell', 'bash', '--command', `${command.replace('DIR', dir)} && touch ${marker}`]);
     await cli.waitFor(MENU);
     cli.press(key);
@@ -103,7 +82,7 @@ describe('inside a step it cancels the step and returns to the menu', () => {
   });
 
   test('a revision being generated: the original command is kept', async () => {
-    const cli = start([...silent.args(), '--timeout', '60000', '--shell', 'bash', '--command', 'echo original-command']);
+    const cli = start([...suite.server.args(), '--timeout', '60000', '--shell', 'bash', '--command', 'echo original-command']);
     await cli.waitFor(MENU);
     cli.press('r');
     await cli.waitFor('revise> ');
@@ -118,7 +97,7 @@ describe('inside a step it cancels the step and returns to the menu', () => {
   });
 
   test('an explanation being generated', async () => {
-    const cli = start([...silent.args(), '--timeout', '60000', '--shell', 'bash', '--command', 'echo hi']);
+    const cli = start([...suite.server.args(), '--timeout', '60000', '--shell', 'bash', '--command', 'echo hi']);
     await cli.waitFor(MENU);
     cli.press('x');
     await cli.waitFor('Explaining');

@@ -283,3 +283,48 @@ export class TmuxSession {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
 }
+
+/** What a CLI test file shares, filled in by the hooks `useCliSuite` registers. */
+export interface CliSuite {
+  /** The isolated environment (see isolatedEnv), made once per file. */
+  env: NodeJS.ProcessEnv;
+  /** A fresh folder per test, removed after it (with `workDirPrefix`). */
+  workDir: string;
+  /** A fake OpenAI-compatible server for the whole file (with `server: true`). */
+  server: FakeOpenAIServer;
+  /** `cmdai <args>` in a pseudo-terminal in `workDir`, killed after the test. */
+  start(args: string[], options?: { env?: NodeJS.ProcessEnv; columns?: number }): PtySession;
+}
+
+/**
+ * Registers the set-up most CLI test files share: the compiled CLI, an isolated home, optionally a
+ * fake server and a work folder per test, and pseudo-terminal sessions that never outlive a test.
+ * Call at the top level of a test file; read the fields inside tests and hooks.
+ */
+export function useCliSuite(options: { workDirPrefix?: string; server?: boolean } = {}): CliSuite {
+  const sessions: PtySession[] = [];
+  const suite: CliSuite = {
+    env: {},
+    workDir: '',
+    server: undefined as unknown as FakeOpenAIServer,
+    start(args, { env = suite.env, columns } = {}) {
+      const session = new PtySession(args, env, suite.workDir || undefined, undefined, columns);
+      sessions.push(session);
+      return session;
+    },
+  };
+  beforeAll(async () => {
+    ensureBuilt();
+    suite.env = isolatedEnv();
+    if (options.server) suite.server = await new FakeOpenAIServer().start();
+  });
+  afterAll(() => suite.server?.stop());
+  beforeEach(() => {
+    if (options.workDirPrefix) suite.workDir = fs.mkdtempSync(path.join(os.tmpdir(), options.workDirPrefix));
+  });
+  afterEach(() => {
+    for (const session of sessions.splice(0)) session.kill();
+    if (suite.workDir) fs.rmSync(suite.workDir, { recursive: true, force: true });
+  });
+  return suite;
+}

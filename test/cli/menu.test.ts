@@ -2,34 +2,14 @@
 // command through the same assess-and-menu flow a generated one takes, so run, edit, cancel and
 // blocking can be checked deterministically; revise and streaming use the real engine.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBuilt, isolatedEnv, PtySession, requireTinyModel } from './helpers';
+import { requireTinyModel, useCliSuite } from './helpers';
 
 jest.setTimeout(180_000);
 
 const MENU = '[q] cancel';
-let env: NodeJS.ProcessEnv;
-let workDir: string;
-const sessions: PtySession[] = [];
-
-function start(args: string[]): PtySession {
-  const session = new PtySession(args, env, workDir);
-  sessions.push(session);
-  return session;
-}
-
-beforeAll(() => {
-  ensureBuilt();
-  env = isolatedEnv();
-});
-beforeEach(() => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-menu-'));
-});
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.kill();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+const suite = useCliSuite({ workDirPrefix: 'cmdai-menu-' });
+const start = suite.start;
 
 test('Enter runs a safe command in the user\'s shell and passes its exit code through', async () => {
   const cli = start(['--shell', 'bash', '--command', 'echo ran-$((6*7)); exit 3']);
@@ -53,7 +33,7 @@ test('edit prefills the command in an editable line, and the edited command runs
 });
 
 test('cancel leaves without running anything and exits with the cancelled code', async () => {
-  const marker = path.join(workDir, 'should-not-exist');
+  const marker = path.join(suite.workDir, 'should-not-exist');
   const cli = start(['--shell', 'bash', '--command', `touch ${marker}`]);
   await cli.waitFor(MENU);
   cli.press('q');
@@ -76,7 +56,7 @@ test('a critical command is blocked under the default policy, with the reason sh
 });
 
 test('a high-risk command runs only after typing yes', async () => {
-  const target = path.join(workDir, 'data');
+  const target = path.join(suite.workDir, 'data');
   fs.mkdirSync(target);
   const cli = start(['--shell', 'bash', '--command', `chmod -R 777 ${target} && echo changed-mode`]);
   await cli.waitFor(MENU);
@@ -95,8 +75,7 @@ test('a high-risk command runs only after typing yes', async () => {
 
 test('copy asks the terminal to copy (OSC 52) and does not claim it worked', async () => {
   // No clipboard tool on PATH: only the terminal can be asked, and it cannot confirm.
-  const cli = new PtySession(['--shell', 'bash', '--command', 'echo copy-me'], { ...env, PATH: path.dirname(process.execPath) + ':/bin:/usr/bin' }, workDir);
-  sessions.push(cli);
+  const cli = suite.start(['--shell', 'bash', '--command', 'echo copy-me'], { env: { ...suite.env, PATH: path.dirname(process.execPath) + ':/bin:/usr/bin' } });
   await cli.waitFor(MENU);
   cli.press('c');
   await cli.waitFor('Asked the terminal to copy it (OSC 52)');

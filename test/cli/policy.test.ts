@@ -1,31 +1,16 @@
 // What no flag or policy can change: --yes never approves a critical command, and the menu's
 // confirmation question runs a command only for the exact word it asks for.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBuilt, isolatedEnv, PtySession, runCli } from './helpers';
+import { PtySession, runCli, useCliSuite } from './helpers';
 
 jest.setTimeout(120_000);
 
-let env: NodeJS.ProcessEnv;
-let workDir: string;
-const sessions: PtySession[] = [];
-
-beforeAll(() => {
-  ensureBuilt();
-  env = isolatedEnv();
-});
-beforeEach(() => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-policy-'));
-});
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.kill();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+const suite = useCliSuite({ workDirPrefix: 'cmdai-policy-' });
 
 describe('--yes never approves a critical command', () => {
   test.each(['strict', 'moderate', 'permissive'])('under --safety %s, even with --dry-run it says it would not run', (policy) => {
-    const run = runCli(['--shell', 'bash', '--safety', policy, '--yes', '--dry-run', '--command', 'rm -rf /'], { env });
+    const run = runCli(['--shell', 'bash', '--safety', policy, '--yes', '--dry-run', '--command', 'rm -rf /'], { env: suite.env });
     expect(run.status).toBe(3);
     expect(run.stderr).not.toContain('would run it');
   });
@@ -33,11 +18,11 @@ describe('--yes never approves a critical command', () => {
   test('under --safety permissive a critical command is printed but not run', () => {
     // Formatting a device that does not exist is rated critical and harmless if it ever ran;
     // the marker file shows whether the shell was started at all.
-    const marker = path.join(workDir, 'ran');
-    const command = `touch ${marker}; mkfs.ext4 ${path.join(workDir, 'no-such-device')}`;
-    const check = runCli(['check', '--safety', 'permissive', command], { env });
+    const marker = path.join(suite.workDir, 'ran');
+    const command = `touch ${marker}; mkfs.ext4 ${path.join(suite.workDir, 'no-such-device')}`;
+    const check = runCli(['check', '--safety', 'permissive', command], { env: suite.env });
     expect(check.stdout).toMatch(/^critical/);
-    const run = runCli(['--shell', 'bash', '--safety', 'permissive', '--yes', '--command', command], { env });
+    const run = runCli(['--shell', 'bash', '--safety', 'permissive', '--yes', '--command', command], { env: suite.env });
     expect(run.status).toBe(3);
     expect(run.stdout).toBe(command + '\n');
     expect(run.stderr).toContain('--yes never approves a critical command');
@@ -45,26 +30,25 @@ describe('--yes never approves a critical command', () => {
   });
 
   test('a high-risk command still runs with --yes (that is what --yes is for)', () => {
-    const target = path.join(workDir, 'data');
+    const target = path.join(suite.workDir, 'data');
     fs.mkdirSync(target);
-    const run = runCli(['--shell', 'bash', '--yes', '--command', `chmod -R 777 ${target} && echo changed`], { env });
+    const run = runCli(['--shell', 'bash', '--yes', '--command', `chmod -R 777 ${target} && echo changed`], { env: suite.env });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('changed');
   });
 
   test('--help says so', () => {
-    const help = runCli(['--help'], { env, }).stdout.replace(/\s+/g, ' ');
+    const help = runCli(['--help'], { env: suite.env }).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('never a critical command, under any --safety policy');
   });
 });
 
 describe('the confirmation question (real terminal)', () => {
   async function highRiskMenu(): Promise<{ cli: PtySession; marker: string }> {
-    const target = path.join(workDir, 'data');
+    const target = path.join(suite.workDir, 'data');
     fs.mkdirSync(target);
-    const marker = path.join(workDir, 'ran');
-    const cli = new PtySession(['--shell', 'bash', '--command', `chmod -R 777 ${target} && touch ${marker}`], env, workDir);
-    sessions.push(cli);
+    const marker = path.join(suite.workDir, 'ran');
+    const cli = suite.start(['--shell', 'bash', '--command', `chmod -R 777 ${target} && touch ${marker}`]);
     await cli.waitFor('[q] cancel');
     expect(cli.screen).toContain('[HIGH]');
     return { cli, marker };

@@ -1,19 +1,11 @@
 // The subcommand-versus-request rule (specs/cli.md), for every subcommand in the table: words
 // that fit a subcommand run it; words that do not are the request, with a note on stderr.
 import { routeArguments, SUBCOMMANDS, Subcommand } from '../../lib/cli/subcommands';
-import { ensureBuilt, expectNoStackTrace, FakeOpenAIServer, isolatedEnv, runCli, runCliAsync } from './helpers';
+import { expectNoStackTrace, runCli, runCliAsync, useCliSuite } from './helpers';
 
 jest.setTimeout(120_000);
 
-let env: NodeJS.ProcessEnv;
-let server: FakeOpenAIServer;
-
-beforeAll(async () => {
-  ensureBuilt();
-  env = isolatedEnv();
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.stop());
+const suite = useCliSuite({ server: true });
 
 /** Words that fit each kind of subcommand. */
 function fittingWords(entry: Subcommand): string[][] {
@@ -48,37 +40,37 @@ describe.each(SUBCOMMANDS.map((entry) => [entry.name, entry] as const))('%s', (n
   });
 
   test('with the real CLI, a request starting with its name reaches the model whole', async () => {
-    const run = await runCliAsync([...server.args(), '--print', name, 'zzq', 'words', 'for', 'the', 'model'], { env });
+    const run = await runCliAsync([...suite.server.args(), '--print', name, 'zzq', 'words', 'for', 'the', 'model'], { env: suite.env });
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('echo from-the-fake-server\n');
     expect(run.stderr).toContain('taking the words as a request');
-    expect(server.lastUserMessage()).toContain(`${name} zzq words for the model`);
+    expect(suite.server.lastUserMessage()).toContain(`${name} zzq words for the model`);
     expectNoStackTrace(run.stderr);
   });
 });
 
 test('the issue\'s examples: "check disk usage of home" and "--model X init a new git repo here" are requests', async () => {
-  const check = await runCliAsync([...server.args(), '--print', 'check', 'disk', 'usage', 'of', 'home'], { env });
+  const check = await runCliAsync([...suite.server.args(), '--print', 'check', 'disk', 'usage', 'of', 'home'], { env: suite.env });
   expect(check.status).toBe(0);
-  expect(server.lastUserMessage()).toContain('check disk usage of home');
-  const init = await runCliAsync([...server.args(), '--model', 'some-model', '--print', 'init', 'a', 'new', 'git', 'repo', 'here'], { env });
+  expect(suite.server.lastUserMessage()).toContain('check disk usage of home');
+  const init = await runCliAsync([...suite.server.args(), '--model', 'some-model', '--print', 'init', 'a', 'new', 'git', 'repo', 'here'], { env: suite.env });
   expect(init.status).toBe(0);
   expect(init.stderr).not.toMatch(/Unknown argument/);
-  expect(server.lastUserMessage()).toContain('init a new git repo here');
+  expect(suite.server.lastUserMessage()).toContain('init a new git repo here');
 });
 
 test('a quoted request, or one after --, is a request without a note', async () => {
   for (const args of [['check disk usage of home'], ['--', 'init', 'bash']]) {
-    const run = await runCliAsync([...server.args(), '--print', ...args], { env });
+    const run = await runCliAsync([...suite.server.args(), '--print', ...args], { env: suite.env });
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
-    expect(server.lastUserMessage()).toContain(args.filter((word) => word !== '--').join(' '));
+    expect(suite.server.lastUserMessage()).toContain(args.filter((word) => word !== '--').join(' '));
   }
 });
 
 describe.each(SUBCOMMANDS.filter((entry) => entry.takes.kind === 'choice').map((entry) => [entry.name] as const))('%s with one wrong word', (name) => {
   test('is that subcommand\'s usage error, with how to send the words as a request instead', () => {
-    const run = runCli([name, 'zzq'], { env });
+    const run = runCli([name, 'zzq'], { env: suite.env });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`cmdai ${name} --help`);
     expect(run.stderr).toContain(`quote the words to make them a request: cmdai "${name} zzq"`);
@@ -87,13 +79,13 @@ describe.each(SUBCOMMANDS.filter((entry) => entry.takes.kind === 'choice').map((
 });
 
 test('an unquoted command starting with a program is checked, not sent to a model', () => {
-  const run = runCli(['check', 'rm', '-rf', '/'], { env });
+  const run = runCli(['check', 'rm', '-rf', '/'], { env: suite.env });
   expect(run.status).toBe(3);
   expect(run.stdout).toMatch(/^critical/);
 });
 
 test('an option a subcommand does not have is named as typed, without internal names', () => {
-  const run = runCli(['init', 'bash', '--max-tokens', '5'], { env });
+  const run = runCli(['init', 'bash', '--max-tokens', '5'], { env: suite.env });
   expect(run.status).toBe(2);
   expect(run.stderr).toContain('Unknown argument: --max-tokens');
   expect(run.stderr).toContain('cmdai init --help');

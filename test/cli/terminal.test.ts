@@ -1,37 +1,14 @@
 // The menu and check output in a real terminal: narrow widths, --dry-run, and moving between
 // alternatives. A local OpenAI-compatible server supplies known commands, so what is shown is known.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBuilt, FakeOpenAIServer, isolatedEnv, PtySession } from './helpers';
+import { useCliSuite } from './helpers';
 
 jest.setTimeout(120_000);
 
 const MENU = '[q] cancel';
-let env: NodeJS.ProcessEnv;
-let workDir: string;
-let server: FakeOpenAIServer;
-const sessions: PtySession[] = [];
-
-function start(args: string[], columns = 120): PtySession {
-  const session = new PtySession(args, env, workDir, undefined, columns);
-  sessions.push(session);
-  return session;
-}
-
-beforeAll(async () => {
-  ensureBuilt();
-  env = isolatedEnv();
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.stop());
-beforeEach(() => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-term-'));
-});
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.kill();
-  fs.rmSync(workDir, { recursive: true, force: true });
-});
+const suite = useCliSuite({ server: true, workDirPrefix: 'cmdai-term-' });
+const start = suite.start;
 
 /** Every line fits the width, and no word is cut: each line break falls between words. */
 function expectWrapped(screen: string, columns: number, text: string): void {
@@ -46,7 +23,7 @@ describe('at 50 columns', () => {
   const columns = 50;
 
   test('check wraps each reason at word boundaries with a hanging indent', async () => {
-    const cli = start(['check', 'rm -rf /'], columns);
+    const cli = start(['check', 'rm -rf /'], { columns });
     expect(await cli.exitCode()).toBe(3);
     const lines = cli.screen.split('\n').filter((line) => line.trim() !== '');
     for (const line of lines) expect(line.length).toBeLessThan(columns);
@@ -58,9 +35,9 @@ describe('at 50 columns', () => {
   });
 
   test('the menu: risk reasons wrap with a hanging indent and the key line wraps between keys, indented', async () => {
-    const target = path.join(workDir, 'data');
+    const target = path.join(suite.workDir, 'data');
     fs.mkdirSync(target);
-    const cli = start(['--shell', 'bash', '--command', `chmod -R 777 ${target}`], columns);
+    const cli = start(['--shell', 'bash', '--command', `chmod -R 777 ${target}`], { columns });
     await cli.waitFor(MENU);
     const lines = cli.screen.split('\n');
     for (const line of lines) expect(line.trimEnd().length).toBeLessThan(columns);
@@ -76,7 +53,7 @@ describe('at 50 columns', () => {
 });
 
 test('under --dry-run the menu offers a dry run, not a run', async () => {
-  const marker = path.join(workDir, 'ran');
+  const marker = path.join(suite.workDir, 'ran');
   const cli = start(['--shell', 'bash', '--dry-run', '--command', `touch ${marker}`]);
   await cli.waitFor(MENU);
   expect(cli.screen).toContain('[enter] dry run');
@@ -87,12 +64,12 @@ test('under --dry-run the menu offers a dry run, not a run', async () => {
 });
 
 test('choosing an alternative lists the others with their keys, and the same key brings the first back', async () => {
-  server.queue = [
+  suite.server.queue = [
     { command: 'echo first-choice', explanation: 'One.' },
     { command: 'echo second-choice', explanation: 'Two.' },
     { command: 'echo third-choice', explanation: 'Three.' },
   ];
-  const cli = start([...server.args(), '--shell', 'bash', '-n', '2', 'say', 'something']);
+  const cli = start([...suite.server.args(), '--shell', 'bash', '-n', '2', 'say', 'something']);
   await cli.waitFor('[1-2] alternative');
   expect(cli.screen).toContain('[1] echo second-choice');
   expect(cli.screen).toContain('[2] echo third-choice');
@@ -107,11 +84,11 @@ test('choosing an alternative lists the others with their keys, and the same key
 });
 
 test('-n shows which alternative is being sampled', async () => {
-  server.queue = [
+  suite.server.queue = [
     { command: 'echo a', explanation: 'A.' },
     { command: 'echo b', explanation: 'B.' },
   ];
-  const cli = start([...server.args(), '--shell', 'bash', '-n', '1', 'say', 'something']);
+  const cli = start([...suite.server.args(), '--shell', 'bash', '-n', '1', 'say', 'something']);
   await cli.waitFor(MENU);
   expect(cli.screen).toContain('Sampling alternative 1 of 1');
   cli.press('q');

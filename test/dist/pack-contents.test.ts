@@ -5,6 +5,7 @@ import * as path from 'node:path';
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 interface CheckPack {
+  REQUIRED: string[];
   findPackProblems(
     paths: string[],
     options?: {
@@ -14,22 +15,18 @@ interface CheckPack {
   ): string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findPackProblems } = require(path.join(repoRoot, 'scripts', 'check-pack.js')) as CheckPack;
+const { findPackProblems, REQUIRED } = require(path.join(repoRoot, 'scripts', 'check-pack.js')) as CheckPack;
 
-const COMPLETE = [
-  'package.json',
-  'README.md',
-  'LICENSE',
-  'THIRD_PARTY_NOTICES.md',
-  'bin/cmdai.js',
-  'dist/index.js',
-  'dist/index.d.ts',
-  'dist/engine/index.js',
-  'dist/engine/index.d.ts',
-  'models/catalog.json',
-];
+// A package holding exactly what check-pack.js requires (its one list of what must ship).
+const COMPLETE = [...REQUIRED];
 
 describe('check-pack rules', () => {
+  test('the required list holds the CLI entry, the compiled library, the notices and the catalog', () => {
+    expect(REQUIRED).toEqual(
+      expect.arrayContaining(['package.json', 'LICENSE', 'THIRD_PARTY_NOTICES.md', 'bin/cmdai.js', 'dist/index.js', 'dist/engine/index.js', 'models/catalog.json']),
+    );
+  });
+
   test('a complete package with nothing extra has no problems', () => {
     expect(findPackProblems(COMPLETE)).toEqual([]);
   });

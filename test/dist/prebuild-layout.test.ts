@@ -25,15 +25,9 @@ function readManifest(): Manifest {
 
 /** Loads the addon from `dir` in a fresh process and returns the ggml CPU backend library it mapped. */
 function loadedCpuBackend(dir: string, addon: string): string {
-  const script = [
-    `require(${JSON.stringify(path.join(dir, addon))});`,
-    "const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');",
-    "const m = /\\/(libggml-cpu-[^/\\s]+\\.so)\\s*$/m.exec(maps);",
-    "console.log(m ? m[1] : 'none');",
-  ].join('\n');
   const env = { ...process.env };
   delete env.LD_LIBRARY_PATH;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env, cwd: os.tmpdir() });
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'scripts', 'loaded-cpu-backend.js'), path.join(dir, addon)], { encoding: 'utf8', env, cwd: os.tmpdir() });
   if (r.status !== 0) throw new Error(`loading ${addon} from ${dir} failed: ${r.stderr}`);
   return r.stdout.trim();
 }

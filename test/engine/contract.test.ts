@@ -7,10 +7,12 @@ import { tinyModel } from './engine-fixtures';
 
 engineContract('llama.cpp', {
   load: (contextSize) => loadModel(tinyModel(), { contextSize, threads: 2 }),
+  child: () => ({ engine: 'llama.cpp', model: tinyModel(), options: { contextSize: 512, threads: 1 } }),
   describe,
 });
 
 engineContract('MLX', {
   load: (contextSize) => loadMlxModel(mlxFixtures().dir, { contextSize }),
+  child: () => ({ engine: 'mlx', model: mlxFixtures().dir, options: { contextSize: 512 } }),
   describe: describeWithMlx,
 });

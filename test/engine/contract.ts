@@ -3,11 +3,14 @@
 // streaming order and abort. What only one engine does is tested in its own folder.
 import { isAbortError } from '../../lib/errors';
 import type { Model } from '../../lib/engine/types';
+import { type ChildModel, firstMessage, runEngineChild, startEngineWorker } from '../helpers/engine-child';
 import { expectCmdaiError } from '../helpers/errors';
 
 export interface EngineUnderTest {
   /** Loads the engine's small test model with the given context size. */
   load(contextSize: number): Promise<Model>;
+  /** How a child process or worker thread loads the same model (test/helpers/scripts/engine-child.js). */
+  child(): ChildModel;
   /** `describe`, or one that reports the suite skipped with its reason. */
   describe: (title: string, body: () => void) => void;
 }
@@ -166,6 +169,43 @@ export function engineContract(name: string, engine: EngineUnderTest): void {
       expect(completion.stopReason).toBe('abort');
       const err = await expectCmdaiError(queued);
       expect(err.message).toMatch(/disposed/);
+    });
+  });
+
+  engine.describe(`the ${name} engine: in a worker thread and at process exit`, () => {
+    test('a model loads and completes inside a worker_thread', async () => {
+      const worker = startEngineWorker('complete', engine.child());
+      const message = await firstMessage(worker);
+      await worker.terminate();
+      expect(typeof message).toBe('number');
+      expect(message as number).toBeGreaterThan(0);
+      expect(message as number).toBeLessThanOrEqual(4);
+    });
+
+    test('terminating a worker mid-generation neither crashes nor hangs the process', async () => {
+      const worker = startEngineWorker('generate', engine.child());
+      expect(await firstMessage(worker)).toBe('token');
+      expect(await worker.terminate()).toBe(1); // 1: stopped by terminate()
+      // The process is still healthy: a model loads and runs here afterwards.
+      const model = await engine.load(256);
+      const completion = await model.complete('still alive', { temperature: 0, maxTokens: 2 });
+      expect(completion.tokens.length).toBeGreaterThan(0);
+      await model.dispose();
+    });
+
+    test('exiting naturally with a model still loaded is clean', () => {
+      const run = runEngineChild('exit-loaded', engine.child());
+      expect(run.signal).toBeNull();
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('done');
+      expect(run.status).toBe(0);
+    });
+
+    test('process.exit() in the middle of a generation is clean', () => {
+      const run = runEngineChild('exit-mid-generation', engine.child());
+      expect(run.signal).toBeNull();
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
     });
   });
 }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeImpact, previewImpact } from '../../lib/impact';
 import { splitPlainCommands } from '../../lib/impact/words';
-import { ensureBuilt, repoRoot } from '../cli/helpers';
+import { ensureBuilt } from '../cli/helpers';
 
 jest.setTimeout(180_000);
 
@@ -157,9 +157,8 @@ test('unreadable directories are noted and make the counts a lower bound', async
   writeFiles({ 'build/ok/a': 10, 'build/locked/secret': 20 });
   fs.chmodSync(path.join(root, 'build', 'locked'), 0o000);
   // As root every directory is readable, so the preview runs as an unprivileged user then.
-  const script = `require(${JSON.stringify(path.join(repoRoot, 'dist', 'impact'))}).previewImpact('rm -rf build', { cwd: ${JSON.stringify(root)}, home: '/nonexistent', timeoutMs: 60000 }).then((p) => process.stdout.write(JSON.stringify(p)))`;
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', ...asUser });
+  const run = spawnSync(process.execPath, [path.join(__dirname, 'scripts', 'preview-as-user.js'), 'rm -rf build', root], { encoding: 'utf8', ...asUser });
   expect(run.stderr).toBe('');
   const preview = JSON.parse(run.stdout);
   expect(preview).toMatchObject({ files: 1, bytes: 10, complete: false });

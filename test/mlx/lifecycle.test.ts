@@ -1,25 +1,12 @@
-// Lifecycle of the MLX engine: repeated load/dispose without memory growth, use from a worker
-// thread, and a clean process exit with a model still loaded (even mid-generation).
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+// Lifecycle of the MLX engine: repeated load/dispose without memory growth, and two models (or
+// queued calls on one) each giving what they give alone. Use from a worker thread and a clean
+// process exit are in the contract both engines keep (test/engine/contract.ts).
 import { loadMlxModel } from '../../lib/engine/mlx';
-import { describeWithMlx, mlxFixtures, repoRoot } from './mlx-fixtures';
-
-const register = path.join(repoRoot, 'test', 'engine', 'transpile-register.js');
-const engineModule = path.join(repoRoot, 'lib', 'engine', 'mlx', 'index.ts');
+import { describeWithMlx, mlxFixtures } from './mlx-fixtures';
 
 function rssMiB(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().rss / (1 << 20);
-}
-
-function runNode(script: string, args: string[]): ReturnType<typeof spawnSync> {
-  return spawnSync(process.execPath, ['-e', `require(${JSON.stringify(register)}); ${script}`, ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
 }
 
 describeWithMlx('MLX load/dispose cycles', () => {
@@ -75,91 +62,5 @@ describeWithMlx('two MLX models at once', () => {
     } finally {
       await model.dispose();
     }
-  });
-});
-
-describeWithMlx('the MLX engine in worker threads', () => {
-  const workerData = () => ({ register, engine: engineModule, model: mlxFixtures().dir });
-
-  test('a model loads and completes inside a worker_thread', async () => {
-    const worker = new Worker(
-      `
-      const { parentPort, workerData } = require('node:worker_threads');
-      require(workerData.register);
-      const { loadMlxModel } = require(workerData.engine);
-      (async () => {
-        const model = await loadMlxModel(workerData.model, { contextSize: 256 });
-        const completion = await model.complete('from a worker', { temperature: 0, maxTokens: 4 });
-        await model.dispose();
-        parentPort.postMessage(completion.timings.generatedTokens);
-      })().catch((err) => parentPort.postMessage('error: ' + err.message));
-      `,
-      { eval: true, workerData: workerData() },
-    );
-    const message = await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    expect(message).toBe(4);
-    await worker.terminate();
-  });
-
-  test('terminating a worker mid-generation neither crashes nor hangs the process', async () => {
-    const worker = new Worker(
-      `
-      const { parentPort, workerData } = require('node:worker_threads');
-      require(workerData.register);
-      const { loadMlxModel } = require(workerData.engine);
-      (async () => {
-        const model = await loadMlxModel(workerData.model, { contextSize: 512 });
-        model.complete('never finishes in time', { temperature: 0, maxTokens: 400, onToken: () => parentPort.postMessage('token') });
-      })().catch((err) => parentPort.postMessage('error: ' + err.message));
-      `,
-      { eval: true, workerData: workerData() },
-    );
-    const first = await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    expect(first).toBe('token');
-    expect(await worker.terminate()).toBe(1); // 1: stopped by terminate()
-    const model = await loadMlxModel(mlxFixtures().dir, { contextSize: 256 });
-    const completion = await model.complete('still alive', { temperature: 0, maxTokens: 2 });
-    expect(completion.tokens.length).toBeGreaterThan(0);
-    await model.dispose();
-  });
-});
-
-describeWithMlx('process exit with an MLX model loaded', () => {
-  const preamble = `const { loadMlxModel } = require(${JSON.stringify(engineModule)});`;
-
-  test('exiting naturally with a model still loaded is clean', () => {
-    const run = runNode(
-      `${preamble}
-      loadMlxModel(process.argv[1], { contextSize: 256 })
-        .then((model) => model.complete('hi', { temperature: 0, maxTokens: 2 }))
-        .then(() => console.log('done'));`,
-      [mlxFixtures().dir],
-    );
-    expect(run.signal).toBeNull();
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('done');
-    expect(run.status).toBe(0);
-  });
-
-  test('process.exit() in the middle of a generation is clean', () => {
-    const run = runNode(
-      `${preamble}
-      loadMlxModel(process.argv[1], { contextSize: 512 }).then((model) => {
-        let pieces = 0;
-        model.complete('exit while generating', { temperature: 0, maxTokens: 400, onToken: () => {
-          if (++pieces === 3) process.exit(0);
-        } });
-      });`,
-      [mlxFixtures().dir],
-    );
-    expect(run.signal).toBeNull();
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
   });
 });

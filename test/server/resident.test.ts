@@ -106,26 +106,13 @@ test('keepAlive 0 starts nothing and answers in-process', () => {
 test('two shells asking at once each get their own answer', async () => {
   const env = residentEnv();
   ask(env); // the server is up
-  const dist = path.join(repoRoot, 'dist');
-  // Each "shell" forces its own tag through the JSON schema: an answer carrying another tag would be a mix-up.
-  const script = `
-    const { createBackend } = require(${JSON.stringify(path.join(dist, 'backends'))});
-    const { defaultConfig } = require(${JSON.stringify(path.join(dist, 'config'))});
-    const tag = process.argv[1];
-    const backend = createBackend(defaultConfig('/nonexistent'), { flags: { model: ${JSON.stringify(model)} }, resident: { keepAliveMs: 120000, onNotice: (m) => process.stderr.write(m + '\\n') } });
-    let streamed = '';
-    backend.generate({
-      messages: [{ role: 'system', content: 'Answer in JSON.' }, { role: 'user', content: 'Say ' + tag }],
-      jsonSchema: { type: 'object', properties: { tag: { type: 'string', enum: [tag] }, note: { type: 'string', maxLength: 120 } }, required: ['tag', 'note'], additionalProperties: false },
-      maxTokens: 96, temperature: 0.9, seed: tag.length,
-      onToken: (piece) => (streamed += piece),
-    }).then((r) => { process.stdout.write(JSON.stringify({ tag, text: r.text, streamed, resident: r.resident, stopReason: r.stopReason })); return backend.dispose(); });
-  `;
+  // Each "shell" forces its own tag through the JSON schema (test/server/scripts/ask-resident.js).
+  const script = path.join(__dirname, 'scripts', 'ask-resident.js');
   const tags = ['alpha-shell', 'bravo-shell-two', 'charlie-shell-three'];
   const runs = tags.map(
     (tag) =>
       new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
-        const child = spawn(process.execPath, ['-e', script, tag], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [script, model, tag], { env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (data: Buffer) => (stdout += data));
