@@ -153,6 +153,7 @@ function classifyAbsolute(segs: string[], glob: boolean, mac: boolean): PathClas
   if (first === 'home' && segs.length === 1) return 'system-top';
   if (first === 'home' && segs.length === 2) return 'home';
   if (first === 'root' && segs.length === 1) return 'home';
+  if (first === 'root' && segs[1] === '.ssh' && /^authorized_keys2?$/.test(segs[2] ?? '')) return 'auth-file';
   if (first === 'home' || (first === 'root' && segs.length > 1)) {
     if (segs.length >= 4 && segs[2] === '.ssh' && /^authorized_keys2?$/.test(segs[3])) return 'auth-file';
     return 'user';
@@ -199,6 +200,9 @@ function classifyWindows(segs: string[], glob: boolean): PathClass {
     if (segs.length === 2) return 'system-top';
     if (second === 'windows' && segs.length === 3 && ['system32', 'syswow64', 'winsxs', 'boot'].includes(segs[2])) return 'system-top';
     if (second === 'windows' && segs[2] === 'system32' && segs[3] === 'config') return 'system-file-critical';
+    // Anything Windows itself runs from: the kernel, drivers, system libraries, the boot files. Logs,
+    // print queues and event logs there are not part of it.
+    if (second === 'windows' && ['system32', 'syswow64', 'winsxs', 'boot'].includes(segs[2]) && !['logfiles', 'spool', 'winevt', 'tasks'].includes(segs[3])) return 'system-file-critical';
     return 'system';
   }
   return 'user';

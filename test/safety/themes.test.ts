@@ -42,7 +42,8 @@ const cases: [string, string, AssessOptions][] = [
   ['tofu destroy -auto-approve', 'critical', POSIX],
   ['kubectl delete namespace payments', 'critical', POSIX],
   ['az aks delete --name prod --resource-group rg --yes', 'critical', POSIX],
-  ['gcloud projects delete acme-test', 'high', POSIX], // it asks first
+  ['gcloud projects delete acme-test', 'critical', POSIX], // its own y/N prompt is not counted
+  ['kind delete cluster --name scratch', 'high', POSIX], // a local, throwaway cluster
   ['valkey-cli FLUSHDB', 'critical', POSIX],
   // zsh and fish
   ['rm -rf /var/lib/**/*(D)', 'critical', at('zsh', POSIX)],

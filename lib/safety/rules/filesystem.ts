@@ -284,7 +284,8 @@ export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw:
     scope: scope === 'one' && where.glob ? 'several' : scope,
     // Any change to the account, sudo or mount tables can lock everyone out or hand out root; a
     // security configuration (SELinux, AppArmor, audit) edited can turn the protection off.
-    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) ? 'severe' : undefined,
+    // A key added for root is a root login for whoever holds it.
+    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) || /^\/root\/\.ssh\/authorized_keys2?$/.test(resolved) ? 'severe' : undefined,
   };
   // /dev/null and the terminal are not files.
   if (where.cls === 'device-harmless') {
@@ -345,13 +346,21 @@ export function persistenceLocation(normalised: string): 'user' | 'system' | und
 /** Code that fetches and runs remote code, or opens a shell to the network. */
 const REMOTE_CODE = /(source|\.|bash|sh|zsh|eval)\s+["']?(<\(|\$\()\s*(curl|wget|fetch)\b|\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
 
+/** The same in other forms: Windows programs that run a URL, interpreters that exec what they
+ *  download, and socket code that hands a shell to the other end. */
+const REMOTE_CODE_OTHER = /\bmshta(\.exe)?\s+["']?(https?:|\\\\)|\bregsvr32\b[^\n]*\/i:\s*["']?https?:|\brundll32\b[^\n]*javascript:|\bcertutil\b[^\n]*-urlcache[^\n]*(&&|;|\|)|\b(exec|eval|iex|invoke-expression|load|loadstring|dofile)\b\s*\(?[^\n]*\b(urlopen|urllib|urlretrieve|requests\.get|httpx\.get|file_get_contents\s*\(\s*["']?(https?|ftp):|URI\.open|open-uri|Net::HTTP|LWP|HTTP::Tiny|https?\.get|fetch\s*\(|downloadstring|webclient|http\.request)|\b(socket|TCPSocket|fsockopen|net\.Socket|net\.connect|IO::Socket)\b[^\n]*\b(connect|create_connection|open|new)\b[^\n]*(dup2|pty\.spawn|subprocess|popen|exec|spawn|system|\/bin\/(ba)?sh|cmd\.exe)|\/inet\/tcp\//i;
+
 export function runsRemoteCode(text: string): boolean {
-  return REMOTE_CODE.test(text);
+  return REMOTE_CODE.test(text) || REMOTE_CODE_OTHER.test(text);
 }
+
+/** A library preloaded into every program (root's too): whoever wrote it runs inside all of them. */
+const PRELOAD = /^\/etc\/ld\.so\.preload$/;
+const PRELOAD_TEXT = /\bLD_PRELOAD\s*=|\bLD_LIBRARY_PATH\s*=\s*["']?\/(tmp|dev\/shm|var\/tmp)/;
 
 function judgePersistence(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, mode: 'overwrite' | 'append' | 'replace', content: WrittenContent): void {
   const location = persistenceLocation(where.normalised)!;
-  const remote = content !== undefined && ('network' in content || runsRemoteCode(content.text));
+  const remote = (content !== undefined && ('network' in content || runsRemoteCode(content.text))) || PRELOAD.test(where.normalised) || (content !== undefined && 'text' in content && PRELOAD_TEXT.test(content.text));
   const facts: EffectFacts = {
     kind: 'persist',
     op: mode === 'append' ? 'append' : 'overwrite',

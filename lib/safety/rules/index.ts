@@ -189,7 +189,7 @@ const DATA_COMMANDS = new Set([
 const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge');
 
 const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
-const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
+const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|\bdel\b|\bun\b|purge|wipe|terminate|flush|reset|nuke|erase|close|cancel|truncate|clear|empty|disable|deprovision|decommission|obliterate|uninstall|^down$/i;
 
 /** `--help` makes a program print help and exit; a dry run shows what it would do. */
 const ONLY_SHOWS = /^(--help|--dry-run|--dryrun|--what-if|-whatif|--simulate|--noop|--dry-run=(client|server|true))$/i;

@@ -177,7 +177,11 @@ const TOOLS: Record<string, ToolKnowledge> = {
   vagrant: tool('infra-change', 'changes virtual machines', ['status', 'global-status', 'ssh-config', 'box-list', 'version', 'port']),
   virsh: tool('infra-change', 'changes virtual machines', ['list', 'dominfo', 'domstate', 'dumpxml', 'net-list', 'pool-list', 'vol-list', 'nodeinfo', 'version', 'capabilities']),
   redis_cli_read: tool('read', '', []),
+  pulumi: tool('infra-change', 'changes infrastructure', ['preview', 'whoami', 'about', 'version', 'logs', 'watch-dry']),
+  cdk: tool('infra-change', 'deploys or destroys infrastructure', ['diff', 'synth', 'synthesize', 'ls', 'list', 'doctor', 'docs', 'notices']),
+  net: tool('account', 'changes accounts, groups, shares or services', ['user', 'users', 'localgroup', 'group', 'groups', 'share', 'view', 'session', 'sessions', 'accounts', 'config', 'statistics', 'stats', 'file', 'files', 'helpmsg', 'start']),
 };
+TOOLS.net1 = TOOLS.net;
 TOOLS['docker-compose'] = TOOLS.docker;
 TOOLS.nerdctl = TOOLS.docker;
 TOOLS.oc = TOOLS.kubectl;
@@ -258,7 +262,7 @@ function removesCorePackage(name: string, values: string[]): boolean {
 const INFO_ONLY = /^(--?(version|help|h|v|V)|-\?|\/\?|help|version)$/;
 
 /** Commands whose judge reads nested code: when that code produced no finding, they did nothing. */
-const TRANSPARENT = new Set(['invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
+const TRANSPARENT = new Set(['forfiles', 'invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
 
 /** After the judges: when they found nothing, decide from the knowledge base whether the command
  *  only reads, or what it changes. */
@@ -353,7 +357,7 @@ function subcommand(values: string[]): string[] {
 /** Tools whose action is an option (`pacman -Q`, `dpkg -l`, `crontab -l`, `make -n`). */
 const FLAG_ACTIONS = new Set(['pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
 /** Tools whose subcommands come in groups (`aws s3 ls`, `gcloud compute instances list`). */
-const GROUPED = new Set(['aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
+const GROUPED = new Set(['netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;
 
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {
@@ -367,6 +371,9 @@ function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub
     if (isListingGitCommand(values.filter((v, i) => !(values[i - 1] === '-C' || values[i - 1] === '-c' || v === '-C' || v === '-c' || v === '--no-pager' || v.startsWith('--git-dir') || v.startsWith('--work-tree'))))) return true;
     return pick.some((w) => knowledge.readOnly.has(w)) && !gitListingChanges(values) && verb !== '';
   }
+  // `net user`, `net localgroup administrators`, `net start`: listings; a switch (`/add`), a value
+  // (`share=C:\\`) or a service name to start changes something.
+  if (name === 'net' || name === 'net1') return knowledge.readOnly.has(sub[0] ?? '') && !values.some((v) => /^\/(?!domain$)/i.test(v) || v.includes('=')) && !(sub[0] === 'start' && sub.length > 1) && !(/^(user|users)$/.test(sub[0] ?? '') && sub.length > 2);
   if (FLAG_ACTIONS.has(name) && values.some((v) => v.startsWith('-') && knowledge.readOnly.has(v)) && !values.some((v) => /^-(S|R|U|i|e|r|I)$/.test(v) && name !== 'make')) return true;
   if (values.length === 0) return name === 'systemctl' || name === 'docker' || name === 'kubectl' || name === 'helm' || name === 'npm' || name === 'git';
   const words = GROUPED.has(name) ? sub.slice(0, 4) : values[0]?.startsWith('-') ? sub.slice(0, 2) : sub.slice(0, 1);
@@ -374,7 +381,9 @@ function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub
     // The verb is the first word that is not a group: read verbs anywhere in the leading words count
     // only when no mutating verb came first.
     for (const w of words) {
-      if (knowledge.readOnly.has(w) || READ_PREFIX.test(w)) return true;
+      // `heroku apps:info`, `firebase projects:list`: the verb follows the colon.
+      const verb = w.includes(':') ? w.slice(w.lastIndexOf(':') + 1) : w;
+      if (knowledge.readOnly.has(w) || READ_PREFIX.test(w) || (verb !== w && (READ_VERBS.has(verb) || READ_PREFIX.test(verb)))) return true;
       if (MUTATING_WORD.test(w)) return false;
     }
     return false;

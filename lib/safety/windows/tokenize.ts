@@ -44,7 +44,7 @@ export function analyseWindowsText(text: string, dialect: Dialect, analysis: Ana
     analysis.report('parse.failed', 'high', `Could not parse the ${dialect === 'cmd' ? 'cmd.exe' : 'PowerShell'} command (${tokens.message}); read it yourself before running it.`, { start: 0, end: text.length });
     return;
   }
-  runStatements(tokens, dialect, analysis, vars);
+  runStatements(tokens, dialect, analysis, vars, text);
   judgeScriptText(text, dialect, analysis);
 }
 
@@ -79,13 +79,13 @@ function judgeScriptText(text: string, dialect: Dialect, analysis: Analysis): vo
   }
 }
 
-function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>): void {
+function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, text: string): void {
   let stage: Token[] = [];
   let previous: SimpleCommand | undefined;
   let pipedFrom: SimpleCommand | undefined;
   const flush = (endsPipe: boolean): void => {
     if (stage.length) {
-      previous = runOne(stage, dialect, analysis, vars, pipedFrom);
+      previous = runOne(stage, dialect, analysis, vars, pipedFrom, text);
     } else previous = undefined;
     stage = [];
     pipedFrom = endsPipe ? previous : undefined;
@@ -100,11 +100,49 @@ function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, va
   flush(false);
 }
 
-function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined): SimpleCommand | undefined {
-  // Code in script blocks and subexpressions runs too.
+type Items = { paths: Word[]; recursive: boolean; narrowed?: boolean };
+
+/** While a `ForEach-Object { ... }` block is read: the items the pipeline hands it as `$_`. */
+let blockItems: { items: Items; tool: string; span: Span } | undefined;
+
+const PIPE_ITEM = /^\uE000(_|psitem)\uE001(\.(fullname|pspath|path|name|directory|directoryname))?$/i;
+const FOR_EACH = /^(foreach-object|%|foreach)$/i;
+
+/** The code of a ForEach-Object block, with `$_` standing for each item listed upstream. */
+function analyseBlock(tok: Token, dialect: Dialect, analysis: Analysis, upstream: { items: Items; tool: string; span: Span } | undefined): void {
+  const saved = blockItems;
+  blockItems = upstream;
+  try {
+    analysis.analyseNested(tok.inner!, dialect, tok.span);
+    // `$_.Delete()` is an expression, not a command: it deletes each item as Remove-Item would.
+    const del = upstream && /\$(_|psitem)\.delete\s*\(\s*(\$true)?/i.exec(tok.inner!);
+    if (del && upstream) {
+      const args: Word[] = del[2] ? [{ value: '-Recurse', span: tok.span, glob: false }] : [];
+      analysis.judge({ name: 'remove-item', nameWord: { value: 'Remove-Item', span: tok.span, glob: false }, args, redirects: [], stdin: { kind: 'unknown', span: upstream.span, tool: upstream.tool, items: upstream.items }, span: tok.span, dialect: 'pwsh', wrappers: [] });
+    }
+  } finally {
+    blockItems = saved;
+  }
+}
+
+/** Inside a ForEach-Object block, a command given `$_`: deleting commands receive the items as a
+ *  pipeline would hand them (so `Remove-Item $_ -Recurse` over `Get-ChildItem $HOME -Recurse` is
+ *  the whole home); other commands get a glob over the listed folders (many files at once). */
+function withBlockItems(program: string, args: Word[]): { args: Word[]; stdin?: DataSource } {
+  const { items, tool, span } = blockItems!;
+  if (REMOVERS.has(program)) return { args: args.filter((w) => !PIPE_ITEM.test(w.value)), stdin: { kind: 'unknown', span, tool, items } };
+  const glob = (w: Word): Word[] => items.paths.map((p) => ({ ...w, value: p.value.replace(/[\\/]+$/, '') + (items.recursive ? '\\**\\*' : '\\*'), glob: true }));
+  return { args: args.flatMap((w) => (PIPE_ITEM.test(w.value) ? glob(w) : [w])) };
+}
+
+function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined, text: string): SimpleCommand | undefined {
+  // Code in script blocks and subexpressions runs too; a ForEach-Object block once per piped item.
+  const forEach = dialect === 'pwsh' && tokens[0]?.kind === 'word' && FOR_EACH.test(tokens[0].value);
+  const upstreamItems = forEach && pipedFrom ? listedItems(pipedFrom) : undefined;
   for (const tok of tokens) {
     if ((tok.kind === 'block' || tok.kind === 'subexpr') && tok.inner !== undefined && tok.inner.trim()) {
-      analysis.analyseNested(tok.inner, dialect, tok.span);
+      if (tok.kind === 'block' && forEach) analyseBlock(tok, dialect, analysis, upstreamItems && pipedFrom ? { items: upstreamItems, tool: pipedFrom.name, span: pipedFrom.span } : undefined);
+      else analysis.analyseNested(tok.inner, dialect, tok.span);
     }
   }
   let words = tokens.filter((t) => t.kind !== 'op');
@@ -122,20 +160,24 @@ function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map
   const invoked = words.length > 0 && (words[0].value === '&' || words[0].value === '.');
   if (dialect === 'pwsh' && !invoked && words[0]?.expression) return undefined;
   while (words.length && (words[0].value === '&' || words[0].value === '.' || words[0].value === '@')) words = words.slice(1);
-  if (dialect === 'cmd') words = stripCmdControl(words);
+  if (dialect === 'cmd') words = stripCmdControl(words, analysis);
   if (!words.length) return undefined;
   const [name, ...args] = words;
   if (name.kind === 'block' || name.kind === 'subexpr') return undefined;
-  const stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name, items: listedItems(pipedFrom) } : undefined;
+  let stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name, items: listedItems(pipedFrom) } : undefined;
+  const program = commandBaseName(name.value);
+  let argWords = args.map(toWord);
+  if (blockItems && !stdin && argWords.some((w) => PIPE_ITEM.test(w.value))) ({ args: argWords, stdin } = withBlockItems(program, argWords));
   const cmd: SimpleCommand = {
-    name: commandBaseName(name.value),
+    name: program,
     nameWord: toWord(name),
-    args: args.map(toWord),
+    args: argWords,
     redirects,
     stdin,
     span: { start: tokens[0].span.start, end: tokens[tokens.length - 1].span.end },
     dialect,
     wrappers: [],
+    source: text.slice(tokens[0].span.start, tokens[tokens.length - 1].span.end),
   };
   return analysis.judge(cmd);
 }
@@ -149,8 +191,10 @@ function toWord(tok: Token): Word {
   return word;
 }
 
-/** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. */
-function stripCmdControl(words: Token[]): Token[] {
+/** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. A `for`
+ *  variable stands for every item of its set (`for /d %i in (C:\Users\*) do rd /s /q "%i"` removes
+ *  every folder in C:\Users); with /r the set is matched in every folder below. */
+function stripCmdControl(words: Token[], analysis?: Analysis): Token[] {
   let w = words;
   for (let guard = 0; guard < 8 && w.length; guard++) {
     const head = w[0].value.toLowerCase();
@@ -167,7 +211,20 @@ function stripCmdControl(words: Token[]): Token[] {
     }
     if (head === 'for') {
       const doAt = w.findIndex((t) => t.value.toLowerCase() === 'do');
+      const inAt = w.findIndex((t) => t.value.toLowerCase() === 'in');
+      const variable = w.slice(1, inAt >= 0 ? inAt : undefined).find((t) => /^%%?[a-z]$/i.test(t.value))?.value;
+      const flags = w.slice(1, inAt >= 0 ? inAt : 1).map((t) => t.value.toLowerCase());
+      const set = inAt >= 0 ? w[inAt + 1]?.value : undefined;
+      const recursive = flags.includes('/r');
+      const root = recursive ? w.slice(1, inAt).find((t, k, all) => all[k - 1]?.value.toLowerCase() === '/r' && !/^%/.test(t.value))?.value : undefined;
       w = doAt >= 0 ? w.slice(doAt + 1) : [];
+      if (variable && set !== undefined && !flags.includes('/f') && !flags.includes('/l')) {
+        const items = set.split(/[\s,;]+/).filter(Boolean).map((item) => (recursive ? (root ?? analysis?.resolve('.') ?? '.').replace(/[\\/]+$/, '') + '\\**\\' + item : item));
+        const value = items.join(' ');
+        const name = variable.replace(/^%+/, '');
+        const pattern = new RegExp('%%?' + name + '(?![a-z0-9])', 'gi');
+        w = w.map((t) => (t.kind === 'word' && pattern.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
+      }
       continue;
     }
     if (head === 'call') {
@@ -179,8 +236,16 @@ function stripCmdControl(words: Token[]): Token[] {
   return w;
 }
 
+/** `if exist x (`, `if "%a%"=="b" (`, `if errorlevel 1 (`: the bracket after an if condition opens a group. */
+function groupOpensCondition(tokens: Token[]): boolean {
+  let k = tokens.length - 1;
+  while (k >= 0 && tokens[k].kind !== 'op') k--;
+  return /^if$/i.test(tokens[k + 1]?.value ?? '') || /^else$/i.test(tokens[k + 1]?.value ?? '');
+}
+
 function tokenizeCmd(text: string): Token[] | Error {
   const tokens: Token[] = [];
+  let groups = 0;
   let i = 0;
   while (i < text.length) {
     const c = text[i];
@@ -196,7 +261,19 @@ function tokenizeCmd(text: string): Token[] | Error {
       i = close + 1;
       continue;
     }
-    if (c === '\r' || c === '\n' || c === '(' || c === ')') {
+    if (c === '(' || c === ')') {
+      // A bracket groups commands only where a command starts (`(del a & del b)`, `if x (...)`,
+      // `do (...)`) or closes such a group; inside an argument (`Everyone:(OI)(CI)F`) it is text.
+      const last = tokens[tokens.length - 1];
+      const grouping = c === '(' ? !last || last.kind === 'op' || /^(do|else|exist)$/i.test(last.value) || groupOpensCondition(tokens) : groups > 0;
+      if (grouping) {
+        groups += c === '(' ? 1 : -1;
+        tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
+        i++;
+        continue;
+      }
+    }
+    if (c === '\r' || c === '\n') {
       tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
       i++;
       continue;
@@ -240,7 +317,7 @@ function tokenizeCmd(text: string): Token[] | Error {
         i = end < 0 ? text.length : end + 1;
         continue;
       }
-      if (/[ \t&|<>()\r\n]/.test(ch) || (/\d/.test(ch) && text[i + 1] === '>' && value === '')) break;
+      if (/[ \t&|<>\r\n]/.test(ch) || ((ch === '(' || ch === ')') && (value === '' || (ch === ')' && groups > 0 && !/\([^)]*$/.test(value)))) || (/\d/.test(ch) && text[i + 1] === '>' && value === '')) break;
       if (ch === '%') {
         const end = text.indexOf('%', i + 1);
         if (end > i + 1 && /^[\w()~:,=-]+$/.test(text.slice(i + 1, end))) {
@@ -431,6 +508,9 @@ function literalAssignments(text: string): Map<string, string> {
   return vars;
 }
 
+/** Commands that delete what a pipeline hands them. */
+const REMOVERS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rd', 'rmdir']);
+
 const LISTERS = new Set(['get-childitem', 'gci', 'ls', 'dir', 'get-item', 'gi']);
 
 /** The paths a listing command (`Get-ChildItem C:\\ -Recurse`) hands down a pipeline. */
@@ -440,6 +520,13 @@ const FILTERS = new Set(['where-object', 'where', '?', 'sort-object', 'sort', 's
 function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean; narrowed?: boolean } | undefined {
   // Where-Object keeps some of the items; Sort-Object and Select-Object (without -First) keep all.
   if (FILTERS.has(cmd.name) && cmd.stdin?.kind === 'unknown' && cmd.stdin.items) return { ...cmd.stdin.items, narrowed: cmd.stdin.items.narrowed || /^(where-object|where|\?)$/.test(cmd.name) || cmd.args.some((w) => /^-(first|last|skip)/i.test(w.value)) };
+  // Get-CimInstance Win32_ShadowCopy: the objects of a class (named, for whoever removes them).
+  if (/^(get-ciminstance|gcim|get-wmiobject|gwmi)$/.test(cmd.name)) return { paths: cmd.args.filter((w) => !w.value.startsWith('-')), recursive: false };
+  // Get-Process alone lists every process; with a name or id only those.
+  if (/^(get-process|gps|ps)$/.test(cmd.name)) {
+    const named = cmd.args.some((w, k) => /^-(name|id|processname|inputobject)$/i.test(w.value) || (!w.value.startsWith('-') && !/^-/.test(cmd.args[k - 1]?.value ?? '')));
+    return { paths: [], recursive: false, narrowed: named };
+  }
   if (!LISTERS.has(cmd.name)) return undefined;
   const paths: Word[] = [];
   let recursive = false;
