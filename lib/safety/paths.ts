@@ -168,6 +168,8 @@ function classifyAbsolute(segs: string[], glob: boolean, mac: boolean): PathClas
     if (dev === 'fd' || dev === 'pts' || HARMLESS_DEVICES.has(dev)) return 'device-harmless';
     if (dev === 'tcp' || dev === 'udp') return 'device-network';
     if (DISK_DEVICE.test(dev)) return 'device-disk';
+    // Other names for the same disks: /dev/disk/by-id/..., /dev/md/raid0, an LVM volume /dev/vg0/root.
+    if (segs.length > 2 && /^(disk|md|zvol|vg\w*|\w+[-_]vg|lvm|ubuntu-vg|centos|rhel|fedora|cl|almalinux|rl|ol)$/.test(dev)) return 'device-disk';
     return 'device-other';
   }
   if (first === 'proc') {

@@ -181,8 +181,13 @@ export function judgePartitioner(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('disk.partition', 'high', 'Opens a disk partition editor; a wrong step loses the partitions on the disk.', cmd.span);
     return;
   }
-  const level: RiskLevel = cmd.name === 'parted' || cmd.name === 'sgdisk' || cmd.name === 'sfdisk' || cmd.name === 'blkdiscard' || cmd.name === 'cryptsetup' || cmd.name === 'mdadm' ? 'critical' : 'high';
-  analysis.report('disk.partition', level, `${cmd.name} changes a disk's partition table or contents; data on the disk can be lost.`, cmd.span);
+  // An interactive editor fed its answers (`printf 'o\nw\n' | fdisk /dev/sda`, a here-string or a
+  // script file) rewrites the table unattended, like sfdisk: nothing is left to stop it.
+  const stdin = cmd.stdin;
+  const scripted = stdin !== undefined && (stdin.kind !== 'text' || /(^|\n)\s*(w|write|y|yes)\s*(\n|$)|label:|^\s*[,;]|mklabel|(^|\n)\s*o\s*(\n|$)/i.test(stdin.text));
+  const redirected = cmd.redirects.some((r) => r.op === '<' || r.op === '<<<' || r.op === '<<' || r.op === '<<-');
+  const level: RiskLevel = cmd.name === 'parted' || cmd.name === 'sgdisk' || cmd.name === 'sfdisk' || cmd.name === 'blkdiscard' || cmd.name === 'cryptsetup' || cmd.name === 'mdadm' || scripted || redirected ? 'critical' : 'high';
+  analysis.report('disk.partition', level, scripted || redirected ? `${cmd.name} is fed its answers, so it rewrites the disk's partition table without stopping; the data on the disk is lost.` : `${cmd.name} changes a disk's partition table or contents; data on the disk can be lost.`, cmd.span);
 }
 
 export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {

@@ -44,12 +44,13 @@ register(['ssh'], (c, a) => {
 });
 register(['vim', 'vi', 'nvim', 'view', 'ex', 'sftp'], (c, a) => shellRules().judgeCommandOptions(c, a));
 register(['awk', 'gawk', 'mawk', 'nawk'], (c, a) => shellRules().judgeAwk(c, a));
+register(['lua', 'luajit', 'lua5.1', 'lua5.2', 'lua5.3', 'lua5.4', 'tclsh', 'wish', 'expect', 'rscript', 'julia', 'guile', 'osascript', 'groovy', 'elixir', 'escript', 'jrunscript', 'scala'], (c, a) => shellRules().judgeOtherInterpreter(c, a));
 register(['powershell', 'pwsh', 'cmd'], (c, a) => shellRules().judgeWindowsShellLauncher(c, a));
 register(['git'], (c, a) => {
   gitRules().judgeGit(c, a);
   shellRules().judgeCommandOptions(c, a);
 });
-register(['docker', 'podman', 'nerdctl'], (c, a) => infraRules().judgeDocker(c, a));
+register(['docker', 'podman', 'nerdctl', 'buildah'], (c, a) => infraRules().judgeDocker(c, a));
 register(['docker-compose', 'podman-compose'], (cmd, a) => infraRules().judgeDocker({ ...cmd, args: [{ ...cmd.nameWord, value: 'compose' }, ...cmd.args] }, a));
 register(['kubectl', 'oc', 'kubecolor', 'k3s', 'microk8s'], (c, a) => infraRules().judgeKubectl(c, a));
 register(['helm'], (c, a) => infraRules().judgeHelm(c, a));
@@ -77,7 +78,7 @@ register(['nsupdate'], (c, a) => {
   if (/^\s*(update\s+)?(delete|del)\b/im.test(text)) a.report('dns.delete', 'high', 'nsupdate deletes DNS records.', c.span);
 });
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
-register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
+register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup', 'dscl', 'sysadminctl'], (c, a) => systemRules().judgeUserAdmin(c, a));
 register(['iptables', 'ip6tables', 'nft', 'ufw', 'pfctl', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
 register(['crontab'], (c, a) => {
   systemRules().judgeCrontab(c, a);
@@ -95,9 +96,18 @@ register(['bq'], (cmd, a) => {
 register(['redis-cli', 'valkey-cli', 'keydb-cli'], (c, a) => dbRules().judgeRedis(c, a));
 register(['mongo', 'mongosh'], (c, a) => dbRules().judgeMongo(c, a));
 register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], (c, a) => dbRules().judgeDbAdmin(c, a));
+const macRules = (): typeof import('./macos') => require('./macos');
+register(['tmutil'], (c, a) => macRules().judgeTmutil(c, a));
+register(['socketfilterfw'], (c, a) => macRules().judgeSocketFilterFw(c, a));
+register(['defaults'], (c, a) => void macRules().judgeDefaults(c, a));
+register(['launchctl'], (c, a) => void macRules().judgeLaunchctl(c, a));
+register(['nvram'], (c, a) => macRules().judgeNvram(c, a));
+register(['xattr'], (c, a) => macRules().judgeXattr(c, a));
+register(['fdesetup'], (c, a) => macRules().judgeFdesetup(c, a));
 register(['csrutil', 'spctl'], (cmd, a) => {
   const words = cmd.args.map((w) => w.value.toLowerCase());
-  if ((cmd.name === 'csrutil' && (words[0] === 'disable' || (words[0] === 'authenticated-root' && words[1] === 'disable'))) || (cmd.name === 'spctl' && words.some((w) => /^--(master-disable|global-disable|disable)$/.test(w)))) {
+  // `csrutil enable --without kext` keeps SIP on in name only; `spctl kext-consent disable` lets any kernel extension load.
+  if ((cmd.name === 'csrutil' && (words[0] === 'disable' || (words[0] === 'authenticated-root' && words[1] === 'disable') || (words[0] === 'enable' && words.includes('--without')))) || (cmd.name === 'spctl' && (words.some((w) => /^--(master-disable|global-disable|disable)$/.test(w)) || (words[0] === 'kext-consent' && words[1] === 'disable')))) {
     a.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: cmd.name === 'csrutil' ? 'System Integrity Protection' : 'Gatekeeper' } }, `${cmd.name} ${cmd.args.map((w) => w.value).join(' ')} turns off a macOS protection for the whole system.`, cmd.span, 'sys.security-off');
   }
 });

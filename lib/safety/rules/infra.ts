@@ -139,6 +139,15 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   const [first, second] = words;
   const pruneAll = has(/^(-a|--all|--volumes|-[a-z]*a[a-z]*)$/);
+  // `podman system reset`: every container, image, volume and network, in use or not, and the settings.
+  if (first === 'system' && second === 'reset') {
+    analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: has(/^(-f|--force)$/), target: { type: 'resource', value: `${cmd.name} storage` } }, `${cmd.name} system reset deletes every container, image and volume (with the data in them) and resets the configuration.`, cmd.span, 'docker.system-reset');
+    return;
+  }
+  if (cmd.name === 'buildah' && (first === 'rm' || first === 'rmi' || first === 'prune') && (has(/^(-a|--all|-f|--force)$/) || first === 'prune')) {
+    analysis.report('docker.force-remove', 'high', `buildah ${first} removes ${has(/^(-a|--all)$/) || first === 'prune' ? 'every working container or image' : 'images in use'}; their contents are lost.`, cmd.span);
+    return;
+  }
   if (second === 'prune' || first === 'prune') {
     const what = has(/^--volumes$/) || first === 'volume' ? 'unused volumes and the data in them' : pruneAll ? 'every image and container not in use' : 'stopped containers (with their files), unused networks and dangling images';
     analysis.report('docker.prune', 'high', `${cmd.name} ${words.join(' ')} deletes ${what}; none of it can be recovered.`, cmd.span);
@@ -218,7 +227,8 @@ function judgeContainerCommand(cmd: SimpleCommand, analysis: Analysis, mounts: {
     if (!v.includes('=') && (DOCKER_VALUE_OPTIONS.has(v) || /^-[a-zA-Z]*[vepwulhmc]$/.test(v) && !/^-(it|ti|d|i|t|dit|itd|rm|P)$/.test(v))) i += 2;
     else i += 1;
   }
-  const rest = args.slice(i + 1); // after the image or the container
+  let rest = args.slice(i + 1); // after the image or the container
+  if (rest[0]?.value === '--') rest = rest.slice(1); // `buildah run ctr -- cmd`
   if (!rest.length) return;
   const text = rest.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
   const carrier = { start: rest[0].span.start, end: rest[rest.length - 1].span.end };

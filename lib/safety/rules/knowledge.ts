@@ -177,6 +177,10 @@ const TOOLS: Record<string, ToolKnowledge> = {
   vagrant: tool('infra-change', 'changes virtual machines', ['status', 'global-status', 'ssh-config', 'box-list', 'version', 'port']),
   virsh: tool('infra-change', 'changes virtual machines', ['list', 'dominfo', 'domstate', 'dumpxml', 'net-list', 'pool-list', 'vol-list', 'nodeinfo', 'version', 'capabilities']),
   redis_cli_read: tool('read', '', []),
+  pmset: tool('setting', 'changes power settings', ['-g']),
+  dscl: tool('account', 'changes accounts or groups', ['-list', '-read', '-readall', '-search', '-readpl', '-diff', '-authonly']),
+  socketfilterfw: tool('setting', 'changes the macOS firewall', ['--getglobalstate', '--getblockall', '--listapps', '--getstealthmode', '--getallowsigned', '--getappblocked', '--getloggingmode']),
+  diskutil: tool('setting', 'mounts, ejects or changes disks and volumes', ['list', 'info', 'activity', 'listfilesystems', 'verifyvolume', 'verifydisk']),
   pulumi: tool('infra-change', 'changes infrastructure', ['preview', 'whoami', 'about', 'version', 'logs', 'watch-dry']),
   cdk: tool('infra-change', 'deploys or destroys infrastructure', ['diff', 'synth', 'synthesize', 'ls', 'list', 'doctor', 'docs', 'notices']),
   net: tool('account', 'changes accounts, groups, shares or services', ['user', 'users', 'localgroup', 'group', 'groups', 'share', 'view', 'session', 'sessions', 'accounts', 'config', 'statistics', 'stats', 'file', 'files', 'helpmsg', 'start']),
@@ -184,6 +188,7 @@ const TOOLS: Record<string, ToolKnowledge> = {
 TOOLS.net1 = TOOLS.net;
 TOOLS['docker-compose'] = TOOLS.docker;
 TOOLS.nerdctl = TOOLS.docker;
+TOOLS.buildah = TOOLS.docker;
 TOOLS.oc = TOOLS.kubectl;
 TOOLS.microk8s = TOOLS.kubectl;
 TOOLS.k3s = TOOLS.kubectl;
@@ -355,9 +360,9 @@ function subcommand(values: string[]): string[] {
 }
 
 /** Tools whose action is an option (`pacman -Q`, `dpkg -l`, `crontab -l`, `make -n`). */
-const FLAG_ACTIONS = new Set(['pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
+const FLAG_ACTIONS = new Set(['dscl', 'socketfilterfw', 'pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
 /** Tools whose subcommands come in groups (`aws s3 ls`, `gcloud compute instances list`). */
-const GROUPED = new Set(['netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
+const GROUPED = new Set(['diskutil', 'netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;
 
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {
