@@ -59,7 +59,8 @@ const cases: [string, string, AssessOptions][] = [
   ['brew services restart postgresql', 'moderate', POSIX],
   ['sudo make install', 'moderate', POSIX],
   ['find src -name "*.ts" | xargs sed -i "s/foo/bar/"', 'high', POSIX],
-  ['mogrify -resize 50% *.png', 'moderate', POSIX],
+  ['mogrify -resize 50% *.png', 'high', POSIX], // rewrites every PNG in place
+  ['mogrify -resize 50% logo.png', 'moderate', POSIX],
   ['sudo dnf remove -y glibc', 'high', POSIX],
   // over-rating
   ['Get-Help Stop-Computer -Examples', 'safe', at('pwsh', WIN)],

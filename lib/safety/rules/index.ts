@@ -96,6 +96,10 @@ register(['bq'], (cmd, a) => {
 register(['redis-cli', 'valkey-cli', 'keydb-cli'], (c, a) => dbRules().judgeRedis(c, a));
 register(['mongo', 'mongosh'], (c, a) => dbRules().judgeMongo(c, a));
 register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], (c, a) => dbRules().judgeDbAdmin(c, a));
+// fish: `functions -e name`, `abbr --erase x`: a definition removed from the session (a setting).
+register(['functions', 'abbr'], (cmd, a) => {
+  if (cmd.args.some((w) => /^(-e|--erase)$/.test(w.value))) a.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args.filter((w) => !w.value.startsWith('-')).map((w) => w.value).join(' ') } }, `${cmd.name} --erase removes a ${cmd.name === 'abbr' ? 'abbreviation' : 'function'} from the shell.`, cmd.span, 'shell.erase-definition');
+});
 const macRules = (): typeof import('./macos') => require('./macos');
 register(['tmutil'], (c, a) => macRules().judgeTmutil(c, a));
 register(['socketfilterfw'], (c, a) => macRules().judgeSocketFilterFw(c, a));

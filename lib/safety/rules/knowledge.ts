@@ -248,7 +248,47 @@ const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: Reg
   bitsadmin: { kind: 'write', what: 'downloads or changes transfer jobs', reads: /^\/(list|info|monitor)$/i },
   certutil: { kind: 'write', what: 'changes certificates or downloads files', reads: /^-(dump|verify|hashfile|store|viewstore)$/i },
   powercfg: { kind: 'setting', what: 'changes power settings', reads: /^\/(list|l|query|q|a|batteryreport|energy|requests)$/i },
+  dos2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  unix2dos: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  mac2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  yapf: { kind: 'write', what: 'rewrites Python files', reads: /^(?!-i$|--in-place$).*$/ },
+  rubocop: { kind: 'write', what: 'rewrites Ruby files', reads: /^(?!-a$|-A$|--auto-correct|--autocorrect|-x$|--fix-layout).*$/ },
+  'php-cs-fixer': { kind: 'write', what: 'rewrites PHP files', reads: /^(--dry-run|list-files|describe|check)$/ },
+  swiftformat: { kind: 'write', what: 'rewrites Swift files', reads: /^(--lint|--dryrun)$/ },
+  stylelint: { kind: 'write', what: 'rewrites style sheets', reads: /^(?!--fix).*$/ },
+  biome: { kind: 'write', what: 'rewrites source files', reads: /^(?!--write$|--apply|--fix$|--apply-unsafe).*$/ },
+  dprint: { kind: 'write', what: 'rewrites source files', reads: /^(check|output-file-paths|--version|--help)$/ },
 };
+
+/** Tools that rewrite their input files in place: on a folder, a glob or several files that is an
+ *  in-place rewrite of many files (high); on one named file it is an edit (moderate). */
+const IN_PLACE = new Set(['prettier', 'eslint', 'black', 'ruff', 'gofmt', 'rustfmt', 'clang-format', 'autopep8', 'isort', 'shfmt', 'mogrify', 'dos2unix', 'unix2dos', 'mac2unix', 'yapf', 'rubocop', 'php-cs-fixer', 'swiftformat', 'stylelint', 'biome', 'dprint']);
+/** Formatters that, given no file, rewrite the whole project. */
+const WHOLE_PROJECT_BY_DEFAULT = new Set(['rustfmt', 'rubocop', 'php-cs-fixer', 'dprint', 'swiftformat', 'biome']);
+
+/** How many files an in-place tool rewrites, from its file arguments. */
+function inPlaceScope(cmd: SimpleCommand): 'one' | 'recursive' {
+  const files = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-o|-c|--config|-resize|-format|-quality|-size|-geometry|--indent|--line-length|--ignore-path|--plugin|--parser|--rules?|--ext|--target-version|--profile|--settings-path|-style|--style)$/.test(cmd.args[k - 1]?.value ?? '') && !/^(format|check|fix|lint)$/.test(w.value));
+  if (files.length === 0) return WHOLE_PROJECT_BY_DEFAULT.has(cmd.name) ? 'recursive' : 'one';
+  const many = files.length >= 3 || files.some((w) => w.glob || /[*?]/.test(w.value) || isDynamic(w.value) || w.value === '.' || w.value === '..' || /[\\/]$/.test(w.value) || !/\.[A-Za-z0-9]{1,8}$/.test(w.value.replace(/[\\/]+$/, '')) || w.value === './...');
+  return many || cmd.args.some((w) => /^(-r|-R|--recursive)$/.test(w.value)) ? 'recursive' : 'one';
+}
+
+/** A program writing its output over its own input (`terser $f -o $f`, `convert "$f" ... "$f"`) for
+ *  many files at once (a glob, a loop variable, find's {}): an in-place rewrite of many files. */
+function rewritesManyInPlace(cmd: SimpleCommand): Word | undefined {
+  const outputs: Word[] = [];
+  for (let k = 0; k < cmd.args.length; k++) {
+    const v = cmd.args[k].value;
+    if (/^(-o|--output|--out-file|--outfile|--out|-out)$/.test(v) && cmd.args[k + 1]) outputs.push(cmd.args[k + 1]);
+    const eq = /^(--output|--out-file|--outfile|--out)=(.+)$/.exec(v);
+    if (eq) outputs.push({ ...cmd.args[k], value: eq[2] });
+  }
+  const positional = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-o|--output|--out-file|--outfile|--out|-out)$/.test(cmd.args[k - 1]?.value ?? ''));
+  if (/^(convert|magick|gm|ffmpeg|sox|pandoc|iconv)$/.test(cmd.name) && positional.length >= 2) outputs.push(positional[positional.length - 1]);
+  const many = (w: Word): boolean => w.glob || /[*?]/.test(w.value) || isDynamic(w.value) || w.value === '{}';
+  return outputs.find((o) => many(o) && cmd.args.some((w) => w !== o && w.value === o.value));
+}
 
 /** Packages whose removal leaves a system that does not boot, log in or install anything. */
 const CORE_PACKAGE = /^(linux|linux-image[\w.-]*|linux-generic|kernel(-core)?|systemd|systemd-sysv|init|glibc|libc6|libc-bin|coreutils|bash|dash|sudo|util-linux|login|passwd|shadow|pam|libpam[\w.-]*|grub[\w.-]*|dpkg|apt|rpm|dnf|yum|pacman|base|filesystem|openssh-server|python3|perl-base|udev|dbus|e2fsprogs|mount|sed|grep|tar|gzip|libselinux1|zlib1g)$/;
@@ -287,6 +327,11 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.effect({ kind: 'package', severity: 'severe', target: { type: 'package', value: values.filter((v) => !v.startsWith('-')).join(' ') } }, `${cmd.name} removes a package the system needs to boot or run (kernel, init, C library, shell, package manager).`, cmd.span, 'package.remove-core');
     return;
   }
+  const inPlace = rewritesManyInPlace(cmd);
+  if (inPlace) {
+    analysis.effect({ kind: 'write', op: 'edit', scope: 'several', target: { type: 'path', value: displayText(inPlace.value), glob: true } }, `${cmd.name} writes its output over its own input for every file "${displayText(inPlace.value)}" stands for: an in-place rewrite of many files that cannot be undone.`, cmd.span, 'fs.rewrite-many');
+    return;
+  }
   const writer = WRITES_UNLESS[cmd.name];
   if (writer) {
     // Regexes with a negative look-ahead accept every word that does not write; the others name
@@ -296,6 +341,10 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
     const oldStyleList = cmd.name === 'tar' && /^[a-zA-Z]*t[a-zA-Z]*$/.test(values[0] ?? '') && !/[cxru]/.test(values[0]);
     const reads = oldStyleList || (negative ? values.every((v) => writer.reads.test(v)) : values.some((v) => writer.reads.test(v)));
     if (reads || (values.length === 0 && cmd.name !== 'prettier' && cmd.name !== 'black' && cmd.name !== 'rustfmt' && cmd.name !== 'mogrify')) return;
+    if (IN_PLACE.has(cmd.name) && inPlaceScope(cmd) === 'recursive') {
+      analysis.effect({ kind: 'write', op: 'edit', scope: 'recursive', target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}, many files at once (a folder, a glob or the whole project); the old contents are not kept.`, cmd.span, 'fs.rewrite-many');
+      return;
+    }
     analysis.effect({ kind: writer.kind, target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}.`, cmd.span, `known.${writer.kind}`);
     return;
   }

@@ -145,6 +145,7 @@ function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map
       else analysis.analyseNested(tok.inner, dialect, tok.span);
     }
   }
+  if (dialect === 'cmd') tokens = withForVariable(tokens, analysis);
   let words = tokens.filter((t) => t.kind !== 'op');
   const redirects: Redirect[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -191,6 +192,27 @@ function toWord(tok: Token): Word {
   return word;
 }
 
+/** `for [/d|/r [root]] %i in (set) do cmd %i > %i.bak`: the variable stands for every item of the set
+ *  (with /r, matched in every folder below), in the command's words and its redirections alike. */
+function withForVariable(tokens: Token[], analysis: Analysis): Token[] {
+  const start = tokens.findIndex((t) => t.kind === 'word' && /^for$/i.test(t.value));
+  if (start < 0) return tokens;
+  const inAt = tokens.findIndex((t, k) => k > start && t.kind === 'word' && /^in$/i.test(t.value));
+  const doAt = tokens.findIndex((t, k) => k > inAt && t.kind === 'word' && /^do$/i.test(t.value));
+  if (inAt < 0 || doAt < 0) return tokens;
+  const header = tokens.slice(start + 1, inAt).map((t) => t.value);
+  const variable = header.find((v) => /^%%?[a-z]$/i.test(v));
+  const flags = header.map((v) => v.toLowerCase());
+  if (!variable || flags.includes('/f') || flags.includes('/l')) return tokens;
+  const set = tokens[inAt + 1]?.value ?? '';
+  const rootAt = flags.indexOf('/r');
+  const root = rootAt >= 0 && header[rootAt + 1] && !/^%/.test(header[rootAt + 1]) ? header[rootAt + 1] : rootAt >= 0 ? analysis.resolve('.') : undefined;
+  const value = set.split(/[\s,;]+/).filter(Boolean).map((item) => (root !== undefined ? root.replace(/[\\/]+$/, '') + '\\**\\' + item : item)).join(' ');
+  const pattern = new RegExp('%%?' + variable.replace(/^%+/, '') + '(?![a-z0-9])', 'gi');
+  const uses = new RegExp(pattern.source, 'i');
+  return tokens.map((t, k) => (k > doAt && t.kind === 'word' && uses.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
+}
+
 /** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. A `for`
  *  variable stands for every item of its set (`for /d %i in (C:\Users\*) do rd /s /q "%i"` removes
  *  every folder in C:\Users); with /r the set is matched in every folder below. */
@@ -223,7 +245,8 @@ function stripCmdControl(words: Token[], analysis?: Analysis): Token[] {
         const value = items.join(' ');
         const name = variable.replace(/^%+/, '');
         const pattern = new RegExp('%%?' + name + '(?![a-z0-9])', 'gi');
-        w = w.map((t) => (t.kind === 'word' && pattern.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
+        const uses = new RegExp(pattern.source, 'i');
+        w = w.map((t) => (t.kind === 'word' && uses.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
       }
       continue;
     }
@@ -340,7 +363,8 @@ function tokenizeCmd(text: string): Token[] | Error {
 }
 
 function expandPercent(text: string): string {
-  return text.replace(/%([^%:~]+)(?::[^%]*)?%/g, (_m, name: string) => WINDOWS_ENV[name.toLowerCase()] ?? unknownValue(name)).replace(/!([A-Za-z_][\w]*)!/g, (_m, name: string) => unknownValue(name));
+  // (A name has no spaces or quotes: in `(gc '%f') | Set-Content '%f'` the two %f are for-loop variables.)
+  return text.replace(/%([^%:~\s'"|&<>]+)(?::[^%]*)?%/g, (_m, name: string) => WINDOWS_ENV[name.toLowerCase()] ?? unknownValue(name)).replace(/!([A-Za-z_][\w]*)!/g, (_m, name: string) => unknownValue(name));
 }
 
 function tokenizePwsh(text: string, vars: Map<string, string>): Token[] | Error {
