@@ -217,6 +217,7 @@ export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
   }
   judgeByProgram(cmd, analysis);
   if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
+  if (cmd.dialect === 'pwsh' && cmd.name.startsWith('remove-') && analysis.findingsSinceJudge === 0) wholeRules().judgePwshRemoval(cmd, analysis);
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
   if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
 }

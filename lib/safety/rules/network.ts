@@ -28,9 +28,11 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   const body = cmd.args.map((w) => w.value).join(' ');
   const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)) || ADMIN_OUTAGE_ENDPOINT.test(w.value));
   if (method === 'DELETE' || /\bmutation\b[^]*?\b(delete|destroy|remove|drop|purge|wipe)[A-Z_a-z]*\s*\(/i.test(body) || /"Action"\s*:\s*"DELETE"/i.test(body)) {
-    const everything = method === 'DELETE' ? urls.find((w) => deletesEverything(w.value)) : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { restWholeResource } = require('./whole-resources') as typeof import('./whole-resources');
+    const everything = method === 'DELETE' ? urls.find((w) => deletesEverything(w.value) || restWholeResource(w.value) !== undefined) : undefined;
     if (everything) {
-      analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: everything.value } }, `Sends an HTTP DELETE to ${everything.value}, which names every index or a whole database: all of its data is deleted at once.`, everything.span, 'http.delete-everything');
+      analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: everything.value } }, `Sends an HTTP DELETE to ${everything.value}, which names every index or a whole resource (a database, repository, project, namespace...): all of it is deleted at once.`, everything.span, 'http.delete-everything');
       return;
     }
     analysis.report('http.delete', 'high', `Sends an HTTP DELETE request${urls[0] ? ` to ${urls[0].value}` : ''}: it deletes the remote resource.`, cmd.span);

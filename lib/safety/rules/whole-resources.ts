@@ -167,7 +167,8 @@ function dataNoun(noun: string, context: string[] = []): boolean {
 function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): Found | null | undefined {
   const tool = cmd.name;
   if (STACK_DESTROYERS.has(tool)) {
-    if (words.includes('destroy') || ((words[0] === 'apply' || words[0] === 'up') && lower.some((v) => /^--?destroy$/.test(v))) || ((tool === 'pulumi' || tool === 'terraform') && (words[0] === 'stack' || words[0] === 'workspace') && /^(rm|remove|delete)$/.test(words[1] ?? '') && lower.some((v) => /^(-f|--force)$/.test(v))) || (tool === 'amplify' && words[0] === 'delete') || (tool === 'sam' && words[0] === 'delete') || (tool === 'azd' && words[0] === 'down')) {
+    // (`serverless remove`, `sst remove`: the whole deployed stage.)
+    if (words.includes('destroy') || (/^(serverless|sls|sst)$/.test(tool) && words[0] === 'remove') || ((words[0] === 'apply' || words[0] === 'up') && lower.some((v) => /^--?destroy$/.test(v))) || ((tool === 'pulumi' || tool === 'terraform') && (words[0] === 'stack' || words[0] === 'workspace') && /^(rm|remove|delete)$/.test(words[1] ?? '') && lower.some((v) => /^(-f|--force)$/.test(v))) || (tool === 'amplify' && words[0] === 'delete') || (tool === 'sam' && words[0] === 'delete') || (tool === 'azd' && words[0] === 'down')) {
       // `-target=...` narrows a destroy to named resources.
       if (lower.some((v) => /^-{1,2}target(=|$)/.test(v))) return null;
       return { noun: 'stack of infrastructure', what: words.slice(1).filter((w) => w !== 'destroy').join(' ') || 'everything it manages' };
@@ -175,16 +176,21 @@ function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): F
     return null;
   }
   if (/^(kubectl|oc|kubecolor|k3s|microk8s)$/.test(tool)) {
+    // (Global options come first: `kubectl --context prod delete ns x`; their values are words too.)
+    const at = cmd.args.findIndex((w) => w.value === 'delete');
+    // Only options and their values may come before the verb (`auth can-i delete` asks a question).
+    if (at < 0 || cmd.args.slice(0, at).some((w, k, before) => !w.value.startsWith('-') && !(before[k - 1]?.value.startsWith('-') && !before[k - 1].value.includes('=')))) return null;
     const i = words.indexOf('delete');
-    if (i < 0 || (tool !== 'k3s' && tool !== 'microk8s' && i !== 0)) return null;
     // `kubectl delete $(kubectl get ns -o name)`, a loop over that list: every resource it lists.
     const listed = isDynamic(words[i + 1] ?? '') ? /\bget\s+([a-z/.-]+)/.exec(displayText(words[i + 1]))?.[1] : undefined;
-    const kind = (listed ?? words[i + 1] ?? '').split('/')[0];
+    const kinds = (listed ?? words[i + 1] ?? '').split(',').map((k) => k.split('/')[0]);
     const everywhere = lower.includes('-a') || lower.includes('--all-namespaces');
     const all = lower.includes('--all') || everywhere || listed !== undefined;
-    if (/^(ns|namespaces?|nodes?|pv|persistentvolumes?|crds?|customresourcedefinitions?)$/.test(kind) && (words[i + 2] || all || (words[i + 1] ?? '').includes('/'))) return { noun: kind.startsWith('n') ? 'namespace' : 'cluster-wide resource', what: words[i + 2] ?? words[i + 1] };
+    // OpenShift's projects are namespaces.
+    const namespaced = kinds.find((kind) => /^(ns|namespaces?|projects?|nodes?|pv|persistentvolumes?|crds?|customresourcedefinitions?)$/.test(kind));
+    if (namespaced && (words[i + 2] || all || (words[i + 1] ?? '').includes('/'))) return { noun: /^(n|p)/.test(namespaced) && !namespaced.startsWith('pv') && !namespaced.startsWith('persistent') && !namespaced.startsWith('node') ? 'namespace' : 'cluster-wide resource', what: words[i + 2] ?? words[i + 1] };
     // Every resource of a kind that holds data or runs the workloads: volumes, databases' sets, secrets.
-    if (all && (kind === 'all' || everywhere || /^(pvc|persistentvolumeclaims?|statefulsets?|sts|secrets?|deployments?|deploy|services?|svc)$/.test(kind))) return { noun: 'set of cluster resources', what: `${kind} --all${everywhere ? ' in every namespace' : ''}` };
+    if (all && kinds.some((kind) => kind === 'all' || everywhere || /^(pvc|persistentvolumeclaims?|statefulsets?|sts|secrets?|deployments?|deploy|services?|svc)$/.test(kind))) return { noun: 'set of cluster resources', what: `${kinds.join(',')} --all${everywhere ? ' in every namespace' : ''}` };
     return null;
   }
   if (tool === 'helm') {
@@ -232,6 +238,9 @@ function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): F
     return null;
   }
   if (tool === 'gsutil' || (tool === 'gcloud' && words[0] === 'storage')) {
+    // `for b in $(gsutil ls)`: the loop runs over every bucket of the project.
+    const everyBucket = cmd.args.some((w) => isDynamic(w.value) && /\b(gsutil|gcloud storage)\s+ls\s*\)?$/.test(displayText(w.value)));
+    if (everyBucket && (words.includes('rb') || words.includes('rm'))) return { noun: 'set of buckets', what: 'every bucket', neverAsks: true };
     const url = words.find((w) => /^gs:\/\//.test(w));
     if (words.includes('rb') || (words[1] === 'buckets' && words[2] === 'delete')) return { noun: 'bucket', what: url ?? words[3] ?? 'bucket', neverAsks: true };
     if (words.includes('rm') && lower.some((v) => /^(-r|-R|--recursive|-[a-z]*r[a-z]*)$/i.test(v)) && url && /^gs:\/\/[^/]+\/?(\*\*?)?$/.test(url)) return { noun: 'bucket', what: url, neverAsks: true };
@@ -253,6 +262,20 @@ function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): F
     if (lower.includes('--delete') && topic && /[*?]|\.\*|\|/.test(topic)) return { noun: 'set of topics', what: topic, neverAsks: true };
     return null;
   }
+  if (tool === 'gh' || tool === 'glab') {
+    // `gh api -X DELETE repos/OWNER/REPO`: the REST call that deletes the repository.
+    if (words[0] === 'api' && lower.some((v, k) => (/^(-x|--method)$/.test(v) && lower[k + 1] === 'delete') || /^(-xdelete|--method=delete)$/.test(v))) {
+      const path = words.find((w, k) => k > 0 && w.includes('/')) ?? '';
+      const noun = restWholeResource(path);
+      return noun ? { noun: nounOf(noun), what: path } : null;
+    }
+    return undefined;
+  }
+  if (tool === 'influx') {
+    // `influx delete --bucket b` without a predicate: every point in the time range.
+    if (words[0] === 'delete' && lower.some((v) => /^(--bucket|-b|--bucket-id)$/.test(v)) && !lower.some((v) => /^(--predicate|-p)$/.test(v))) return { noun: 'bucket\'s data', what: valueOf(lower, cmd, ['--bucket', '-b', '--bucket-id']) ?? 'bucket', neverAsks: true };
+    return undefined;
+  }
   if (tool === 'velero' || tool === 'tmutil' || tool === 'restic' || tool === 'borg') {
     if (words.some((w) => DELETE.test(w)) && lower.includes('--all')) return { noun: 'set of backups', what: 'every backup' };
     return undefined;
@@ -273,4 +296,38 @@ function nounOf(word: string): string {
   if (/zone$/.test(w)) return 'DNS zone';
   if (/vault$/.test(w)) return 'vault';
   return w;
+}
+
+/** Module prefixes of cloud cmdlets: Az (Azure), the AWS Tools' service prefixes, Google Cloud. */
+const CMDLET_PREFIX = /^(az|s3|rds|ddb|eks|ecr|ecs|efs|es|cfn|ec2|kms|sqs|sns|lm|iam|cw|cwl|ssm|sec|r53|ec|ecc|emr|glu|gcs|gce|gke|gcd|gcp|gcsql|mg|ad|spo|pnp)(?=[A-Z])/i;
+
+/** PowerShell cloud cmdlets named `Remove-<Prefix><Noun>`: `Remove-AzResourceGroup`,
+ *  `Remove-S3Bucket`, `Remove-RDSDBInstance`. The noun is read with the same table as the CLIs. */
+export function judgePwshRemoval(cmd: SimpleCommand, analysis: Analysis): void {
+  const m = /^remove-(.+)$/i.exec(cmd.nameWord.value.replace(/^.*[\\/]/, ''));
+  if (!m) return;
+  const prefixed = CMDLET_PREFIX.exec(m[1]);
+  if (!prefixed) return;
+  const noun = m[1].slice(prefixed[0].length).replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  const parts = noun.split('-');
+  const whole = [noun, parts.slice(-2).join('-'), parts[parts.length - 1]].find((n) => wholeNoun(n, [prefixed[0].toLowerCase(), ...parts]));
+  if (cmd.args.some((w) => /^-whatif$/i.test(w.value))) return;
+  if (whole) {
+    analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: cmd.args.some((w) => /^-(force|confirm:\$false)$/i.test(w.value)), target: { type: 'resource', value: cmd.args.find((w) => !w.value.startsWith('-'))?.value ?? noun } }, `${cmd.nameWord.value} deletes a whole ${nounOf(whole)} and everything in it. This cannot be undone.`, cmd.span, 'infra.delete-whole');
+    return;
+  }
+  analysis.report('service.destructive-verb', 'high', `${cmd.nameWord.value} permanently deletes a cloud resource.`, cmd.span);
+}
+
+/** A REST path that names one whole resource: `/repos/OWNER/REPO`, `/v1/projects/ID`,
+ *  `/api/v1/namespaces/NAME`, `/databases/NAME`: a whole-resource noun followed by one or two
+ *  identifiers and nothing else. Returns the noun. */
+export function restWholeResource(path: string): string | undefined {
+  const segments = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/[?#].*$/, '').split('/').filter(Boolean).map((p) => p.toLowerCase());
+  for (let ids = 1; ids <= 2; ids++) {
+    const noun = segments[segments.length - 1 - ids];
+    if (!noun || segments.slice(-ids).some((id) => WHOLE.test(id) && id !== 'all')) continue;
+    if (/^(projects|clusters|namespaces|databases|dbs|buckets|subscriptions|organizations|orgs|resourcegroups|resource-groups|stacks|apps|applications|repos|repositories|registries|vaults|workspaces|environments|tenants|accounts|keyspaces|datasets|instances|indices|indexes|zones|domains|spaces|teams|sites)$/.test(noun) && (ids === 1 || noun === 'repos' || noun === 'repositories')) return noun;
+  }
+  return undefined;
 }
