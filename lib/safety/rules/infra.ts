@@ -284,6 +284,7 @@ export function judgeTerraform(cmd: SimpleCommand, analysis: Analysis): void {
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   const [verb, second] = words;
   const tool = cmd.name;
+  if ((verb === 'state' && /^(list|show|pull)$/.test(second ?? '')) || (verb === 'workspace' && /^(list|show)$/.test(second ?? ''))) return;
   if (verb === 'destroy' || has(/^-?-destroy$/) && verb === 'apply') {
     analysis.report('iac.destroy', 'high', `${tool} destroy deletes all the infrastructure it manages.`, cmd.span);
   } else if ((verb === 'apply' || verb === 'up' || verb === 'deploy') && has(/^-?-(auto-approve|yes|y|require-approval=never|skip-preview|f)$/)) {
