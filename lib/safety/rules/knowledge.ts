@@ -178,6 +178,10 @@ const TOOLS: Record<string, ToolKnowledge> = {
   virsh: tool('infra-change', 'changes virtual machines', ['list', 'dominfo', 'domstate', 'dumpxml', 'net-list', 'pool-list', 'vol-list', 'nodeinfo', 'version', 'capabilities']),
   redis_cli_read: tool('read', '', []),
   pmset: tool('setting', 'changes power settings', ['-g']),
+  wevtutil: tool('setting', 'changes or clears Windows event logs', ['qe', 'query-events', 'el', 'enum-logs', 'gl', 'get-log', 'gli', 'get-loginfo', 'ep', 'enum-publishers', 'gp', 'get-publisher', 'epl', 'export-log']),
+  vssadmin: tool('setting', 'changes shadow copies', ['list']),
+  wbadmin: tool('setting', 'changes Windows backups', ['get']),
+  bcdedit: tool('setting', 'changes the boot configuration', ['/enum', '/v', '/?']),
   dscl: tool('account', 'changes accounts or groups', ['-list', '-read', '-readall', '-search', '-readpl', '-diff', '-authonly']),
   socketfilterfw: tool('setting', 'changes the macOS firewall', ['--getglobalstate', '--getblockall', '--listapps', '--getstealthmode', '--getallowsigned', '--getappblocked', '--getloggingmode']),
   diskutil: tool('setting', 'mounts, ejects or changes disks and volumes', ['list', 'info', 'activity', 'listfilesystems', 'verifyvolume', 'verifydisk']),
@@ -248,6 +252,7 @@ const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: Reg
   bitsadmin: { kind: 'write', what: 'downloads or changes transfer jobs', reads: /^\/(list|info|monitor)$/i },
   certutil: { kind: 'write', what: 'changes certificates or downloads files', reads: /^-(dump|verify|hashfile|store|viewstore)$/i },
   powercfg: { kind: 'setting', what: 'changes power settings', reads: /^\/(list|l|query|q|a|batteryreport|energy|requests)$/i },
+  icacls: { kind: 'permission', what: 'changes file permissions', reads: /^(?!\/(grant|deny|remove|setowner|reset|inheritance|restore|setintegritylevel|substitute)).*$/i },
   dos2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
   unix2dos: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
   mac2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
@@ -409,7 +414,7 @@ function subcommand(values: string[]): string[] {
 }
 
 /** Tools whose action is an option (`pacman -Q`, `dpkg -l`, `crontab -l`, `make -n`). */
-const FLAG_ACTIONS = new Set(['dscl', 'socketfilterfw', 'pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
+const FLAG_ACTIONS = new Set(['bcdedit', 'dscl', 'socketfilterfw', 'pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
 /** Tools whose subcommands come in groups (`aws s3 ls`, `gcloud compute instances list`). */
 const GROUPED = new Set(['diskutil', 'netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;

@@ -298,7 +298,8 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       if (lowerArgs.some((v) => /^-exclusion(path|process|extension)/.test(v))) {
         const p = pwshParams(cmd.args, []);
         const path = asWord(param(p, 'exclusionpath'));
-        const wide = path && ['root', 'system-top', 'home'].includes(analysis.classify(path.value.replace(/^['"]|['"]$/g, '')).cls);
+        // (`-ExclusionPath $env:TEMP,C:\`: a list, each folder excluded.)
+        const wide = path && path.value.split(',').some((one) => ['root', 'system-top', 'home'].includes(analysis.classify(one.trim().replace(/^['"]|['"]$/g, '')).cls));
         // Every program of a kind (`exe`, `.ps1`) or a shell/script host: malware in that form goes unscanned everywhere.
         const extension = asWord(param(p, 'exclusionextension'));
         const process = asWord(param(p, 'exclusionprocess'));
@@ -359,9 +360,31 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       else if (lowerArgs[0] === 'user' && (lowerArgs.includes('/add') || lowerArgs.includes('/delete'))) report('user.modify', 'moderate', 'Creates or deletes a Windows account.');
       else if ((lowerArgs[0] === 'stop') && lowerArgs[1]) report('sys.service', 'moderate', `Stops the service "${cmd.args[1].value}".`);
       return true;
+    case 'new-localuser': {
+      const p = pwshParams(cmd.args, ['nopassword', 'disabled']);
+      const user = asWord(param(p, 'name'))?.value ?? p.positional[0]?.value;
+      if (user) analysis.rememberAccount(user);
+      analysis.effect({ kind: 'account', target: { type: 'account', value: user ?? '' } }, `Creates the local account "${user ?? ''}"${param(p, 'nopassword') ? ' without a password' : ''}.`, cmd.span, 'user.add');
+      return true;
+    }
+    case 'enable-localuser':
+      if (lowerArgs.some((v) => /^(guest|administrator)$/.test(v))) analysis.rememberAccount(lowerArgs.find((v) => /^(guest|administrator)$/.test(v))!);
+      analysis.effect({ kind: 'account', target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, 'Enables a local account.', cmd.span, 'user.modify');
+      return true;
+    case 'clear-content':
+    case 'clc': {
+      // Empties the files (the contents are gone); over a glob or a listing, many files at once.
+      const p = pwshParams(cmd.args, ['force']);
+      const targets = [...p.positional, ...[asWord(param(p, 'path')), asWord(param(p, 'literalpath'))].filter((w): w is Word => !!w)];
+      const listed = cmd.stdin?.kind === 'unknown' ? cmd.stdin.items : undefined;
+      if (!targets.length && listed) for (const t of listed.paths) targets.push({ ...t, value: t.value.replace(/[\\/]+$/, '') + (listed.recursive ? '\\**\\*' : '\\*'), glob: true });
+      for (const t of targets) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Empties', 'overwrite', 'truncate');
+      if (!targets.length && cmd.stdin) report('fs.truncate-piped', 'high', 'Clear-Content empties every file the previous command lists.');
+      return true;
+    }
     case 'add-localgroupmember':
-      if (lowerArgs.some((v) => /administrators/.test(v)) && (lowerArgs.some((v) => /^(guest|everyone|\*s-1-1-0)$/.test(v)) || (cmd.stdin?.kind === 'unknown' && /^new-localuser$/.test(cmd.stdin.tool ?? '')))) {
-        analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: 'Administrators' } }, 'Makes the Guest account (or everyone) an administrator: anyone can take over this machine.', cmd.span, 'priv.guest-admin');
+      if (lowerArgs.some((v) => /administrators/.test(v)) && (lowerArgs.some((v) => /^(guest|everyone|\*s-1-1-0)$/.test(v) || analysis.accountCreatedHere(v)) || (cmd.stdin?.kind === 'unknown' && /^new-localuser$/.test(cmd.stdin.tool ?? '')))) {
+        analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: 'Administrators' } }, 'Makes the Guest account, everyone, or an account created in this same command an administrator: a back door into this machine.', cmd.span, 'priv.guest-admin');
       } else if (lowerArgs.some((v) => /administrators/.test(v))) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else report('user.modify', 'moderate', 'Adds an account to a local group.');
       return true;
@@ -512,7 +535,9 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
         const data = optionAfter(cmd.args, '/d') ?? '';
         if (judgeRegistryValue(analysis, key, valueName, data, cmd.span)) return true;
       }
-      if (lowerArgs[0] === 'delete') report('win.registry-delete', 'high', `Deletes registry ${lowerArgs.includes('/va') ? 'values' : 'keys'}; Windows or programs can stop working or lose their settings.`);
+      const branch = key.replace(/^hkey_local_machine/i, 'HKLM').replace(/[\\/]+$/, '').split(/[\\/]/);
+      if (lowerArgs[0] === 'delete' && /^hklm:?$/i.test(branch[0]) && branch.length <= 3 && /^(system|software|sam|security)$/i.test(branch[1] ?? '') && (branch.length < 3 || /^(currentcontrolset|controlset00\d|microsoft|classes|policies)$/i.test(branch[2]))) report('win.registry-delete', 'critical', `Deletes "${key}", a whole branch of the machine's system registry: Windows will not start.`);
+      else if (lowerArgs[0] === 'delete') report('win.registry-delete', 'high', `Deletes registry ${lowerArgs.includes('/va') ? 'values' : 'keys'}; Windows or programs can stop working or lose their settings.`);
       else if (lowerArgs[0] === 'add' || lowerArgs[0] === 'import' || lowerArgs[0] === 'restore' || lowerArgs[0] === 'copy') report('win.registry-change', /^(hklm|hkey_local_machine)/i.test(key) ? 'high' : 'moderate', /^(hklm|hkey_local_machine)/i.test(key) ? `reg ${lowerArgs[0]} changes the machine-wide registry (for every user and Windows itself).` : `reg ${lowerArgs[0]} changes the registry.`);
       return lowerArgs[0] !== undefined;
     }
