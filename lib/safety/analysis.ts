@@ -241,6 +241,7 @@ export class CommandAnalysis implements Analysis {
     this.rememberWrittenFile(raw);
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
+    this.rememberDownloads(cmd);
     const savedElevated = this.elevatedNow;
     const savedFindings = this.findingsAtJudge;
     this.elevatedNow = savedElevated || this.forcedElevation || cmd.wrappers.some((w) => ELEVATING.has(w));
@@ -303,14 +304,27 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
+  /** `curl URL | sudo tee /usr/local/bin/x`: the files tee writes hold the download;
+   *  `curl URL | tar xz`: the files unpacked are unknown, so any local program run later may be one. */
+  private rememberDownloads(cmd: SimpleCommand): void {
+    const from = cmd.stdin?.kind;
+    if (from !== 'network' && from !== 'obfuscated') return;
+    if (cmd.name === 'tee') for (const w of cmd.args) if (!w.value.startsWith('-')) this.markDownloaded(w.value);
+    if (/^(tar|bsdtar|unzip|cpio|7z|busybox)$/.test(cmd.name) || (cmd.name === 'tar' && cmd.args.some((w) => /x/.test(w.value)))) this.markDownloaded('*');
+  }
+
   markDownloaded(path: string): void {
-    if (!isDynamic(path)) this.downloadedFiles.add(scriptKey(path));
+    if (path === '*') this.downloadedFiles.add('*');
+    else if (!isDynamic(path)) this.downloadedFiles.add(scriptKey(path));
   }
 
   /** Running a file this command downloaded: code nobody has read. Returns whether it was one. */
   judgeRunOfDownload(file: { value: string; span: Span }): boolean {
-    if (!this.downloadedFiles.has(scriptKey(file.value))) return false;
-    this.report('net.run-downloaded', 'high', `Runs "${displayText(file.value)}", downloaded earlier in this command, without showing it first; whoever controls that server controls this machine.`, file.span);
+    // `curl URL | tar x && ./installer/run.sh`: what an extracted download contains is unknown, so any
+    // local program run after it may be part of it.
+    const extracted = this.downloadedFiles.has('*') && /[/\\]/.test(file.value);
+    if (!this.downloadedFiles.has(scriptKey(file.value)) && !extracted) return false;
+    this.effect({ kind: 'exec-remote', target: { type: 'code', value: displayText(file.value) } }, `Runs "${displayText(file.value)}", ${extracted ? 'after unpacking a download' : 'downloaded earlier'} in this command, without showing it first${this.elevatedNow || this.forcedElevation ? ', as root' : ''}; whoever controls that server controls this machine.`, file.span, 'net.run-downloaded');
     return true;
   }
 
@@ -486,6 +500,8 @@ function rootShellReadsUnseenCode(cmd: SimpleCommand, analysis: Analysis): boole
 function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {
   const code = optionValue(cmd.args, 'c', ['--command']);
   if (!code) return undefined;
+  // `curl URL | su -c bash`: the shell run as root reads the download.
+  if (/^\s*(\S*\/)?(ba|z|da|k|fi)?sh(\s+-[a-z]*s?)?\s*$/.test(code.value) && rootShellReadsUnseenCode(cmd, analysis)) return 'stop';
   if (isDynamic(code.value)) analysis.report('shell.dynamic-code', 'moderate', 'Runs shell code that is only known when the command runs.', code.span);
   else analysis.analyseNested(code.value, 'posix', code.span);
   return 'stop';

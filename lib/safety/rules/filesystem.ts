@@ -210,7 +210,8 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) && mode[0] !== '2' || /(^|,)(u|a|ug|ugo)?\+[rwxX]*s/.test(mode) && !/(^|,)g\+/.test(mode));
   const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
   // Write access for group or others (o+w, a+w, 666, 777, 0646...).
-  const othersWrite = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][2367][2367]$/.test(mode) || /^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo|go|g)?\+[rwxX]*w/.test(mode) || /(^|,)(a|o|go)=[rwxX]*w/.test(mode));
+  // (setfacl: an entry for another user or group with write access, `u:kim:rw`, `o::rwx`.)
+  const othersWrite = (cmd.name === 'setfacl' && /(^|,)(u|user|g|group|o|other|m|mask):[^:,]*:[rwxX-]*w/.test(mode)) || cmd.name === 'chmod' && (/^0?[0-7]?[0-7][2367][2367]$/.test(mode) || /^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo|go|g)?\+[rwxX]*w/.test(mode) || /(^|,)(a|o|go)=[rwxX]*w/.test(mode));
   for (const target of targets) {
     const where = analysis.classify(target.value);
     const resolved = analysis.resolve(target.value);
@@ -387,7 +388,11 @@ const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>'
 
 export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
   // An interactive shell wired to another descriptor (`sh -i <&3 >&3`, zsh's ztcp): a reverse shell.
-  if (runsShell && cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) && cmd.redirects.some((r) => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value)))) {
+  const toOtherFd = (r: { op: string; target: { value: string } }): boolean => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value));
+  // (Input and output, or several descriptors, duplicated onto one descriptor that is not a terminal.)
+  const dups = cmd.redirects.filter(toOtherFd);
+  const wiredBothWays = (dups.some((r) => r.op === '<&' || (r.op === '>&' && r.fd === '0')) && dups.some((r) => r.op === '&>' || (r.op === '>&' && r.fd !== '0'))) || dups.some((r, k) => dups.some((o, j) => j !== k && o.target.value === r.target.value));
+  if (runsShell && (cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) || wiredBothWays) && cmd.redirects.some(toOtherFd)) {
     analysis.report('net.reverse-shell', 'critical', 'Wires an interactive shell to another connection\'s input and output: a reverse shell that hands control of this machine to whoever is on the other end.', cmd.span);
   }
   for (const r of cmd.redirects) {
@@ -550,6 +555,8 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
       stdin: undefined,
       wrappers: [...cmd.wrappers, 'find'],
     };
+    // `find / -name x -exec rm {} +` deletes every match on the machine, as -delete would.
+    if (/^(rm|unlink|shred)$/.test(nested.name) && widest.cls === 'root') analysis.report('fs.find-delete', 'critical', `Deletes every file find matches under "/" (${describePathClass('root')}): every match on the machine.`, words[0].span);
     analysis.judge(nested);
   }
 }

@@ -5,6 +5,7 @@
 import type { SimpleCommand } from '../command';
 import type { Analysis } from '../judging';
 import { interpreterFor, POSIX_SHELLS } from './programs';
+import { isDynamic } from '../markers';
 
 const fsRules = (): typeof import('./filesystem') => require('./filesystem');
 const shellRules = (): typeof import('./shells') => require('./shells');
@@ -79,6 +80,12 @@ register(['nsupdate'], (c, a) => {
 });
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
 register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup', 'dscl', 'sysadminctl'], (c, a) => systemRules().judgeUserAdmin(c, a));
+// auditctl -e 0 switches kernel auditing off; -D deletes every audit rule.
+register(['auditctl'], (cmd, a) => {
+  const v = cmd.args.map((w) => w.value);
+  if (v.some((x, k) => (x === '-e' && v[k + 1] === '0') || x === '-D')) a.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'audit' } }, v.includes('-D') ? 'auditctl -D deletes every audit rule: nothing is recorded any more.' : 'auditctl -e 0 switches kernel auditing off.', cmd.span, 'sys.security-off');
+  else if (v.some((x) => /^-[aAwW]$/.test(x) || x === '-e')) a.effect({ kind: 'setting', target: { type: 'setting', value: 'audit' } }, 'auditctl changes the audit rules.', cmd.span, 'known.setting');
+});
 register(['iptables', 'ip6tables', 'nft', 'ufw', 'pfctl', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
 register(['crontab'], (c, a) => {
   systemRules().judgeCrontab(c, a);
@@ -140,6 +147,14 @@ register(['ansible', 'ansible-playbook'], (cmd, a) => {
   const values = cmd.args.map((w) => w.value);
   if (values.some((v) => /^(--check|-C|--list-hosts|--list-tasks|--syntax-check|--version|--help)$/.test(v))) return;
   const become = values.some((v) => /^(-b|--become|-[a-zA-Z]*b[a-zA-Z]*)$/.test(v) && v !== '-bash') || values.some((v) => /become[:=]\s*(yes|true)/i.test(v));
+  // `-m shell|command|raw -a 'CMD'`: CMD runs on every host of the pattern (as root with -b).
+  const module = values[values.findIndex((v) => v === '-m' || v === '--module-name') + 1];
+  const moduleArgs = cmd.args[cmd.args.findIndex((w) => w.value === '-a' || w.value === '--args') + 1];
+  if (cmd.name === 'ansible' && /^(ansible\.builtin\.)?(shell|command|raw)$/.test(module ?? '') && moduleArgs && !isDynamic(moduleArgs.value)) {
+    const run = (): void => a.analyseNested(moduleArgs.value, 'posix', moduleArgs.span);
+    if (become) a.runElevated(run);
+    else run();
+  }
   if (become || cmd.name === 'ansible-playbook') a.effect({ kind: 'exec-local', severity: become ? 'severe' : undefined, target: { type: 'host', value: values.find((v) => !v.startsWith('-')) ?? '' } }, become ? `${cmd.name} runs tasks as root on remote hosts.` : `${cmd.name} runs tasks on remote hosts.`, cmd.span, become ? 'remote.root-command' : 'remote.command');
 });
 register(['diskutil'], (cmd, a) => {

@@ -264,8 +264,19 @@ export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {
     case 'scale':
       analysis.report('k8s.scale', 'moderate', 'Changes the number of running replicas' + (has(/^--replicas=0$/) ? ' to zero (stops the workload)' : '') + '.', cmd.span);
       return;
+    case 'exec': {
+      // `kubectl exec POD -- cmd`: the command runs inside the pod, on the pod's own files.
+      const dashes = cmd.args.findIndex((w) => w.value === '--');
+      const rest = dashes >= 0 ? cmd.args.slice(dashes + 1) : [];
+      if (rest.length) {
+        const text = rest.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
+        analysis.runInContainer([], '/', () => analysis.analyseNested(text, 'posix', { start: rest[0].span.start, end: rest[rest.length - 1].span.end }));
+      }
+      analysis.report('k8s.mutate', 'moderate', `${cmd.name} exec runs a command inside a running container.`, cmd.span);
+      return;
+    }
     case 'apply': case 'patch': case 'edit': case 'set': case 'label': case 'annotate': case 'rollout': case 'cordon':
-    case 'uncordon': case 'taint': case 'expose': case 'run': case 'autoscale': case 'exec': case 'cp': case 'debug': case 'attach':
+    case 'uncordon': case 'taint': case 'expose': case 'run': case 'autoscale': case 'cp': case 'debug': case 'attach':
       analysis.report('k8s.mutate', 'moderate', `${cmd.name} ${verb} changes cluster state.`, cmd.span);
       return;
   }
@@ -303,6 +314,16 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
   const values = cmd.args.map((w) => foldLookalikes(w.value));
   if (values.some((v) => /^(--dry-run|-n|--dryrun|--list-only)$/.test(v) || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(v) && cmd.name === 'rsync')) return;
   const deleting = cmd.args.find((w) => /^--(del|delete|delete-[a-z]+|remove-source-files|remove-sent-files)$/.test(foldLookalikes(w.value)));
+  // Mirroring onto a home, / or a system directory deletes whatever there is not in the source.
+  const positional = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-e|--rsh|--exclude|--include|--filter|-f|--rsync-path|--temp-dir|--log-file|--chmod|--chown|--port)$/.test(cmd.args[k - 1]?.value ?? ''));
+  const destination = positional.length >= 2 ? positional[positional.length - 1] : undefined;
+  if (deleting && destination && !/^[^/]*:/.test(destination.value)) {
+    const where = analysis.classify(destination.value.replace(/\/+$/, '') || '/');
+    if (where.cls === 'root' || where.cls === 'home' || where.cls === 'system-top') {
+      analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: analysis.resolve(destination.value), pathClass: where.cls } }, `${cmd.name} ${deleting.value} makes "${displayText(destination.value)}" (${where.cls === 'home' ? 'a home directory' : 'a system directory'}) match the source, deleting everything there that the source lacks.`, deleting.span, 'sync.delete-everything');
+      return;
+    }
+  }
   if (deleting) {
     analysis.report('sync.delete', 'high', `${cmd.name} ${deleting.value} deletes files (at the destination, or the source after copying).`, deleting.span);
     return;

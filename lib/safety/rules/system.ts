@@ -23,9 +23,9 @@ export function judgeSystemctl(cmd: SimpleCommand, analysis: Analysis): void {
   if (!verb) return;
   if (/^(poweroff|reboot|halt|kexec|rescue|emergency|suspend|hibernate|soft-reboot)$/.test(verb) || (verb === 'isolate' && /rescue|emergency|poweroff|reboot|halt/.test(words[1] ?? ''))) {
     analysis.report('sys.power', 'high', `systemctl ${verb} stops, restarts or suspends the machine.`, cmd.span);
-  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(auditd|apparmor|selinux|fail2ban|clamav|clamd|falcon-sensor|wazuh|osqueryd|crowdsec|aide|tripwire|ossec|sysdig|falco)/.test(u))) {
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(auditd|apparmor|selinux|fail2ban|clamav|clamd|falcon-sensor|wazuh|osqueryd|crowdsec|aide|tripwire|ossec|sysdig|falco|firewalld|ufw|nftables|iptables|ip6tables|netfilter-persistent|shorewall|csf|lfd|mdatp|sentinelone|cbagentd|elastic-agent|auditbeat)/.test(u))) {
     analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: words.slice(1).join(' ') } }, `systemctl ${verb} ${words.slice(1).join(' ')}: turns a security protection (mandatory access control, auditing, intrusion detection or antivirus) off.`, cmd.span, 'sys.security-off');
-  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|getty|gdm|lightdm)/.test(u))) {
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|getty|gdm|lightdm)/.test(u))) {
     analysis.report('sys.critical-service', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: stopping this service can cut off access to the machine or its protections.`, cmd.span);
   } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.length > 1) {
     analysis.report('sys.service-stop', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: the service stops, and whatever depends on it goes down.`, cmd.span);
@@ -139,9 +139,14 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
       analysis.report(lines.some(([, p]) => p === '') ? 'priv.empty-password' : 'user.password', 'high', lines.some(([, p]) => p === '') ? 'Removes account passwords: the accounts can be used without one.' : 'Sets passwords for accounts in bulk.', cmd.span);
       return;
     }
-    case 'visudo':
-      analysis.report('priv.sudoers', 'moderate', 'Edits who may use sudo.', cmd.span);
+    case 'visudo': {
+      // `echo 'x ALL=(ALL) NOPASSWD:ALL' | EDITOR='tee -a' visudo`: the piped text lands in sudoers.
+      const text = cmd.stdin?.kind === 'text' ? cmd.stdin.text : undefined;
+      if (text !== undefined && /\bALL\s*=|NOPASSWD/i.test(text)) analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'path', value: '/etc/sudoers' } }, 'Writes a sudo rule that gives root to an account (without a password when NOPASSWD): a way in for whoever uses it.', cmd.span, 'priv.sudoers-grant');
+      else if (cmd.stdin) analysis.report('priv.sudoers', 'high', 'Writes piped text into sudoers, which decides who may become root.', cmd.span);
+      else analysis.report('priv.sudoers', 'moderate', 'Edits who may use sudo.', cmd.span);
       return;
+    }
     case 'setcap':
       analysis.report('priv.capabilities', 'high', 'Gives a program kernel capabilities (root powers) when it runs.', cmd.span);
       return;
@@ -193,8 +198,9 @@ function judgeMacAccounts(cmd: SimpleCommand, values: string[], analysis: Analys
 export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
   const values = cmd.args.map((w) => w.value);
   if (cmd.name === 'ufw') {
-    if (values[0] === 'disable') analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'ufw' } }, 'ufw disable turns the firewall off: every listening program is open to the network.', cmd.span, 'sys.firewall-off');
-    else if (values[0] === 'reset') analysis.report('sys.firewall-off', 'high', `ufw ${values[0]} removes every firewall rule and turns the firewall off.`, cmd.span);
+    const verb = values.find((v) => !v.startsWith('-'));
+    if (verb === 'disable') analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'ufw' } }, 'ufw disable turns the firewall off: every listening program is open to the network.', cmd.span, 'sys.firewall-off');
+    else if (verb === 'reset') analysis.report('sys.firewall-off', 'high', 'ufw reset removes every firewall rule and turns the firewall off.', cmd.span);
     return;
   }
   if (cmd.name === 'pfctl') {
