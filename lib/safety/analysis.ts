@@ -228,7 +228,7 @@ export class CommandAnalysis implements Analysis {
 
   analyseText(text: string, dialect: ShellDialect): void {
     if (dialect === 'posix') analyseBashText(text, this);
-    else if (dialect === 'zsh') analyseBashText(withoutZshOnlySyntax(text), this);
+    else if (dialect === 'zsh') analyseBashText(zshShortLoops(withoutZshOnlySyntax(text)), this);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     else if (dialect === 'fish') (require('./fish/walk') as typeof import('./fish/walk')).analyseFishText(text, this);
     // PowerShell/cmd support loads only when it is needed.
@@ -530,6 +530,22 @@ export function withoutZshOnlySyntax(text: string): string {
     .replace(/\$\{([~=^]+)(?=\w)/g, (_m, flags: string) => ' '.repeat(flags.length) + '${')
     .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-./@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
     .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
+}
+
+/** zsh's short loops, `for d in a b; cmd $d` and `for d (a b) cmd $d`, written the long way
+ *  (`for d in a b; do cmd $d; done`) so the bash grammar reads them. This is the one rewrite that
+ *  changes lengths: reasons after the loop's start point a few characters late (spans are kept
+ *  inside the command). */
+function zshShortLoops(text: string): string {
+  if (!/\bfor\b/.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^(\s*for\s+\w+\s+in\s+[^;\n]*;)(\s*)(?!\s*do\b)(\S[^\n]*?)\s*;?\s*$/, (_m, head: string, gap: string, body: string) => (/\bdone\b/.test(body) ? _m : `${head}${gap}do ${body}; done`))
+        .replace(/^(\s*for\s+)(\w+)\s*\(([^()]*)\)\s*(?!\s*do\b)(\S[^\n]*?)\s*;?\s*$/, (_m, lead: string, name: string, words: string, body: string) => (/^\s*\{/.test(body) || /\bdone\b/.test(body) ? _m : `${lead}${name} in ${words}; do ${body}; done`)),
+    )
+    .join('\n');
 }
 
 /** `${#${(f)"$(cmd)"}}` and other nested zsh expansions: the commands inside still run, the rest

@@ -103,6 +103,14 @@ export function classifyPath(path: string): ClassifiedPath {
       const worst = classifyPath(afterVariable[1]);
       if (worst.cls === 'root' || worst.cls === 'system-top') return { ...worst, normalised: path };
     }
+    // `/$X`, `/home/$USER`, `/var/lib/$APP/`: the unknown part is the whole last name. Empty or
+    // unset, it leaves the directory above: judge that worst case when it is /, a home or a system
+    // directory.
+    const lastName = /^(.*\/)\uE000[^\uE001]*\uE001\/?(\*)?$/s.exec(path);
+    if (lastName && !isDynamic(lastName[1])) {
+      const parent = classifyPath(lastName[1].replace(/\/+$/, '') || '/');
+      if (parent.cls === 'root' || parent.cls === 'home' || parent.cls === 'system-top') return { ...parent, normalised: path };
+    }
     // A static directory before the unknown part still says something: "/tmp/$X" stays in /tmp.
     const prefix = staticPrefix(path);
     const slash = prefix.lastIndexOf('/');

@@ -27,7 +27,7 @@ const READ_ONLY = new Set([
   'who', 'whoami', 'id', 'groups', 'users', 'last', 'lastlog', 'finger', 'uname', 'hostname', 'lsb_release', 'arch',
   'nproc', 'lscpu', 'lsmem', 'lsblk', 'blkid', 'lspci', 'lsusb', 'lshw', 'lsmod', 'dmidecode', 'sensors', 'lsof', 'fuser',
   'date', 'cal', 'ncal', 'locale', 'printenv', 'env', 'getconf', 'ulimit', 'umask', 'dmesg',
-  'sw_vers', 'system_profiler', 'vm_stat', 'ioreg', 'uptime', 'neofetch', 'fastfetch', 'screenfetch', 'inxi', 'getent',
+  'sw_vers', 'system_profiler', 'vm_stat', 'ioreg', 'mdfind', 'mdls', 'pbcopy', 'pbpaste', 'lsappinfo', 'codesign-verify', 'csrutil-status', 'uptime', 'neofetch', 'fastfetch', 'screenfetch', 'inxi', 'getent',
   'findmnt', 'swapon', 'loginctl', 'who', 'watch', 'time', 'sleep', 'wait', 'jobs', 'history', 'alias', 'hash', 'help', 'man', 'info',
   'apropos', 'whatis', 'tldr', 'cheat', 'command', 'compgen', 'complete', 'declare', 'typeset', 'local', 'export', 'set', 'unset',
   'shopt', 'read', 'readonly', 'shift', 'return', 'exit', 'break', 'continue', 'getopts', 'trap', 'fg', 'bg', 'disown', 'clear', 'reset',
