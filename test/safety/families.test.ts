@@ -5,6 +5,7 @@
 // Read-only forms of the same tools are here too: they must stay safe.
 import { assessCommand } from '../../lib/safety';
 import type { AssessOptions, RiskLevel } from '../../lib/safety';
+import { accepted } from './evaluation-set';
 
 type Shell = 'bash' | 'sh' | 'zsh' | 'fish' | 'powershell' | 'cmd';
 type Case = [command: string, level: RiskLevel, shell: Shell];
@@ -831,6 +832,95 @@ const SHELLS: Case[] = [
   ["find \"$HOME\" -mindepth 1 -maxdepth 1 -exec rm -rf {} +", 'critical', 'sh'],
 ];
 
+const EVERYDAY: Case[] = [
+  ["stripe subscriptions cancel sub_1234", 'moderate', 'bash'],
+  ["gh issue close 42", 'moderate', 'bash'],
+  ["gh pr close 17 --delete-branch", 'moderate', 'bash'],
+  ["gh repo list acme", 'safe', 'bash'],
+  ["npm run reset", 'moderate', 'bash'],
+  ["make clean", 'moderate', 'bash'],
+  ["yarn cache clean", 'moderate', 'bash'],
+  ["pnpm store prune", 'moderate', 'bash'],
+  ["pip cache purge", 'moderate', 'bash'],
+  ["conda clean --all -y", 'moderate', 'bash'],
+  ["brew cleanup --prune=all", 'moderate', 'bash'],
+  ["nvm uninstall 16", 'moderate', 'bash'],
+  ["rustup toolchain remove nightly", 'moderate', 'bash'],
+  ["docker compose down", 'moderate', 'bash'],
+  ["kubectl delete pod web-abc --grace-period=0", 'moderate', 'bash'],
+  ["vercel env rm API_KEY production", 'moderate', 'bash'],
+  ["heroku config:unset DEBUG --app api", 'moderate', 'bash'],
+  ["fly secrets unset TOKEN", 'moderate', 'bash'],
+  ["wp plugin delete akismet", 'moderate', 'bash'],
+  ["ollama rm llama3", 'moderate', 'bash'],
+  ["huggingface-cli delete-cache", 'moderate', 'bash'],
+  ["git branch -d feature/x", 'moderate', 'bash'],
+  ["git stash drop", 'moderate', 'bash'],
+  ["docker rm my-container", 'moderate', 'bash'],
+  ["docker image rm node:18", 'moderate', 'bash'],
+  ["az account clear", 'moderate', 'bash'],
+  ["gcloud config unset project", 'moderate', 'bash'],
+  ["kubectl config delete-context old", 'moderate', 'bash'],
+  ["helm repo remove bitnami", 'moderate', 'bash'],
+  ["terraform workspace select dev", 'moderate', 'bash'],
+  ["aws configure set region eu-west-1", 'moderate', 'bash'],
+  ["npm uninstall lodash", 'moderate', 'bash'],
+  ["poetry env remove --all", 'moderate', 'bash'],
+  ["conda env remove -n old", 'moderate', 'bash'],
+  ["sdk uninstall java 17.0.1-tem", 'moderate', 'bash'],
+  ["minikube stop", 'moderate', 'bash'],
+  ["supabase stop", 'moderate', 'bash'],
+  ["firebase hosting:disable", 'moderate', 'bash'],
+  ["netlify sites:delete old-site", 'moderate', 'bash'],
+  ["redis-cli DEL session:abc", 'moderate', 'bash'],
+  ["mongosh app --eval 'db.sessions.deleteOne({_id: 1})'", 'moderate', 'bash'],
+  ["psql -c \"DELETE FROM jobs WHERE done = true\"", 'moderate', 'bash'],
+  ["sqlite3 app.db 'DROP INDEX idx_tmp'", 'moderate', 'bash'],
+  ["systemctl --user restart pipewire", 'moderate', 'bash'],
+  ["sudo systemctl restart nginx", 'moderate', 'bash'],
+  ["sudo apt autoremove -y", 'moderate', 'bash'],
+  ["docker volume create data", 'moderate', 'bash'],
+  ["crontab -e", 'moderate', 'bash'],
+  ["sudo ufw deny 23", 'moderate', 'bash'],
+  ["chmod -R u+w ./build", 'moderate', 'bash'],
+  ["chown -R kim ~/code/app", 'moderate', 'bash'],
+  ["rm -r ./tmp-output", 'moderate', 'bash'],
+  ["unzip -o release.zip -d ./vendor", 'moderate', 'bash'],
+  ["tar -xzf data.tgz -C ./data", 'moderate', 'bash'],
+  ["ssh-keygen -t ed25519 -f ~/.ssh/id_deploy", 'moderate', 'bash'],
+  ["git config --global user.email kim@example.com", 'moderate', 'bash'],
+  ["defaults write com.apple.finder AppleShowAllFiles -bool true", 'moderate', 'bash'],
+  ["dotnet ef database update", 'moderate', 'bash'],
+  ["dotnet ef database drop --force", 'critical', 'bash'],
+  ["wp db reset --yes", 'critical', 'bash'],
+  ["mix ecto.drop", 'critical', 'bash'],
+  ["bundle exec rake db:drop", 'critical', 'bash'],
+  ["kubectl get pods --all-namespaces", 'safe', 'bash'],
+  ["gcloud projects describe acme", 'safe', 'bash'],
+  ["az storage account show -n acct", 'safe', 'bash'],
+  ["aws organizations list-accounts", 'safe', 'bash'],
+  ["heroku apps", 'safe', 'bash'],
+  ["doctl kubernetes cluster list", 'safe', 'bash'],
+  ["gh api repos/acme/website", 'safe', 'bash'],
+  ["curl https://api.github.com/repos/acme/website", 'safe', 'bash'],
+  ["vault secrets list", 'safe', 'bash'],
+  ["influx bucket list", 'safe', 'bash'],
+  ["tmutil listbackups", 'safe', 'bash'],
+  ["launchctl print system", 'safe', 'bash'],
+  ["nvram -p", 'safe', 'bash'],
+  ["defaults read com.apple.alf globalstate", 'safe', 'bash'],
+  ["sudo ufw status numbered", 'safe', 'bash'],
+  ["sudo auditctl -l", 'safe', 'bash'],
+  ["systemctl status firewalld", 'safe', 'bash'],
+  ["journalctl -u sshd --since today", 'safe', 'bash'],
+  ["grep -rn 'DROP DATABASE' migrations/", 'safe', 'bash'],
+  ["echo \"kubectl delete namespace prod\"", 'safe', 'bash'],
+  ["git log -S'terraform destroy'", 'safe', 'bash'],
+  ["man dropdb", 'safe', 'bash'],
+  ["cat ~/.ssh/authorized_keys", 'safe', 'bash'],
+  ["crontab -l | grep curl", 'safe', 'bash'],
+];
+
 describe.each([
   ['platform CLIs deleting whole resources (verb × noun, any tool)', CLOUD],
   ['the same deletions spelled otherwise: wrappers, global options, loops, REST calls, PowerShell cmdlets', CLOUD_SPELLINGS],
@@ -845,5 +935,14 @@ describe.each([
 ] as const)('%s', (_family, cases) => {
   test.each(cases)('%s → %s (%s)', (command, level, shell) => {
     expect(rate(command, shell)).toBe(level);
+  });
+});
+
+// Everyday changes share words with the destructive ones (close, unset, cancel, reset, prune, drop,
+// remove). They are held to the rubric's accepted range: a moderate change may read as high, never
+// as critical; a read-only command may read as moderate, never higher.
+describe('look-alikes and everyday changes that must not be over-rated', () => {
+  test.each(EVERYDAY)('%s → %s (%s)', (command, level, shell) => {
+    expect(accepted(level, rate(command, shell))).toBe(true);
   });
 });

@@ -21,7 +21,7 @@ const MUTATING_VERBS = new Set([
   'sync', 'run', 'exec', 'push', 'enable', 'rotate', 'tag', 'copy', 'cp', 'upload', 'send', 'invoke',
   'execute', 'rerun', 'promote', 'failover', 'cordon', 'uncordon', 'drain', 'taint', 'untaint', 'label', 'annotate',
   'autoscale', 'expose', 'configure', 'login', 'logout', 'grant', 'assign', 'unassign', 'suspend', 'resume', 'lock', 'unlock',
-  'cancel', 'kill', 'detach', 'unlink',
+  'cancel', 'kill', 'detach', 'unlink', 'unset', 'close', 'reopen', 'merge', 'approve', 'archive-restore',
 ]);
 /** Tools that manage secrets: overwriting a secret breaks whatever uses it and the old value is gone. */
 const SECRET_STORES = /^(secretsmanager|secrets?|keyvault|kv|vault|ssm|kms|key|keys|credential|credentials|item|document)$|(^|[-_])(keys?|secrets?|tokens?|credentials?|passwords?)([-_]|$)/;

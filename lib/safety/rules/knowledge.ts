@@ -422,7 +422,7 @@ const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|chec
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {
   if ((name === 'terraform' || name === 'tofu' || name === 'terragrunt') && sub[0] === 'fmt') return values.some((v) => /^-?-(check|diff)$/.test(v));
   // `config set`, `audit fix`, `cache clean`: a reading word followed by a changing one.
-  if (/^(config|audit|cache|remote|settings|credential|credentials|key|keys|secret|secrets|env|source|bucket|repo|alias|plugin|plugins|feature|features)$/.test(sub[0] ?? '') && sub.slice(1, 3).some((w) => /^(set|delete|rm|edit|unset|add|fix|clean|clear|prune|purge|remove|enable|disable|write|import|update|reset)$/.test(w))) return false;
+  if (/^(config|audit|cache|remote|settings|credential|credentials|key|keys|secret|secrets|env|source|bucket|repo|alias|plugin|plugins|feature|features)$/.test(sub[0] ?? '') && sub.slice(1, 3).some((w) => /^(set|delete|rm|edit|unset|add|fix|clean|clear|prune|purge|remove|enable|disable|write|import|update|reset|use|rename)(-|$)/.test(w))) return false;
   if (name === 'git') {
     const verb = sub[0] ?? (values.length ? '' : 'status');
     if (values.length === 0) return true;

@@ -24,6 +24,8 @@ const DELETE = /^(delete|destroy|drop|rb|remove|rm|purge|wipe|nuke|terminate|era
 const EMPTIES = /^(reset|wipe|flush|flushall|truncate|clear|purge|empty|recreate)$/;
 /** Verbs that close an account or cancel a subscription. */
 const CLOSES = /^(close|cancel|deactivate|disable|leave)$/;
+/** Clouds whose own accounts and subscriptions can be closed from their CLI. */
+const CLOUD_ACCOUNTS = new Set(['aws', 'az', 'gcloud', 'oci', 'ibmcloud', 'aliyun', 'doctl', 'linode-cli', 'hcloud', 'scw', 'vultr-cli']);
 /** Tools whose subcommands come in a fixed order the generic reading does not cover. */
 const STACK_DESTROYERS = new Set(['terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverless', 'sls', 'sst', 'copilot', 'amplify', 'sam', 'azd', 'cdk8s']);
 /** Local, throwaway clusters and machines: losing one is bounded. */
@@ -33,7 +35,7 @@ const ASKS = new Set(['gcloud', 'az', 'doctl', 'heroku', 'fly', 'flyctl', 'verce
 /** Options that skip a confirmation prompt. */
 const NO_PROMPT = /^(--?force|-f|--yes|-y|--quiet|-q|-{1,2}auto-approve(=true)?|--confirm(=.*)?|--no-prompt|--non-interactive|--skip-confirm\w*|--assume-?yes|--no-confirm\w*|--noinput|--no-input|--force-delete\w*|--purge|-{1,2}require-approval=never|--skip-final-snapshot|--skip-final-cluster-snapshot|--no-wait)$/i;
 /** Programs of the package, container and VCS families: they have their own judges. */
-const NOT_PLATFORMS = /^(git|docker|podman|nerdctl|buildah|apt|apt-get|aptitude|dnf|yum|zypper|apk|pacman|yay|paru|brew|port|snap|flatpak|pip|pip3|pipx|npm|pnpm|yarn|bun|cargo|gem|conda|mamba|composer|go|nix|nix-env|dotnet|rustup|nvm|sdk|asdf|mise|rm|find|systemctl|service|launchctl|crontab|tmutil|defaults|reg|schtasks|sc|net|netsh|winget|choco|scoop|vboxmanage|virsh|lxc|incus|ssh-keygen|gpg|security|keychain|tmux|screen|kill|pkill|killall|poetry|pipenv|pyenv|uv|virtualenv|hatch|pdm|tox|nox|rbenv|nodenv|volta|fnm|ip|nmcli|firewall-cmd|ufw|iptables|nft|mysql|psql|sqlite3|mongo|mongosh|redis-cli|ansible-galaxy|ansible-vault|code|direnv|ollama)$/;
+const NOT_PLATFORMS = /^(git|docker|podman|nerdctl|buildah|apt|apt-get|aptitude|dnf|yum|zypper|apk|pacman|yay|paru|brew|port|snap|flatpak|pip|pip3|pipx|npm|pnpm|yarn|bun|cargo|gem|conda|mamba|composer|go|nix|nix-env|rustup|nvm|sdk|asdf|mise|man|info|tldr|help|which|whatis|apropos|echo|printf|grep|rg|ag|cat|less|more|head|tail|vim|vi|nvim|nano|emacs|code|rm|find|systemctl|service|launchctl|crontab|tmutil|defaults|reg|schtasks|sc|net|netsh|winget|choco|scoop|vboxmanage|virsh|lxc|incus|ssh-keygen|gpg|security|keychain|tmux|screen|kill|pkill|killall|poetry|pipenv|pyenv|uv|virtualenv|hatch|pdm|tox|nox|rbenv|nodenv|volta|fnm|ip|nmcli|firewall-cmd|ufw|iptables|nft|mysql|psql|sqlite3|mongo|mongosh|redis-cli|ansible-galaxy|ansible-vault|code|direnv|ollama)$/;
 
 /** Whether the whole-resource reading applies to this program. */
 export function appliesTo(cmd: SimpleCommand, _known: boolean): boolean {
@@ -97,7 +99,7 @@ function wholeResourceDeleted(cmd: SimpleCommand, words: string[], lower: string
     const before = words.slice(0, i);
     // aws: `delete-db-instance`, `delete-bucket`, `close-account`; cbt: `deleteinstance`.
     const compound = /^(delete|destroy|drop|remove|terminate|purge|close|cancel)-?(.+)$/.exec(w);
-    if (compound && compound[2] !== 'batch' && wholeNoun(compound[2], [tool, ...before]) && (!CLOSES.test(compound[1]) || /^(accounts?|subscriptions?|organi[sz]ations?)$/.test(compound[2]))) {
+    if (compound && compound[2] !== 'batch' && wholeNoun(compound[2], [tool, ...before]) && (!CLOSES.test(compound[1]) || (CLOUD_ACCOUNTS.has(tool) && /^(accounts?|subscriptions?|organi[sz]ations?)$/.test(compound[2])))) {
       return { noun: nounOf(compound[2]), what: nameAfter(cmd, words, i) ?? compound[2] };
     }
     // az storage blob delete-batch: every blob in the container unless a pattern narrows it.
@@ -126,7 +128,9 @@ function wholeResourceDeleted(cmd: SimpleCommand, words: string[], lower: string
     }
     if (!noun || noun === 'all') return undefined;
     if (empties && !deletes && !dataNoun(noun, context)) return undefined;
-    if (closes && !deletes && !/^(accounts?|subscriptions?|organi[sz]ations?)$/.test(noun)) return undefined;
+    // (Closing an account or cancelling a subscription of the cloud itself; a shop's customer
+    // subscription cancelled through its API is an ordinary change.)
+    if (closes && !deletes && !(CLOUD_ACCOUNTS.has(tool) && /^(accounts?|subscriptions?|organi[sz]ations?)$/.test(noun))) return undefined;
     const named = noun === nounAfter ? words[i + 2] : nounAfter;
     return { noun: nounOf(noun), what: named ?? valueOf(lower, cmd, ['--name', '-n', '--project', '--resource-group', '-g']) ?? noun };
   }
@@ -214,6 +218,10 @@ function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): F
   if (/^python\d*(\.\d+)?$|^django-admin$/.test(tool)) {
     if (words.includes('flush') || words.includes('reset_db')) return { noun: 'database', what: 'flush' };
     return null;
+  }
+  if (tool === 'mix') {
+    const task = words.find((w) => /^ecto\.(drop|reset)$/.test(w));
+    return task ? { noun: 'database', what: task, neverAsks: true } : null;
   }
   if (tool === 'sequelize' || tool === 'knex' || tool === 'typeorm' || tool === 'drizzle-kit' || tool === 'mikro-orm') {
     const task = words.find((w) => /^(db:drop|schema:drop|drop)$/.test(w));
