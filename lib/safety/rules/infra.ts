@@ -162,9 +162,11 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   if (first === 'run' || first === 'create' || (first === 'container' && (second === 'run' || second === 'create'))) {
-    if (has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i)) {
+    const privileged = has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i);
+    if (privileged) {
       analysis.report('docker.privileged', 'high', 'Runs a container with full access to the host (privileged); anything in it can take over this machine.', cmd.span);
     }
+    let hostRoot = false;
     const mounts: { src: string; dst: string }[] = [];
     for (let i = 0; i < cmd.args.length; i++) {
       const v = cmd.args[i].value;
@@ -172,16 +174,21 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
       if (!mount) continue;
       // `C:\:/host` and `C:\data:/data`: a drive letter's colon is not the separator.
       const parts = /^([a-zA-Z]:[\\/]?[^:]*):(.*)$/.exec(mount) ?? [mount, ...mount.split(':')];
-      const source = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : parts[1];
+      const given = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : parts[1];
+      // `-v $(pwd):/app`, `-v "$PWD":/app`: the working directory.
+      const source = given !== undefined && /^\$(\(pwd\)|\{?PWD\}?)/.test(displayText(given)) ? '.' + displayText(given).replace(/^\$(\(pwd\)|\{?PWD\}?)/, '') : given;
       const target = mount.startsWith('type=') ? /(?:target|destination|dst)=([^,]+)/.exec(mount)?.[1] : parts[2]?.split(':')[0];
       if (!source) continue;
       if (target && (/^[/~.]/.test(source) || /^[a-zA-Z]:[\\/]?$|^[a-zA-Z]:[\\/]/.test(source))) mounts.push({ src: source, dst: target });
       const where = analysis.classify(source);
+      if (where.cls === 'root') hostRoot = true;
       if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
         analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
       }
     }
-    judgeContainerCommand(cmd, analysis, mounts);
+    // Root in a privileged container, or one with the host's / mounted, is root on the host.
+    if (privileged || hostRoot) analysis.runElevated(() => judgeContainerCommand(cmd, analysis, mounts));
+    else judgeContainerCommand(cmd, analysis, mounts);
     return;
   }
   if (first === 'exec' || (first === 'container' && second === 'exec')) {
