@@ -88,7 +88,8 @@ export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = c
   if (args.some((w) => DRY_RUN.test(foldLookalikes(w.value)))) return;
   if (args.length === 1 && /^(-h|--help|help|-v|--version|version)$/.test(args[0].value)) return;
   const level: RiskLevel = 'high';
-  if (destructiveToolName(cmd.name)) {
+  // (A PowerShell cmdlet is Verb-Noun: `Compress-Archive` archives, it deletes nothing.)
+  if (cmd.dialect !== 'pwsh' && destructiveToolName(cmd.name)) {
     analysis.report('service.destructive-tool', 'high', `${cmd.name}: the program's name says it deletes or destroys data.`, cmd.nameWord.span);
     return;
   }

@@ -87,7 +87,8 @@ const SECURITY_VALUES: { key: RegExp; value: RegExp; data: RegExp; what: string 
 function judgeAccount(analysis: Analysis, cmd: SimpleCommand, lowerArgs: string[]): boolean {
   if (cmd.name === 'set-localuser') {
     const p = pwshParams(cmd.args, []);
-    const user = asWord(param(p, 'name'))?.value.toLowerCase() ?? p.positional[0]?.value.toLowerCase() ?? '';
+    // Fed by Get-LocalUser: every account listed (Administrator among them).
+    const user = asWord(param(p, 'name'))?.value.toLowerCase() ?? p.positional[0]?.value.toLowerCase() ?? (cmd.stdin?.kind === 'unknown' && /^(get-localuser|glu)$/.test(cmd.stdin.tool ?? '') || cmd.stdin?.kind === 'unknown' && cmd.stdin.tool === 'where-object' ? 'administrator' : '');
     const password = asWord(param(p, 'password'));
     const source = cmd.source ?? '';
     // An empty SecureString, or one converted from an empty string.
@@ -358,7 +359,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       if (judgeAccount(analysis, cmd, lowerArgs)) return true;
       if (lowerArgs[0] === 'localgroup' && /^(administrators|admins|"administrators")$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/add')) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else if (lowerArgs[0] === 'user' && (lowerArgs.includes('/add') || lowerArgs.includes('/delete'))) report('user.modify', 'moderate', 'Creates or deletes a Windows account.');
+      else if (lowerArgs[0] === 'stop' && lowerArgs[1] && SECURITY_SERVICES.test(lowerArgs[1])) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args[1].value } }, `net stop ${cmd.args[1].value} stops a security service (antivirus, firewall or auditing).`, cmd.span, 'sys.security-off');
       else if ((lowerArgs[0] === 'stop') && lowerArgs[1]) report('sys.service', 'moderate', `Stops the service "${cmd.args[1].value}".`);
+      else if (lowerArgs[0] === 'user' && /^(guest|administrator)$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/active:yes')) {
+        analysis.rememberAccount(lowerArgs[1]);
+        analysis.effect({ kind: 'account', severity: 'normal', target: { type: 'account', value: cmd.args[1].value } }, `Enables the built-in ${cmd.args[1].value} account.`, cmd.span, 'user.enable-builtin');
+      } else if (lowerArgs[0] === 'accounts' && lowerArgs.some((v) => /^\/(minpwlen|maxpwage|lockoutthreshold|uniquepw):/.test(v))) analysis.effect({ kind: 'security', target: { type: 'setting', value: 'password policy' } }, 'Weakens or changes the password and lockout policy for every account.', cmd.span, 'win.password-policy');
       return true;
     case 'new-localuser': {
       const p = pwshParams(cmd.args, ['nopassword', 'disabled']);
@@ -415,7 +421,8 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       else {
         const many = lowerArgs.some((v) => v === '/fi' || v === '*' || v === '/t') || (!!cmd.stdin && !cmd.args.some((w) => !w.value.startsWith('-')));
         // `Get-Process | Stop-Process`: every process, the system's own included.
-        const every = cmd.stdin?.kind === 'unknown' && /^(get-process|gps|ps)$/.test(cmd.stdin.tool ?? '') && cmd.stdin.items !== undefined && !cmd.stdin.items.narrowed;
+        // (`taskkill /fi "STATUS eq RUNNING"`, `/im *`: every process there is.)
+        const every = (cmd.stdin?.kind === 'unknown' && /^(get-process|gps|ps)$/.test(cmd.stdin.tool ?? '') && cmd.stdin.items !== undefined && !cmd.stdin.items.narrowed) || lowerArgs.some((v, k) => /status\s+eq\s+running|status\s+ne\s+|imagename\s+ne\s+|memusage\s+gt\s+0|pid\s+gt\s+0/.test(v) || (v === '/im' && lowerArgs[k + 1] === '*'));
         analysis.effect({ kind: 'signal', scope: every ? 'all' : many ? 'several' : 'one', target: { type: 'process', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} stops ${every ? 'every process, the system\'s own included' : many ? 'many processes' : 'a process'}; unsaved work in ${many || every ? 'them' : 'it'} is lost.`, cmd.span, 'sys.kill');
       }
       return true;
@@ -460,6 +467,13 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     case 'set-localuser':
       return judgeAccount(analysis, cmd, lowerArgs);
+    case 'disable-localuser':
+    case 'remove-localuser':
+    case 'rename-localuser': {
+      const admin = lowerArgs.some((v) => /^(administrator|admin)$/.test(v)) || (cmd.stdin !== undefined && !cmd.args.some((w) => !w.value.startsWith('-')));
+      analysis.effect({ kind: 'account', severity: admin ? 'normal' : undefined, target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} ${name === 'remove-localuser' ? 'deletes' : name === 'rename-localuser' ? 'renames' : 'disables'} ${admin ? 'the administrator account (or every account listed)' : 'a local account'}.`, cmd.span, 'user.modify');
+      return true;
+    }
     case 'remove-ciminstance':
     case 'remove-wmiobject':
     case 'rwmi': {
@@ -553,6 +567,16 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       report(name === 'remove-itemproperty' ? 'win.registry-delete' : 'win.registry-change', /^(hklm|hkey_local_machine)/i.test(key) ? 'high' : 'moderate', `${cmd.nameWord.value} changes the registry.`);
       return true;
     }
+    case 'rename-item':
+    case 'rni':
+    case 'ren':
+    case 'rename': {
+      // Renaming a system file or folder moves it out of the way Windows expects it.
+      const p = pwshParams(cmd.args, ['force']);
+      const source = asWord(param(p, 'path', 'literalpath')) ?? p.positional[0];
+      if (source) judgeWriteTarget(analysis, analysis.classify(source.value), source.value, source, 'Renames', 'overwrite', 'move');
+      return true;
+    }
     case 'out-file':
     case 'set-content':
     case 'add-content':
@@ -567,6 +591,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'robocopy': {
       const p = pwshParams(cmd.args, ['force', 'recurse', 'append', 'noclobber']);
       const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
+      // Moving a system file away is as bad as deleting it.
+      if (/^(move-item|move|mi)$/.test(name)) {
+        const source = asWord(param(p, 'path', 'literalpath')) ?? (p.positional.length > 1 ? p.positional[0] : undefined);
+        const from = source ? analysis.classify(source.value) : undefined;
+        if (source && from && ['root', 'home', 'system-top', 'system-file-critical'].includes(from.cls)) judgeWriteTarget(analysis, from, source.value, source, 'Moves away', 'overwrite', 'move');
+      }
       if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) {
         const target = p.positional[1];
         if (target && ['root', 'home', 'system-top'].includes(analysis.classify(target.value).cls)) judgeRm({ ...cmd, args: [{ value: '-rf', span: cmd.nameWord.span, glob: false }, { value: '--', span: cmd.nameWord.span, glob: false }, target] }, analysis);
@@ -581,7 +611,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
         judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite', undefined, 'one', value !== undefined ? { text: value } : undefined);
         return true;
       }
-      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', 'overwrite');
+      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, name === 'add-content' || name === 'ac' ? 'Appends to' : 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite');
       judgeRedirects(cmd, analysis, false);
       return true;
     }
@@ -631,6 +661,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'type':
       judgeRedirects(cmd, analysis, false);
       return true;
+  }
+  // Any other cmdlet that disables, stops or removes something of Defender, the firewall or
+  // SmartScreen (`Disable-ScheduledTask ...\Windows Defender Scheduled Scan`) weakens a protection.
+  if (pw && /^(disable|stop|remove|unregister|uninstall|suspend)-/.test(name) && lowerArgs.some((v) => /defender|windefend|antimalware|smartscreen|firewall|mpssvc/.test(v))) {
+    analysis.effect({ kind: 'security', target: { type: 'setting', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} switches off part of a Windows protection (${cmd.args.map((w) => w.value).join(' ')}).`, cmd.span, 'win.protection-weakened');
+    return true;
   }
   return false;
 }
