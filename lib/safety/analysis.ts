@@ -227,6 +227,10 @@ export class CommandAnalysis implements Analysis {
   }
 
   analyseText(text: string, dialect: ShellDialect): void {
+    // The POSIX fork bomb typed into another shell: whatever that shell makes of it, it was meant as one.
+    if (dialect !== 'posix' && dialect !== 'zsh' && /(^|[;&\s])([^\s(){}|;&]+)\s*\(\)\s*\{\s*\2\s*\|\s*\2\s*&\s*;?\s*\}\s*;\s*\2/.test(text)) {
+      this.report('sys.fork-bomb', 'critical', 'A fork bomb: a function that starts two copies of itself without limit, until the machine runs out of processes.', { start: 0, end: text.length });
+    }
     if (dialect === 'posix') analyseBashText(text, this);
     else if (dialect === 'zsh') analyseBashText(zshShortLoops(withoutZshOnlySyntax(text)), this);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
