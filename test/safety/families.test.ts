@@ -581,6 +581,9 @@ const CLOUD_SPELLINGS: Case[] = [
 ];
 
 const WINDOWS_SPELLINGS: Case[] = [
+  ["foreach ($f in Get-ChildItem C:\\Users\\kim -Recurse) { Remove-Item $f.FullName -Force -Recurse }", 'critical', 'powershell'],
+  ["foreach ($item in Get-ChildItem .\\reports -Recurse) { $item.Delete() }", 'high', 'powershell'],
+  ["foreach ($f in Get-ChildItem *.txt) { Write-Host $f.Name }", 'safe', 'powershell'],
   ["Get-ChildItem -Path C:\\Users\\kim -Recurse -Force | Remove-Item -Recurse -Force", 'critical', 'powershell'],
   ["gci C:\\ -Recurse -ErrorAction SilentlyContinue | % { ri $_.FullName -Recurse -Force }", 'critical', 'powershell'],
   ["Get-ChildItem $env:USERPROFILE | ForEach-Object { Remove-Item $_ -Recurse -Force }", 'critical', 'powershell'],

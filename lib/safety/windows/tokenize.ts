@@ -103,19 +103,26 @@ function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, va
 type Items = { paths: Word[]; recursive: boolean; narrowed?: boolean };
 
 /** While a `ForEach-Object { ... }` block is read: the items the pipeline hands it as `$_`. */
-let blockItems: { items: Items; tool: string; span: Span } | undefined;
+let blockItems: { items: Items; tool: string; span: Span; variable?: string } | undefined;
 
-const PIPE_ITEM = /^\uE000(_|psitem)\uE001(\.(fullname|pspath|path|name|directory|directoryname))?$/i;
+const PIPE_ITEM_FORM = /^\uE000([\w]+)\uE001(\.(fullname|pspath|path|name|directory|directoryname))?$/i;
+/** `$_`, `$PSItem` (or the variable of `foreach ($f in ...)`), alone or as `.FullName`. */
+const PIPE_ITEM = {
+  test(value: string): boolean {
+    const m = PIPE_ITEM_FORM.exec(value);
+    return !!m && (/^(_|psitem)$/i.test(m[1]) || (blockItems?.variable !== undefined && m[1].toLowerCase() === blockItems.variable));
+  },
+};
 const FOR_EACH = /^(foreach-object|%|foreach)$/i;
 
 /** The code of a ForEach-Object block, with `$_` standing for each item listed upstream. */
-function analyseBlock(tok: Token, dialect: Dialect, analysis: Analysis, upstream: { items: Items; tool: string; span: Span } | undefined): void {
+function analyseBlock(tok: Token, dialect: Dialect, analysis: Analysis, upstream: { items: Items; tool: string; span: Span; variable?: string } | undefined): void {
   const saved = blockItems;
   blockItems = upstream;
   try {
     analysis.analyseNested(tok.inner!, dialect, tok.span);
     // `$_.Delete()` is an expression, not a command: it deletes each item as Remove-Item would.
-    const del = upstream && /\$(_|psitem)\.delete\s*\(\s*(\$true)?/i.exec(tok.inner!);
+    const del = upstream && new RegExp('\\$(_|psitem' + (upstream.variable ? '|' + upstream.variable : '') + ')\\.delete\\s*\\(\\s*(\\$true)?', 'i').exec(tok.inner!);
     if (del && upstream) {
       const args: Word[] = del[2] ? [{ value: '-Recurse', span: tok.span, glob: false }] : [];
       analysis.judge({ name: 'remove-item', nameWord: { value: 'Remove-Item', span: tok.span, glob: false }, args, redirects: [], stdin: { kind: 'unknown', span: upstream.span, tool: upstream.tool, items: upstream.items }, span: tok.span, dialect: 'pwsh', wrappers: [] });
@@ -138,10 +145,24 @@ function withBlockItems(program: string, args: Word[]): { args: Word[]; stdin?: 
 function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined, text: string): SimpleCommand | undefined {
   // Code in script blocks and subexpressions runs too; a ForEach-Object block once per piped item.
   const forEach = dialect === 'pwsh' && tokens[0]?.kind === 'word' && FOR_EACH.test(tokens[0].value);
-  const upstreamItems = forEach && pipedFrom ? listedItems(pipedFrom) : undefined;
+  let upstream = forEach && pipedFrom ? listedItems(pipedFrom) : undefined;
+  let source = pipedFrom ? { tool: pipedFrom.name, span: pipedFrom.span } : undefined;
+  // `foreach ($f in Get-ChildItem C:\ -Recurse) { Remove-Item $f ... }`: $f is each item listed.
+  let variable: string | undefined;
+  const head = forEach && tokens[1]?.kind === 'subexpr' ? /^\s*\$(\w+)\s+in\s+([\s\S]+)$/i.exec(tokens[1].inner ?? '') : null;
+  if (head) {
+    variable = head[1].toLowerCase();
+    const listTokens = tokenizePwsh(head[2].replace(/^\(([\s\S]*)\)\s*$/, '$1'), vars);
+    if (!(listTokens instanceof Error) && listTokens.length && listTokens.every((t) => t.kind === 'word')) {
+      const lister: SimpleCommand = { name: commandBaseName(listTokens[0].value), nameWord: toWord(listTokens[0]), args: listTokens.slice(1).map(toWord), redirects: [], span: tokens[1].span, dialect, wrappers: [] };
+      upstream = listedItems(lister);
+      source = { tool: lister.name, span: tokens[1].span };
+    }
+  }
   for (const tok of tokens) {
     if ((tok.kind === 'block' || tok.kind === 'subexpr') && tok.inner !== undefined && tok.inner.trim()) {
-      if (tok.kind === 'block' && forEach) analyseBlock(tok, dialect, analysis, upstreamItems && pipedFrom ? { items: upstreamItems, tool: pipedFrom.name, span: pipedFrom.span } : undefined);
+      if (tok === tokens[1] && head && upstream) continue;
+      if (tok.kind === 'block' && forEach) analyseBlock(tok, dialect, analysis, upstream && source ? { items: upstream, ...source, variable } : undefined);
       else analysis.analyseNested(tok.inner, dialect, tok.span);
     }
   }
