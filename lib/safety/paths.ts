@@ -96,6 +96,8 @@ function joinNormalised(absolute: boolean, segs: string[]): string {
 }
 
 export function classifyPath(path: string): ClassifiedPath {
+  // Windows device names: `\\.\PhysicalDrive0`, `\\.\C:`, `\\?\Volume{...}`.
+  if (/^[\\/]{2}[.?][\\/](physicaldrive\d|[a-z]:$|volume\{|harddisk)/i.test(path)) return { cls: 'device-disk', normalised: path, glob: false };
   if (isDynamic(path)) {
     // `"$DIR"/*` with DIR empty or unset is `/*`: judge the worst case.
     const afterVariable = /^\uE000[^\uE001]*\uE001(\/.*)$/s.exec(path);
@@ -253,6 +255,7 @@ export function resolvePath(path: string, ctx: ResolveContext): string {
   const windows = /^[a-zA-Z]:/.test(path) || (ctx.cwd !== undefined && /^[a-zA-Z]:/.test(ctx.cwd)) || (ctx.home !== undefined && /^[a-zA-Z]:/.test(ctx.home));
   const sep = windows ? '\\' : '/';
   if (path === '') return path;
+  if (/^[\\/]{2}[.?][\\/]/.test(path)) return path; // a Windows device (`\\.\PhysicalDrive0`) is not relative to anything
   // Without a known home, `~` stands for a home directory under /home (as classifyPath reads it).
   const home = (ctx.home ?? '/home/~').replace(/[\\/]+$/, '') || '/';
   let p = path;

@@ -307,6 +307,11 @@ const PERSISTENCE: Case[] = [
 ];
 
 const SYSTEM: Case[] = [
+  ["sudo nvme format /dev/nvme0n1", 'critical', 'bash'],
+  ["sudo hdparm --user-master u --security-erase NULL /dev/sdb", 'critical', 'bash'],
+  ["dd if=/dev/zero of=\\\\.\\PhysicalDrive0 bs=1M", 'critical', 'cmd'],
+  ["sudo dd if=/dev/zero of=/dev/disk/by-label/DATA bs=1M", 'critical', 'bash'],
+  ["sudo nvme list", 'safe', 'bash'],
   ["podman system reset --force", 'critical', 'bash'],
   ["podman system reset -f", 'critical', 'bash'],
   ["docker system prune -af --volumes", 'high', 'bash'],

@@ -163,6 +163,13 @@ register(['diskutil'], (cmd, a) => {
     a.report('disk.format', 'critical', `diskutil ${cmd.args[0].value} erases a disk or volume.`, cmd.span);
   }
 });
+// Drive firmware erase commands: the whole device, at once, below the filesystem.
+register(['hdparm', 'nvme', 'sg_format', 'sg_sanitize', 'nvme-cli'], (cmd, a) => {
+  const v = cmd.args.map((w) => w.value.toLowerCase());
+  const erase = cmd.name.startsWith('sg_') || (cmd.name === 'hdparm' && v.some((x) => /^--(security-erase|security-erase-enhanced|trim-sector-ranges|dco-restore|write-sector|make-bad-sector)/.test(x))) || (cmd.name.startsWith('nvme') && /^(format|sanitize|delete-ns|detach-ns)$/.test(v[0] ?? ''));
+  if (erase) a.report('disk.wipe', 'critical', `${cmd.name} ${v[0] ?? ''} erases the drive in its firmware; nothing on it can be recovered.`, cmd.span);
+  else if (cmd.name === 'hdparm' && v.some((x) => /^-[a-z]*[sSBMW]/i.test(x) && !/^-[a-z]*[iItT]/.test(x))) a.report('disk.settings', 'high', 'hdparm changes drive settings (power, caching, security).', cmd.span);
+});
 register(['cryptsetup'], (cmd, a) => {
   if (cmd.args.some((w) => /^(luksformat|erase|luksErase|reencrypt|luksKillSlot)$/i.test(w.value))) a.report('disk.wipe', 'critical', `cryptsetup ${cmd.args.find((w) => /^(luksformat|erase|lukserase|reencrypt|lukskillslot)$/i.test(w.value))!.value} destroys the encrypted volume's keys or contents.`, cmd.span);
 });
