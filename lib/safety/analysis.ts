@@ -504,6 +504,11 @@ function rootShellReadsUnseenCode(cmd: SimpleCommand, analysis: Analysis): boole
 function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {
   const code = optionValue(cmd.args, 'c', ['--command']);
   if (!code) return undefined;
+  // `su -c "$(curl URL)"`: the code itself is the download, run as root.
+  if (code.producedBy?.kind === 'network' || code.producedBy?.kind === 'obfuscated') {
+    analysis.effect({ kind: 'exec-remote', elevated: cmd.name !== 'flock', target: { type: 'code', value: code.producedBy.tool } }, `${cmd.name} -c runs code downloaded by ${code.producedBy.tool} without showing it first${cmd.name !== 'flock' ? ', as root' : ''}.`, code.span, 'net.pipe-to-root-shell');
+    return 'stop';
+  }
   // `curl URL | su -c bash`: the shell run as root reads the download.
   if (/^\s*(\S*\/)?(ba|z|da|k|fi)?sh(\s+-[a-z]*s?)?\s*$/.test(code.value) && rootShellReadsUnseenCode(cmd, analysis)) return 'stop';
   if (isDynamic(code.value)) analysis.report('shell.dynamic-code', 'moderate', 'Runs shell code that is only known when the command runs.', code.span);

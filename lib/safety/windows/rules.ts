@@ -275,9 +275,30 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'restart-computer':
       report('sys.power', 'high', `${cmd.nameWord.value} shuts down or restarts the computer.`);
       return true;
+    case 'runas': {
+      // `runas /user:Administrator "cmd /c ..."`: the program line runs as that user.
+      const line = cmd.args.find((w) => !/^\/[a-z]+(:.*)?$/i.test(w.value));
+      const admin = lowerArgs.some((v) => /^\/user:.*(administrator|admin)$/.test(v));
+      if (line) {
+        const run = (): void => analysis.analyseNested(line.value, 'cmd', line.span);
+        if (admin) analysis.runElevated(run);
+        else run();
+      }
+      if (analysis.findingsSinceJudge === 0) report('priv.elevate', 'moderate', 'Runs a program as another user.');
+      return true;
+    }
     case 'invoke-expression':
     case 'iex': {
       const text = cmd.args.map((w) => w.value).join(' ');
+      // `iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('...')))`: decode and read it.
+      const encoded = /frombase64string\(\s*['"]([A-Za-z0-9+/=]+)['"]\s*\)/i.exec(cmd.source ?? text);
+      if (encoded) {
+        const bytes = Buffer.from(encoded[1], 'base64');
+        const decoded = /unicode/i.test(cmd.source ?? '') ? bytes.toString('utf16le') : bytes.toString('utf8');
+        report('code.obfuscated', 'high', 'Invoke-Expression runs code hidden in base64; what it does is not visible in the command.');
+        if (decoded.trim() && !decoded.includes('\uFFFD')) analysis.analyseNested(decoded, 'pwsh', cmd.span);
+        return true;
+      }
       const upstream = cmd.stdin?.kind === 'unknown' ? cmd.stdin.tool ?? '' : '';
       if (DOWNLOADERS.test(upstream) || DOWNLOADERS.test(cmd.args.map((w) => w.value).join(' ')) || cmd.stdin?.kind === 'network' || cmd.args.some((w) => w.producedBy?.kind === 'network')) {
         analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: 'Invoke-Expression' } }, analysis.elevated ? 'Invoke-Expression runs code downloaded from the network as administrator, without showing it first.' : 'Invoke-Expression runs code downloaded from the network without showing it first.', cmd.span, analysis.elevated ? 'net.pipe-to-root-shell' : 'net.pipe-to-interpreter');
