@@ -240,6 +240,12 @@ export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
   judgeByProgram(cmd, analysis);
   if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
   if (cmd.dialect === 'pwsh' && cmd.name.startsWith('remove-') && analysis.findingsSinceJudge === 0) wholeRules().judgePwshRemoval(cmd, analysis);
+  // A SQL client we do not know (`cockroach sql -e`, `surreal sql`): a whole database dropped in its text.
+  if (analysis.findingsSinceJudge === 0 && !DATA_COMMANDS.has(cmd.name) && !POSIX_SHELLS.has(cmd.name) && !interpreterFor(cmd.name) && !/^(powershell|pwsh|cmd|git|ssh)$/.test(cmd.name)) {
+    // The statement is the value of a query option, or follows a `sql`/`query`/`shell` subcommand.
+    const sql = cmd.args.find((w, k) => /^\s*(drop|remove)\s+(database|schema|keyspace|namespace)\b/i.test(w.value) && (/^(-e|-c|-q|-x|--execute|--exec|--query|--command|--sql|--eval)$/.test(cmd.args[k - 1]?.value ?? '') || cmd.args.slice(0, k).some((p) => /^(sql|query|shell|exec|execute)$/.test(p.value))));
+    if (sql) analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: 'database' } }, `${cmd.name} runs "${sql.value.trim().slice(0, 60)}", which drops a whole database.`, sql.span, 'db.drop-database');
+  }
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
   if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
 }

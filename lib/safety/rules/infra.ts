@@ -51,6 +51,8 @@ export function verbOf(word: string): string | undefined {
 function isDestructive(word: string): boolean {
   const v = foldLookalikes(word).toLowerCase();
   if (DESTRUCTIVE_VERBS.has(v.replace(/[-_]/g, ''))) return true;
+  // Noun first, verb last: ibmcloud `service-instance-delete`, linode `mysql-delete`.
+  if (/^[a-z][a-z0-9]*([-_][a-z0-9]+)*[-_](delete|destroy|remove|purge|drop|terminate)$/.test(v)) return true;
   const verb = verbOf(word);
   return verb !== undefined && DESTRUCTIVE_VERBS.has(verb);
 }

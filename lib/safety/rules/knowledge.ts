@@ -178,6 +178,11 @@ const TOOLS: Record<string, ToolKnowledge> = {
   virsh: tool('infra-change', 'changes virtual machines', ['list', 'dominfo', 'domstate', 'dumpxml', 'net-list', 'pool-list', 'vol-list', 'nodeinfo', 'version', 'capabilities']),
   redis_cli_read: tool('read', '', []),
   pmset: tool('setting', 'changes power settings', ['-g']),
+  consul: tool('infra-change', 'changes service registrations or keys', ['members', 'catalog', 'monitor', 'info', 'operator-raft-list-peers']),
+  etcdctl: tool('infra-change', 'changes keys in etcd', ['member', 'endpoint', 'watch', 'check', 'alarm-list']),
+  nomad: tool('infra-change', 'changes jobs in the cluster', ['node-status', 'server-members']),
+  vault: tool('infra-change', 'changes secrets or their engines', []),
+  influx: tool('infra-change', 'changes buckets or data', []),
   hdparm: tool('setting', 'changes drive settings', ['-I', '-i', '-t', '-T', '-tT', '-Tt', '-g', '-C', '-r', '-a']),
   nvme: tool('setting', 'changes NVMe drive settings', ['list', 'id-ctrl', 'id-ns', 'smart-log', 'error-log', 'list-subsys', 'show-regs', 'get-feature', 'fw-log', 'list-ns', 'version']),
   wevtutil: tool('setting', 'changes or clears Windows event logs', ['qe', 'query-events', 'el', 'enum-logs', 'gl', 'get-log', 'gli', 'get-loginfo', 'ep', 'enum-publishers', 'gp', 'get-publisher', 'epl', 'export-log']),
@@ -418,7 +423,7 @@ function subcommand(values: string[]): string[] {
 /** Tools whose action is an option (`pacman -Q`, `dpkg -l`, `crontab -l`, `make -n`). */
 const FLAG_ACTIONS = new Set(['hdparm', 'bcdedit', 'dscl', 'socketfilterfw', 'pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
 /** Tools whose subcommands come in groups (`aws s3 ls`, `gcloud compute instances list`). */
-const GROUPED = new Set(['diskutil', 'netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
+const GROUPED = new Set(['consul', 'etcdctl', 'nomad', 'vault', 'influx', 'diskutil', 'netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;
 
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {

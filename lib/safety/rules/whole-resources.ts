@@ -14,11 +14,11 @@ import type { Analysis } from '../judging';
 import { displayText, isDynamic } from '../markers';
 
 /** Nouns that name a resource holding everything below it, whatever service they belong to. */
-const WHOLE = /^(projects?|clusters?|db-clusters?|dbclusters?|namespaces?|ns|databases?|dbs?|db-instances?|dbinstances?|schemas?|keyspaces?|datasets?|buckets?|subscriptions?|organi[sz]ations?|orgs?|resource-groups?|resourcegroups?|stacks?|apps?|applications?|repos?|repositor(y|ies)|registry|registries|acr|ecr|vaults?|key-?vaults?|backup-vaults?|recovery-vaults?|workspaces?|environments?|tenants?|accounts?|storage-accounts?|replication-groups?|cache-clusters?|serverless-caches?|file-?systems?|user-pools?|identity-pools?|hosted-zones?|managed-zones?|dns-zones?|zones?|indices|search-services?|aks|eks|gke|kubernetes|k8s|cosmosdb|cosmos|sql-servers?|firestore|spanner|bigtable|alloydb|docdb|documentdb|rds|redshift|neptune|elasticache|memorystore|opensearch|elasticsearch|postgres|postgresql|pg|mysql|mariadb|mongodb|mongo|redis|d1|kv-namespaces?|hyperdrive|vectorize)$/;
+const WHOLE = /^(projects?|clusters?|db-clusters?|dbclusters?|namespaces?|ns|databases?|dbs?|db-instances?|dbinstances?|schemas?|keyspaces?|datasets?|buckets?|subscriptions?|organi[sz]ations?|orgs?|resource-groups?|resourcegroups?|stacks?|apps?|applications?|repos?|repositor(y|ies)|registry|registries|acr|ecr|vaults?|key-?vaults?|backup-vaults?|recovery-vaults?|workspaces?|environments?|tenants?|accounts?|storage-accounts?|replication-groups?|cache-clusters?|serverless-caches?|file-?systems?|user-pools?|identity-pools?|hosted-zones?|managed-zones?|dns-zones?|zones?|indices|search-services?|aks|eks|gke|kubernetes|k8s|cosmosdb|cosmos|sql-servers?|firestore|spanner|bigtable|alloydb|docdb|documentdb|rds|redshift|neptune|elasticache|memorystore|opensearch|elasticsearch|postgres|postgresql|pg|mysql|mariadb|mongodb|mongo|redis|d1|kv-namespaces?|hyperdrive|vectorize|dbaas|rdb|vhosts?|virtual-hosts?)$/;
 /** Nouns that are whole only inside a data service: `sql instances`, `storage container`, `dynamodb table`. */
 const WHOLE_IN_DATA_SERVICE = /^(instances?|servers?|flexible-servers?|single-servers?|managed-instances?|tables?|global-tables?|containers?|shares?|file-shares?|domains?|caches?|pools?|elastic-pools?)$/;
 /** Words naming a data service, which make the nouns above whole. */
-const DATA_SERVICE = /^(sql|spanner|redis|bigtable|cbt|memcache|memorystore|alloydb|filestore|postgres|postgresql|pg|mysql|mariadb|cosmosdb|cosmos|mongo|mongodb|elasticache|docdb|documentdb|rds|neptune|redshift|dynamodb|opensearch|es|elasticsearch|kafka|msk|db|database|databases|storage|sql-server|sqlserver|keyspaces|timestream|qldb|memorydb|dax|firestore|datastore|search|efs|fsx|s3|s3api|gcs|blob|file|files|share|azurefiles|backup|influxdb|clickhouse|turso|neon|planetscale|upstash|atlas|d1|r2|kv)$/;
+const DATA_SERVICE = /^(rdb|dbaas|relational|sql|spanner|redis|bigtable|cbt|memcache|memorystore|alloydb|filestore|postgres|postgresql|pg|mysql|mariadb|cosmosdb|cosmos|mongo|mongodb|elasticache|docdb|documentdb|rds|neptune|redshift|dynamodb|opensearch|es|elasticsearch|kafka|msk|db|database|databases|storage|sql-server|sqlserver|keyspaces|timestream|qldb|memorydb|dax|firestore|datastore|search|efs|fsx|s3|s3api|gcs|blob|file|files|share|azurefiles|backup|influxdb|clickhouse|turso|neon|planetscale|upstash|atlas|d1|r2|kv)$/;
 /** Verbs that delete what they name. `reset`, `wipe`, `flush` and `truncate` empty a database. */
 const DELETE = /^(delete|destroy|drop|rb|remove|rm|purge|wipe|nuke|terminate|erase|deprovision|decommission|obliterate|delete-all|deleteall|remove-all)$/;
 const EMPTIES = /^(reset|wipe|flush|flushall|truncate|clear|purge|empty|recreate)$/;
@@ -98,7 +98,10 @@ function wholeResourceDeleted(cmd: SimpleCommand, words: string[], lower: string
     if (isDynamic(w)) break;
     const before = words.slice(0, i);
     // aws: `delete-db-instance`, `delete-bucket`, `close-account`; cbt: `deleteinstance`.
-    const compound = /^(delete|destroy|drop|remove|terminate|purge|close|cancel)-?(.+)$/.exec(w);
+    const compound = /^(delete|destroy|drop|remove|terminate|purge|close|cancel)[-_]?(.+)$/.exec(w);
+    // ibmcloud/linode style: the noun first, `mysql-delete`, `db-destroy`.
+    const nounFirst = /^(.+?)[-_](delete|destroy|drop|remove|rm|purge)$/.exec(w);
+    if (nounFirst && wholeNoun(nounFirst[1], [tool, ...before])) return { noun: nounOf(nounFirst[1]), what: words[i + 1] ?? nounFirst[1] };
     if (compound && compound[2] !== 'batch' && wholeNoun(compound[2], [tool, ...before]) && (!CLOSES.test(compound[1]) || (CLOUD_ACCOUNTS.has(tool) && /^(accounts?|subscriptions?|organi[sz]ations?)$/.test(compound[2])))) {
       return { noun: nounOf(compound[2]), what: nameAfter(cmd, words, i) ?? compound[2] };
     }
@@ -157,6 +160,9 @@ function isNoun(word: string): boolean {
 
 function wholeNoun(noun: string, context: string[]): boolean {
   if (WHOLE.test(noun)) return true;
+  // `autonomous-database`, `serverless-cluster`: the last part names the kind.
+  const last = noun.split('-').pop()!;
+  if (last !== noun && /^(databases?|dbs?|clusters?|buckets?|projects?|namespaces?|registr(y|ies)|repositor(y|ies)|vaults?|keyspaces?|datasets?|subscriptions?|workspaces?)$/.test(last)) return true;
   // `az group delete`: Azure's resource groups are plain "group".
   if (/^groups?$/.test(noun) && context.length === 1 && context[0] === 'az') return true;
   return WHOLE_IN_DATA_SERVICE.test(noun) && context.some((c) => DATA_SERVICE.test(c));
@@ -237,8 +243,15 @@ function specialGrammar(cmd: SimpleCommand, words: string[], lower: string[]): F
     return undefined;
   }
   if (tool === 'bq') {
-    if ((words[0] === 'rm' || words[0] === 'delete') && lower.some((v) => /^(-d|--dataset)$/.test(v) || /^-[a-z]*d[a-z]*$/.test(v) && v.includes('r'))) return { noun: 'dataset', what: words[1] ?? 'dataset' };
+    // `bq rm -d ds`, `bq rm -r ds` (recursive: a dataset with its tables); `ds.table` is one table.
+    if ((words[0] === 'rm' || words[0] === 'delete') && (lower.some((v) => /^(-d|--dataset)$/.test(v) || (/^-[a-z]*[dr][a-z]*$/.test(v) && !v.includes('t')) || v === '--recursive') && !/\.[^.:]+$/.test(words[1] ?? ''))) return { noun: 'dataset', what: words[1] ?? 'dataset' };
     return null;
+  }
+  if (tool === 'consul' || tool === 'etcdctl') {
+    // Every key: `consul kv delete -recurse /`, `etcdctl del "" --prefix`.
+    const key = words.find((w, k) => k > 0 && !/^(kv|delete|del|rm)$/.test(w)) ?? '';
+    if (words.some((w) => /^(delete|del|rm)$/.test(w)) && lower.some((v) => /^-{1,2}(recurse|prefix|from-key)$/.test(v)) && /^\/?$/.test(key)) return { noun: 'key-value store', what: 'every key', neverAsks: true };
+    return undefined;
   }
   if (tool === 'aws' && words[0] === 's3') {
     if (words[1] === 'rb') return { noun: 'bucket', what: words[2] ?? 'bucket', neverAsks: true };
