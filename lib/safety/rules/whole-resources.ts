@@ -347,7 +347,9 @@ export function restWholeResource(path: string): string | undefined {
   const segments = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/[?#].*$/, '').split('/').filter(Boolean).map((p) => p.toLowerCase());
   for (let ids = 1; ids <= 2; ids++) {
     const noun = segments[segments.length - 1 - ids];
-    if (!noun || segments.slice(-ids).some((id) => WHOLE.test(id) && id !== 'all')) continue;
+    const COLLECTIONS = /^(projects|clusters|namespaces|databases|dbs|buckets|subscriptions|organizations|orgs|resourcegroups|resource-groups|stacks|apps|applications|repos|repositories|registries|vaults|workspaces|environments|tenants|accounts|keyspaces|datasets|instances|indices|indexes|zones|domains|spaces|teams|sites)$/;
+    // (An identifier is not itself a collection: `/projects/7/users` names users, not a project.)
+    if (!noun || segments.slice(-ids).some((id) => COLLECTIONS.test(id))) continue;
     if (/^(projects|clusters|namespaces|databases|dbs|buckets|subscriptions|organizations|orgs|resourcegroups|resource-groups|stacks|apps|applications|repos|repositories|registries|vaults|workspaces|environments|tenants|accounts|keyspaces|datasets|instances|indices|indexes|zones|domains|spaces|teams|sites)$/.test(noun) && (ids === 1 || noun === 'repos' || noun === 'repositories')) return noun;
   }
   return undefined;
