@@ -227,8 +227,12 @@ export class CommandAnalysis implements Analysis {
   }
 
   analyseText(text: string, dialect: ShellDialect): void {
+    // The POSIX fork bomb typed into another shell: whatever that shell makes of it, it was meant as one.
+    if (dialect !== 'posix' && dialect !== 'zsh' && /(^|[;&\s])([^\s(){}|;&]+)\s*\(\)\s*\{\s*\2\s*\|\s*\2\s*&\s*;?\s*\}\s*;\s*\2/.test(text)) {
+      this.report('sys.fork-bomb', 'critical', 'A fork bomb: a function that starts two copies of itself without limit, until the machine runs out of processes.', { start: 0, end: text.length });
+    }
     if (dialect === 'posix') analyseBashText(text, this);
-    else if (dialect === 'zsh') analyseBashText(withoutZshOnlySyntax(text), this);
+    else if (dialect === 'zsh') analyseBashText(zshShortLoops(withoutZshOnlySyntax(text)), this);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     else if (dialect === 'fish') (require('./fish/walk') as typeof import('./fish/walk')).analyseFishText(text, this);
     // PowerShell/cmd support loads only when it is needed.
@@ -241,6 +245,7 @@ export class CommandAnalysis implements Analysis {
     this.rememberWrittenFile(raw);
     const cmd = this.unwrap(raw);
     if (!cmd) return raw;
+    this.rememberDownloads(cmd);
     const savedElevated = this.elevatedNow;
     const savedFindings = this.findingsAtJudge;
     this.elevatedNow = savedElevated || this.forcedElevation || cmd.wrappers.some((w) => ELEVATING.has(w));
@@ -303,14 +308,27 @@ export class CommandAnalysis implements Analysis {
     }
   }
 
+  /** `curl URL | sudo tee /usr/local/bin/x`: the files tee writes hold the download;
+   *  `curl URL | tar xz`: the files unpacked are unknown, so any local program run later may be one. */
+  private rememberDownloads(cmd: SimpleCommand): void {
+    const from = cmd.stdin?.kind;
+    if (from !== 'network' && from !== 'obfuscated') return;
+    if (cmd.name === 'tee') for (const w of cmd.args) if (!w.value.startsWith('-')) this.markDownloaded(w.value);
+    if (/^(tar|bsdtar|unzip|cpio|7z|busybox)$/.test(cmd.name) || (cmd.name === 'tar' && cmd.args.some((w) => /x/.test(w.value)))) this.markDownloaded('*');
+  }
+
   markDownloaded(path: string): void {
-    if (!isDynamic(path)) this.downloadedFiles.add(scriptKey(path));
+    if (path === '*') this.downloadedFiles.add('*');
+    else if (!isDynamic(path)) this.downloadedFiles.add(scriptKey(path));
   }
 
   /** Running a file this command downloaded: code nobody has read. Returns whether it was one. */
   judgeRunOfDownload(file: { value: string; span: Span }): boolean {
-    if (!this.downloadedFiles.has(scriptKey(file.value))) return false;
-    this.report('net.run-downloaded', 'high', `Runs "${displayText(file.value)}", downloaded earlier in this command, without showing it first; whoever controls that server controls this machine.`, file.span);
+    // `curl URL | tar x && ./installer/run.sh`: what an extracted download contains is unknown, so any
+    // local program run after it may be part of it.
+    const extracted = this.downloadedFiles.has('*') && /[/\\]/.test(file.value);
+    if (!this.downloadedFiles.has(scriptKey(file.value)) && !extracted) return false;
+    this.effect({ kind: 'exec-remote', target: { type: 'code', value: displayText(file.value) } }, `Runs "${displayText(file.value)}", ${extracted ? 'after unpacking a download' : 'downloaded earlier'} in this command, without showing it first${this.elevatedNow || this.forcedElevation ? ', as root' : ''}; whoever controls that server controls this machine.`, file.span, 'net.run-downloaded');
     return true;
   }
 
@@ -486,6 +504,13 @@ function rootShellReadsUnseenCode(cmd: SimpleCommand, analysis: Analysis): boole
 function shellStringWrapper(cmd: SimpleCommand, analysis: Analysis): 'stop' | undefined {
   const code = optionValue(cmd.args, 'c', ['--command']);
   if (!code) return undefined;
+  // `su -c "$(curl URL)"`: the code itself is the download, run as root.
+  if (code.producedBy?.kind === 'network' || code.producedBy?.kind === 'obfuscated') {
+    analysis.effect({ kind: 'exec-remote', elevated: cmd.name !== 'flock', target: { type: 'code', value: code.producedBy.tool } }, `${cmd.name} -c runs code downloaded by ${code.producedBy.tool} without showing it first${cmd.name !== 'flock' ? ', as root' : ''}.`, code.span, 'net.pipe-to-root-shell');
+    return 'stop';
+  }
+  // `curl URL | su -c bash`: the shell run as root reads the download.
+  if (/^\s*(\S*\/)?(ba|z|da|k|fi)?sh(\s+-[a-z]*s?)?\s*$/.test(code.value) && rootShellReadsUnseenCode(cmd, analysis)) return 'stop';
   if (isDynamic(code.value)) analysis.report('shell.dynamic-code', 'moderate', 'Runs shell code that is only known when the command runs.', code.span);
   else analysis.analyseNested(code.value, 'posix', code.span);
   return 'stop';
@@ -514,6 +539,22 @@ export function withoutZshOnlySyntax(text: string): string {
     .replace(/\$\{([~=^]+)(?=\w)/g, (_m, flags: string) => ' '.repeat(flags.length) + '${')
     .replace(/(^|[\s;|&(])([^\s;|&()]*[*?][^\s;|&()]*)(\(#?[-./@=p*%rwxRWXAIEsStfedDNnoOLmachUGFTMY^+:0-9,[\]'"<>{} ]*\))(?=[\s;|&)]|$)/g, (_m, lead: string, glob: string, qualifier: string) => lead + glob + ' '.repeat(qualifier.length))
     .replace(/\$\{(\([^()]*\))(\w+)/g, (_m, flags: string, name: string) => '${' + name + ' '.repeat(flags.length));
+}
+
+/** zsh's short loops, `for d in a b; cmd $d` and `for d (a b) cmd $d`, written the long way
+ *  (`for d in a b; do cmd $d; done`) so the bash grammar reads them. This is the one rewrite that
+ *  changes lengths: reasons after the loop's start point a few characters late (spans are kept
+ *  inside the command). */
+function zshShortLoops(text: string): string {
+  if (!/\bfor\b/.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^(\s*for\s+\w+\s+in\s+[^;\n]*;)(\s*)(?!\s*do\b)(\S[^\n]*?)\s*;?\s*$/, (_m, head: string, gap: string, body: string) => (/\bdone\b/.test(body) ? _m : `${head}${gap}do ${body}; done`))
+        .replace(/^(\s*for\s+)(\w+)\s*\(([^()]*)\)\s*(?!\s*do\b)(\S[^\n]*?)\s*;?\s*$/, (_m, lead: string, name: string, words: string, body: string) => (/^\s*\{/.test(body) || /\bdone\b/.test(body) ? _m : `${lead}${name} in ${words}; do ${body}; done`)),
+    )
+    .join('\n');
 }
 
 /** `${#${(f)"$(cmd)"}}` and other nested zsh expansions: the commands inside still run, the rest

@@ -31,6 +31,8 @@ export interface Redirect {
   op: string;
   target: Word;
   span: Span;
+  /** The descriptor written before the operator (`2>`, `0>&`), when there is one. */
+  fd?: string;
 }
 
 export interface SimpleCommand {

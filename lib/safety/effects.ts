@@ -103,7 +103,9 @@ export function levelOf(e: EffectFacts): RiskLevel {
     case 'network-change':
       return e.severity === 'severe' ? 'high' : 'moderate';
     case 'infra-delete':
-      return e.whole && e.unconfirmed ? 'critical' : 'high';
+      // A CLI's own y/N prompt does not count as confirmation (see whole-resources.ts); local,
+      // throwaway resources (severity low) are bounded.
+      return e.whole && e.severity !== 'low' ? 'critical' : 'high';
     case 'infra-change':
     case 'vcs':
     case 'container':

@@ -50,6 +50,13 @@ export function assessCommand(command: string, options: AssessOptions = {}): Ass
     // A bug in a judge must not make a command look safe.
     analysis.report('internal.error', 'high', `The safety check failed on this command (${err instanceof Error ? err.message : String(err)}); read it yourself before running it.`, { start: 0, end: command.length });
   }
+  // (zsh's short loops are read after a rewrite that lengthens the text; spans stay inside the command.)
+  const clamp = (s: { start: number; end: number }): void => {
+    s.end = Math.min(s.end, command.length);
+    s.start = Math.min(s.start, s.end);
+  };
+  for (const r of analysis.reasons) clamp(r.span);
+  for (const e of analysis.effects) clamp(e.span);
   return finish(analysis.reasons, analysis.effects, policy, analysis.deniedByUser);
 }
 

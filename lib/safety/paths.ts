@@ -96,12 +96,22 @@ function joinNormalised(absolute: boolean, segs: string[]): string {
 }
 
 export function classifyPath(path: string): ClassifiedPath {
+  // Windows device names: `\\.\PhysicalDrive0`, `\\.\C:`, `\\?\Volume{...}`.
+  if (/^[\\/]{2}[.?][\\/](physicaldrive\d|[a-z]:$|volume\{|harddisk)/i.test(path)) return { cls: 'device-disk', normalised: path, glob: false };
   if (isDynamic(path)) {
     // `"$DIR"/*` with DIR empty or unset is `/*`: judge the worst case.
     const afterVariable = /^\uE000[^\uE001]*\uE001(\/.*)$/s.exec(path);
     if (afterVariable && !isDynamic(afterVariable[1])) {
       const worst = classifyPath(afterVariable[1]);
       if (worst.cls === 'root' || worst.cls === 'system-top') return { ...worst, normalised: path };
+    }
+    // `/$X`, `/home/$USER`, `/var/lib/$APP/`: the unknown part is the whole last name. Empty or
+    // unset, it leaves the directory above: judge that worst case when it is /, a home or a system
+    // directory.
+    const lastName = /^(.*\/)\uE000[^\uE001]*\uE001\/?(\*)?$/s.exec(path);
+    if (lastName && !isDynamic(lastName[1])) {
+      const parent = classifyPath(lastName[1].replace(/\/+$/, '') || '/');
+      if (parent.cls === 'root' || parent.cls === 'home' || parent.cls === 'system-top') return { ...parent, normalised: path };
     }
     // A static directory before the unknown part still says something: "/tmp/$X" stays in /tmp.
     const prefix = staticPrefix(path);
@@ -153,6 +163,7 @@ function classifyAbsolute(segs: string[], glob: boolean, mac: boolean): PathClas
   if (first === 'home' && segs.length === 1) return 'system-top';
   if (first === 'home' && segs.length === 2) return 'home';
   if (first === 'root' && segs.length === 1) return 'home';
+  if (first === 'root' && segs[1] === '.ssh' && /^authorized_keys2?$/.test(segs[2] ?? '')) return 'auth-file';
   if (first === 'home' || (first === 'root' && segs.length > 1)) {
     if (segs.length >= 4 && segs[2] === '.ssh' && /^authorized_keys2?$/.test(segs[3])) return 'auth-file';
     return 'user';
@@ -167,6 +178,8 @@ function classifyAbsolute(segs: string[], glob: boolean, mac: boolean): PathClas
     if (dev === 'fd' || dev === 'pts' || HARMLESS_DEVICES.has(dev)) return 'device-harmless';
     if (dev === 'tcp' || dev === 'udp') return 'device-network';
     if (DISK_DEVICE.test(dev)) return 'device-disk';
+    // Other names for the same disks: /dev/disk/by-id/..., /dev/md/raid0, an LVM volume /dev/vg0/root.
+    if (segs.length > 2 && /^(disk|md|zvol|vg\w*|\w+[-_]vg|lvm|ubuntu-vg|centos|rhel|fedora|cl|almalinux|rl|ol)$/.test(dev)) return 'device-disk';
     return 'device-other';
   }
   if (first === 'proc') {
@@ -199,6 +212,9 @@ function classifyWindows(segs: string[], glob: boolean): PathClass {
     if (segs.length === 2) return 'system-top';
     if (second === 'windows' && segs.length === 3 && ['system32', 'syswow64', 'winsxs', 'boot'].includes(segs[2])) return 'system-top';
     if (second === 'windows' && segs[2] === 'system32' && segs[3] === 'config') return 'system-file-critical';
+    // Anything Windows itself runs from: the kernel, drivers, system libraries, the boot files. Logs,
+    // print queues and event logs there are not part of it.
+    if (second === 'windows' && ['system32', 'syswow64', 'winsxs', 'boot'].includes(segs[2]) && !['logfiles', 'spool', 'winevt', 'tasks'].includes(segs[3])) return 'system-file-critical';
     return 'system';
   }
   return 'user';
@@ -239,6 +255,7 @@ export function resolvePath(path: string, ctx: ResolveContext): string {
   const windows = /^[a-zA-Z]:/.test(path) || (ctx.cwd !== undefined && /^[a-zA-Z]:/.test(ctx.cwd)) || (ctx.home !== undefined && /^[a-zA-Z]:/.test(ctx.home));
   const sep = windows ? '\\' : '/';
   if (path === '') return path;
+  if (/^[\\/]{2}[.?][\\/]/.test(path)) return path; // a Windows device (`\\.\PhysicalDrive0`) is not relative to anything
   // Without a known home, `~` stands for a home directory under /home (as classifyPath reads it).
   const home = (ctx.home ?? '/home/~').replace(/[\\/]+$/, '') || '/';
   let p = path;

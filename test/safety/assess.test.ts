@@ -466,7 +466,7 @@ describe('tools with risky verbs', () => {
     ['kubectl get pods -A', 'safe'],
     ['kubectl delete pod x --dry-run=client', 'safe'],
     ['helm uninstall my-release', 'high'],
-    ['terraform destroy', 'high'],
+    ['terraform destroy', 'critical'], // its y/N prompt is not counted as a confirmation
     ['terraform apply -auto-approve', 'high'],
     ['terraform plan', 'safe'],
   ] as const)('containers and infrastructure: %s is %s', (command, expected) => {
@@ -477,7 +477,7 @@ describe('tools with risky verbs', () => {
     ['aws s3 rb s3://bucket --force', 'critical'],
     ['aws ec2 terminate-instances --instance-ids i-123', 'high'],
     ['aws s3 ls s3://bucket', 'safe'],
-    ['gcloud projects delete my-project', 'high'],
+    ['gcloud projects delete my-project', 'critical'],
     ['gcloud compute instances list', 'safe'],
     ['az group delete --name prod --yes', 'critical'],
     ['az vm list', 'safe'],
@@ -505,7 +505,7 @@ describe('tools with risky verbs', () => {
     ['mongosh --eval "db.users.deleteMany({})"', 'high'],
     ['mongosh --eval "db.users.find()"', 'safe'],
     ['dropdb prod', 'critical'],
-    ['dropdb --interactive prod', 'high'],
+    ['dropdb --interactive prod', 'critical'],
     ['psql -c "DROP TABLE users"', 'high'],
   ] as const)('databases: %s is %s', (command, expected) => {
     expect(level(command)).toBe(expected);
@@ -516,9 +516,10 @@ describe('tools with risky verbs', () => {
     expect(level("curl -X GET 'http://localhost:9200/logs'")).toBe('safe');
   });
 
-  test('a tool we do not know is read with the same grammar: a delete verb is high', () => {
-    expect(level('frobctl cluster delete prod')).toBe('high');
-    expect(level('frobctl apps:destroy prod')).toBe('high');
+  test('a tool we do not know is read with the same grammar: a delete verb is high, on a whole resource critical', () => {
+    expect(level('frobctl widget delete w1')).toBe('high');
+    expect(level('frobctl cluster delete prod')).toBe('critical');
+    expect(level('frobctl apps:destroy prod')).toBe('critical');
     expect(level('frobctl cluster list')).toBe('moderate');
   });
 

@@ -143,3 +143,51 @@ test('relative paths climb from the working directory the caller gives', () => {
     }),
   );
 });
+
+test('the firewall switched off, on every system and in every shell', () => {
+  expectOneLevel([
+    ['sudo ufw disable', { ...POSIX }],
+    ['sudo systemctl disable --now firewalld', { ...POSIX }],
+    ['sudo pfctl -d', { shell: 'zsh', ...POSIX }],
+    ['sudo /usr/libexec/ApplicationFirewall/socketfilterfw --setglobalstate off', { shell: 'zsh', ...POSIX }],
+    ['netsh advfirewall set allprofiles state off', { shell: 'cmd', ...WINDOWS }],
+    ['Set-NetFirewallProfile -All -Enabled False', { shell: 'pwsh', ...WINDOWS }],
+    ['sudo ufw disable', { shell: 'fish', ...POSIX }],
+  ]);
+});
+
+test('a whole database or project deleted, whichever platform and spelling', () => {
+  expectOneLevel([
+    ['gcloud sql instances delete main --quiet', { ...POSIX }],
+    ['gcloud projects delete acme-prod', { ...POSIX }],
+    ['aws rds delete-db-instance --db-instance-identifier main --skip-final-snapshot', { ...POSIX }],
+    ['az sql db delete -g rg -s srv -n app --yes', { ...POSIX }],
+    ['doctl databases delete 1234 --force', { ...POSIX }],
+    ['heroku pg:reset DATABASE --confirm app', { ...POSIX }],
+    ['psql -c "DROP DATABASE app"', { ...POSIX }],
+    ['Remove-AzSqlDatabase -ResourceGroupName rg -ServerName srv -DatabaseName app -Force', { shell: 'pwsh', ...WINDOWS }],
+    ['curl -X DELETE https://api.example.com/v1/databases/app', { ...POSIX }],
+    ['gcloud sql instances delete main --quiet', { shell: 'cmd', ...WINDOWS }],
+  ]);
+});
+
+test('deleting everything under a home directory, through a listing piped into a loop', () => {
+  expectOneLevel([
+    ['rm -rf ~/*', { ...POSIX }],
+    ['find ~ -mindepth 1 -delete', { ...POSIX }],
+    ['Get-ChildItem $HOME | Remove-Item -Recurse -Force', { shell: 'pwsh', ...WINDOWS }],
+    ['Get-ChildItem $HOME | ForEach-Object { Remove-Item $_ -Recurse -Force }', { shell: 'pwsh', ...WINDOWS }],
+    ['foreach ($f in Get-ChildItem $HOME) { Remove-Item $f -Recurse -Force }', { shell: 'pwsh', ...WINDOWS }],
+    ['for /d %i in (C:\\Users\\dev\\*) do rd /s /q "%i"', { shell: 'cmd', ...WINDOWS }],
+  ]);
+});
+
+test('an in-place rewrite of many files, by a formatter or a loop, in any shell', () => {
+  expectOneLevel([
+    ['prettier --write "src/**/*.ts"', { ...POSIX }],
+    ['find src -name "*.ts" -exec sed -i "s/a/b/" {} +', { ...POSIX }],
+    ['for f in src/**/*.ts; do npx terser $f -o $f; done', { shell: 'zsh', ...POSIX }],
+    ['for f in src/*.ts; sed -i "s/a/b/" $f; end', { shell: 'fish', ...POSIX }],
+    ['Get-ChildItem src -Recurse -Filter *.ts | ForEach-Object { Set-Content $_.FullName -Value "" }', { shell: 'pwsh', ...WINDOWS }],
+  ]);
+});

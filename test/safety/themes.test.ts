@@ -42,7 +42,8 @@ const cases: [string, string, AssessOptions][] = [
   ['tofu destroy -auto-approve', 'critical', POSIX],
   ['kubectl delete namespace payments', 'critical', POSIX],
   ['az aks delete --name prod --resource-group rg --yes', 'critical', POSIX],
-  ['gcloud projects delete acme-test', 'high', POSIX], // it asks first
+  ['gcloud projects delete acme-test', 'critical', POSIX], // its own y/N prompt is not counted
+  ['kind delete cluster --name scratch', 'high', POSIX], // a local, throwaway cluster
   ['valkey-cli FLUSHDB', 'critical', POSIX],
   // zsh and fish
   ['rm -rf /var/lib/**/*(D)', 'critical', at('zsh', POSIX)],
@@ -58,7 +59,8 @@ const cases: [string, string, AssessOptions][] = [
   ['brew services restart postgresql', 'moderate', POSIX],
   ['sudo make install', 'moderate', POSIX],
   ['find src -name "*.ts" | xargs sed -i "s/foo/bar/"', 'high', POSIX],
-  ['mogrify -resize 50% *.png', 'moderate', POSIX],
+  ['mogrify -resize 50% *.png', 'high', POSIX], // rewrites every PNG in place
+  ['mogrify -resize 50% logo.png', 'moderate', POSIX],
   ['sudo dnf remove -y glibc', 'high', POSIX],
   // over-rating
   ['Get-Help Stop-Computer -Examples', 'safe', at('pwsh', WIN)],

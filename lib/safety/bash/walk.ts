@@ -268,7 +268,8 @@ class BashWalker {
     if (!targetNode) return {};
     this.scan(targetNode);
     const target = resolveWord(targetNode, this.wordContext);
-    const redirect: Redirect = { op, target, span: span(node) };
+    const fd = node.namedChildren.find((c) => c.type === 'file_descriptor')?.text;
+    const redirect: Redirect = { op, target, span: span(node), ...(fd !== undefined ? { fd } : {}) };
     if (op === '<' && target.producedBy) return { redirect, stdin: target.producedBy };
     return { redirect };
   }

@@ -166,6 +166,8 @@ class FishReader {
       this.analysis.effect({ kind: 'setting', target: { type: 'setting', value: name } }, `set -U changes the universal variable "${name}", kept for every fish session from now on.`, cmd.span, 'fish.universal-variable');
     } else if (cmd.name === 'funcsave' || (cmd.name === 'abbr' && flags.some((f) => /^(-a|--add)$/.test(f)))) {
       this.analysis.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.name} saves a definition that every future fish session loads.`, cmd.span, 'fish.saved-definition');
+    } else if ((cmd.name === 'functions' || cmd.name === 'abbr') && flags.some((f) => /^(-e|--erase)$/.test(f))) {
+      this.analysis.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args.filter((w) => !w.value.startsWith('-')).map((w) => w.value).join(' ') } }, `${cmd.name} --erase removes a ${cmd.name === 'abbr' ? 'abbreviation' : 'function'} from the shell.`, cmd.span, 'shell.erase-definition');
     }
     return cmd;
   }

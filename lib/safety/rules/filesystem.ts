@@ -181,8 +181,13 @@ export function judgePartitioner(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('disk.partition', 'high', 'Opens a disk partition editor; a wrong step loses the partitions on the disk.', cmd.span);
     return;
   }
-  const level: RiskLevel = cmd.name === 'parted' || cmd.name === 'sgdisk' || cmd.name === 'sfdisk' || cmd.name === 'blkdiscard' || cmd.name === 'cryptsetup' || cmd.name === 'mdadm' ? 'critical' : 'high';
-  analysis.report('disk.partition', level, `${cmd.name} changes a disk's partition table or contents; data on the disk can be lost.`, cmd.span);
+  // An interactive editor fed its answers (`printf 'o\nw\n' | fdisk /dev/sda`, a here-string or a
+  // script file) rewrites the table unattended, like sfdisk: nothing is left to stop it.
+  const stdin = cmd.stdin;
+  const scripted = stdin !== undefined && (stdin.kind !== 'text' || /(^|\n)\s*(w|write|y|yes)\s*(\n|$)|label:|^\s*[,;]|mklabel|(^|\n)\s*o\s*(\n|$)/i.test(stdin.text));
+  const redirected = cmd.redirects.some((r) => r.op === '<' || r.op === '<<<' || r.op === '<<' || r.op === '<<-');
+  const level: RiskLevel = cmd.name === 'parted' || cmd.name === 'sgdisk' || cmd.name === 'sfdisk' || cmd.name === 'blkdiscard' || cmd.name === 'cryptsetup' || cmd.name === 'mdadm' || scripted || redirected ? 'critical' : 'high';
+  analysis.report('disk.partition', level, scripted || redirected ? `${cmd.name} is fed its answers, so it rewrites the disk's partition table without stopping; the data on the disk is lost.` : `${cmd.name} changes a disk's partition table or contents; data on the disk can be lost.`, cmd.span);
 }
 
 export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
@@ -205,7 +210,8 @@ export function judgeChmodChown(cmd: SimpleCommand, analysis: Analysis): void {
   const setuid = cmd.name === 'chmod' && (/^[4-7][0-7]{3}$/.test(mode) && mode[0] !== '2' || /(^|,)(u|a|ug|ugo)?\+[rwxX]*s/.test(mode) && !/(^|,)g\+/.test(mode));
   const verb = cmd.name === 'chmod' ? 'permissions' : 'ownership';
   // Write access for group or others (o+w, a+w, 666, 777, 0646...).
-  const othersWrite = cmd.name === 'chmod' && (/^0?[0-7]?[0-7][2367][2367]$/.test(mode) || /^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo|go|g)?\+[rwxX]*w/.test(mode) || /(^|,)(a|o|go)=[rwxX]*w/.test(mode));
+  // (setfacl: an entry for another user or group with write access, `u:kim:rw`, `o::rwx`.)
+  const othersWrite = (cmd.name === 'setfacl' && /(^|,)(u|user|g|group|o|other|m|mask):[^:,]*:[rwxX-]*w/.test(mode)) || cmd.name === 'chmod' && (/^0?[0-7]?[0-7][2367][2367]$/.test(mode) || /^0?[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|ugo|go|g)?\+[rwxX]*w/.test(mode) || /(^|,)(a|o|go)=[rwxX]*w/.test(mode));
   for (const target of targets) {
     const where = analysis.classify(target.value);
     const resolved = analysis.resolve(target.value);
@@ -284,7 +290,8 @@ export function judgeWriteTarget(analysis: Analysis, where: ClassifiedPath, raw:
     scope: scope === 'one' && where.glob ? 'several' : scope,
     // Any change to the account, sudo or mount tables can lock everyone out or hand out root; a
     // security configuration (SELinux, AppArmor, audit) edited can turn the protection off.
-    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) ? 'severe' : undefined,
+    // A key added for root is a root login for whoever holds it.
+    severity: isAccessTable(resolved) || SECURITY_CONFIG.test(resolved) || /^\/root\/\.ssh\/authorized_keys2?$/.test(resolved) ? 'severe' : undefined,
   };
   // /dev/null and the terminal are not files.
   if (where.cls === 'device-harmless') {
@@ -345,13 +352,21 @@ export function persistenceLocation(normalised: string): 'user' | 'system' | und
 /** Code that fetches and runs remote code, or opens a shell to the network. */
 const REMOTE_CODE = /(source|\.|bash|sh|zsh|eval)\s+["']?(<\(|\$\()\s*(curl|wget|fetch)\b|\b(curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*(\|\s*(sudo\s+)?(\S*\/)?(ba|z|da|k|fi|c)?sh\b|\|\s*(sudo\s+)?(python|perl|ruby|node|php|iex|invoke-expression|source)\b|;\s*(ba)?sh\s|&&\s*(ba)?sh\s|-o\s*\S+\s*(;|&&)\s*(ba)?sh|\)\s*\|\s*iex)|\/dev\/(tcp|udp)\/|\b(nc|ncat|netcat)\b[^\n]*\s-[ec]\s|\bsocat\b[^\n]*exec|(sh|bash)\s+-c\s+["']?\$\((curl|wget)|\b(iex|invoke-expression)\b[^\n]*(iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)/i;
 
+/** The same in other forms: Windows programs that run a URL, interpreters that exec what they
+ *  download, and socket code that hands a shell to the other end. */
+const REMOTE_CODE_OTHER = /\bmshta(\.exe)?\s+["']?(https?:|\\\\)|\bregsvr32\b[^\n]*\/i:\s*["']?https?:|\brundll32\b[^\n]*javascript:|\bcertutil\b[^\n]*-urlcache[^\n]*(&&|;|\|)|\b(exec|eval|iex|invoke-expression|load|loadstring|dofile)\b\s*\(?[^\n]*\b(urlopen|urllib|urlretrieve|requests\.get|httpx\.get|file_get_contents\s*\(\s*["']?(https?|ftp):|URI\.open|open-uri|Net::HTTP|LWP|HTTP::Tiny|https?\.get|fetch\s*\(|downloadstring|webclient|http\.request)|\b(socket|TCPSocket|fsockopen|net\.Socket|net\.connect|IO::Socket)\b[^\n]*\b(connect|create_connection|open|new)\b[^\n]*(dup2|pty\.spawn|subprocess|popen|exec|spawn|system|\/bin\/(ba)?sh|cmd\.exe)|\/inet\/tcp\//i;
+
 export function runsRemoteCode(text: string): boolean {
-  return REMOTE_CODE.test(text);
+  return REMOTE_CODE.test(text) || REMOTE_CODE_OTHER.test(text);
 }
+
+/** A library preloaded into every program (root's too): whoever wrote it runs inside all of them. */
+const PRELOAD = /^\/etc\/ld\.so\.preload$/;
+const PRELOAD_TEXT = /\bLD_PRELOAD\s*=|\bLD_LIBRARY_PATH\s*=\s*["']?\/(tmp|dev\/shm|var\/tmp)/;
 
 function judgePersistence(analysis: Analysis, where: ClassifiedPath, raw: string, at: Word, mode: 'overwrite' | 'append' | 'replace', content: WrittenContent): void {
   const location = persistenceLocation(where.normalised)!;
-  const remote = content !== undefined && ('network' in content || runsRemoteCode(content.text));
+  const remote = (content !== undefined && ('network' in content || runsRemoteCode(content.text))) || PRELOAD.test(where.normalised) || (content !== undefined && 'text' in content && PRELOAD_TEXT.test(content.text));
   const facts: EffectFacts = {
     kind: 'persist',
     op: mode === 'append' ? 'append' : 'overwrite',
@@ -373,7 +388,11 @@ const OUTPUT_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>', '1>', '2>'
 
 export function judgeRedirects(cmd: SimpleCommand, analysis: Analysis, runsShell: boolean): void {
   // An interactive shell wired to another descriptor (`sh -i <&3 >&3`, zsh's ztcp): a reverse shell.
-  if (runsShell && cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) && cmd.redirects.some((r) => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value)))) {
+  const toOtherFd = (r: { op: string; target: { value: string } }): boolean => /[<>]&$|^[<>]&|&/.test(r.op) && (isDynamic(r.target.value) || /^&?([3-9]|\d\d+)$/.test(r.target.value));
+  // (Input and output, or several descriptors, duplicated onto one descriptor that is not a terminal.)
+  const dups = cmd.redirects.filter(toOtherFd);
+  const wiredBothWays = (dups.some((r) => r.op === '<&' || (r.op === '>&' && r.fd === '0')) && dups.some((r) => r.op === '&>' || (r.op === '>&' && r.fd !== '0'))) || dups.some((r, k) => dups.some((o, j) => j !== k && o.target.value === r.target.value));
+  if (runsShell && (cmd.args.some((w) => /^-[a-zA-Z]*i[a-zA-Z]*$/.test(w.value)) || wiredBothWays) && cmd.redirects.some(toOtherFd)) {
     analysis.report('net.reverse-shell', 'critical', 'Wires an interactive shell to another connection\'s input and output: a reverse shell that hands control of this machine to whoever is on the other end.', cmd.span);
   }
   for (const r of cmd.redirects) {
@@ -536,6 +555,8 @@ export function judgeFind(cmd: SimpleCommand, analysis: Analysis): void {
       stdin: undefined,
       wrappers: [...cmd.wrappers, 'find'],
     };
+    // `find / -name x -exec rm {} +` deletes every match on the machine, as -delete would.
+    if (/^(rm|unlink|shred)$/.test(nested.name) && widest.cls === 'root') analysis.report('fs.find-delete', 'critical', `Deletes every file find matches under "/" (${describePathClass('root')}): every match on the machine.`, words[0].span);
     analysis.judge(nested);
   }
 }

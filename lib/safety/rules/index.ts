@@ -5,6 +5,7 @@
 import type { SimpleCommand } from '../command';
 import type { Analysis } from '../judging';
 import { interpreterFor, POSIX_SHELLS } from './programs';
+import { isDynamic } from '../markers';
 
 const fsRules = (): typeof import('./filesystem') => require('./filesystem');
 const shellRules = (): typeof import('./shells') => require('./shells');
@@ -44,12 +45,13 @@ register(['ssh'], (c, a) => {
 });
 register(['vim', 'vi', 'nvim', 'view', 'ex', 'sftp'], (c, a) => shellRules().judgeCommandOptions(c, a));
 register(['awk', 'gawk', 'mawk', 'nawk'], (c, a) => shellRules().judgeAwk(c, a));
+register(['lua', 'luajit', 'lua5.1', 'lua5.2', 'lua5.3', 'lua5.4', 'tclsh', 'wish', 'expect', 'rscript', 'julia', 'guile', 'osascript', 'groovy', 'elixir', 'escript', 'jrunscript', 'scala'], (c, a) => shellRules().judgeOtherInterpreter(c, a));
 register(['powershell', 'pwsh', 'cmd'], (c, a) => shellRules().judgeWindowsShellLauncher(c, a));
 register(['git'], (c, a) => {
   gitRules().judgeGit(c, a);
   shellRules().judgeCommandOptions(c, a);
 });
-register(['docker', 'podman', 'nerdctl'], (c, a) => infraRules().judgeDocker(c, a));
+register(['docker', 'podman', 'nerdctl', 'buildah'], (c, a) => infraRules().judgeDocker(c, a));
 register(['docker-compose', 'podman-compose'], (cmd, a) => infraRules().judgeDocker({ ...cmd, args: [{ ...cmd.nameWord, value: 'compose' }, ...cmd.args] }, a));
 register(['kubectl', 'oc', 'kubecolor', 'k3s', 'microk8s'], (c, a) => infraRules().judgeKubectl(c, a));
 register(['helm'], (c, a) => infraRules().judgeHelm(c, a));
@@ -77,7 +79,13 @@ register(['nsupdate'], (c, a) => {
   if (/^\s*(update\s+)?(delete|del)\b/im.test(text)) a.report('dns.delete', 'high', 'nsupdate deletes DNS records.', c.span);
 });
 register(['sysctl', 'insmod', 'rmmod', 'modprobe', 'kexec'], (c, a) => systemRules().judgeKernel(c, a));
-register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup'], (c, a) => systemRules().judgeUserAdmin(c, a));
+register(['useradd', 'usermod', 'userdel', 'deluser', 'adduser', 'addgroup', 'gpasswd', 'passwd', 'chpasswd', 'visudo', 'setcap', 'groupmod', 'groupdel', 'dseditgroup', 'dscl', 'sysadminctl'], (c, a) => systemRules().judgeUserAdmin(c, a));
+// auditctl -e 0 switches kernel auditing off; -D deletes every audit rule.
+register(['auditctl'], (cmd, a) => {
+  const v = cmd.args.map((w) => w.value);
+  if (v.some((x, k) => (x === '-e' && v[k + 1] === '0') || x === '-D')) a.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'audit' } }, v.includes('-D') ? 'auditctl -D deletes every audit rule: nothing is recorded any more.' : 'auditctl -e 0 switches kernel auditing off.', cmd.span, 'sys.security-off');
+  else if (v.some((x) => /^-[aAwW]$/.test(x) || x === '-e')) a.effect({ kind: 'setting', target: { type: 'setting', value: 'audit' } }, 'auditctl changes the audit rules.', cmd.span, 'known.setting');
+});
 register(['iptables', 'ip6tables', 'nft', 'ufw', 'pfctl', 'setenforce', 'ebtables', 'iptables-legacy', 'iptables-nft'], (c, a) => systemRules().judgeFirewall(c, a));
 register(['crontab'], (c, a) => {
   systemRules().judgeCrontab(c, a);
@@ -95,9 +103,22 @@ register(['bq'], (cmd, a) => {
 register(['redis-cli', 'valkey-cli', 'keydb-cli'], (c, a) => dbRules().judgeRedis(c, a));
 register(['mongo', 'mongosh'], (c, a) => dbRules().judgeMongo(c, a));
 register(['dropdb', 'dropuser', 'mysqladmin', 'pg_restore', 'pg_dropcluster'], (c, a) => dbRules().judgeDbAdmin(c, a));
+// fish: `functions -e name`, `abbr --erase x`: a definition removed from the session (a setting).
+register(['functions', 'abbr'], (cmd, a) => {
+  if (cmd.args.some((w) => /^(-e|--erase)$/.test(w.value))) a.effect({ kind: 'setting', target: { type: 'setting', value: cmd.args.filter((w) => !w.value.startsWith('-')).map((w) => w.value).join(' ') } }, `${cmd.name} --erase removes a ${cmd.name === 'abbr' ? 'abbreviation' : 'function'} from the shell.`, cmd.span, 'shell.erase-definition');
+});
+const macRules = (): typeof import('./macos') => require('./macos');
+register(['tmutil'], (c, a) => macRules().judgeTmutil(c, a));
+register(['socketfilterfw'], (c, a) => macRules().judgeSocketFilterFw(c, a));
+register(['defaults'], (c, a) => void macRules().judgeDefaults(c, a));
+register(['launchctl'], (c, a) => void macRules().judgeLaunchctl(c, a));
+register(['nvram'], (c, a) => macRules().judgeNvram(c, a));
+register(['xattr'], (c, a) => macRules().judgeXattr(c, a));
+register(['fdesetup'], (c, a) => macRules().judgeFdesetup(c, a));
 register(['csrutil', 'spctl'], (cmd, a) => {
   const words = cmd.args.map((w) => w.value.toLowerCase());
-  if ((cmd.name === 'csrutil' && (words[0] === 'disable' || (words[0] === 'authenticated-root' && words[1] === 'disable'))) || (cmd.name === 'spctl' && words.some((w) => /^--(master-disable|global-disable|disable)$/.test(w)))) {
+  // `csrutil enable --without kext` keeps SIP on in name only; `spctl kext-consent disable` lets any kernel extension load.
+  if ((cmd.name === 'csrutil' && (words[0] === 'disable' || (words[0] === 'authenticated-root' && words[1] === 'disable') || (words[0] === 'enable' && words.includes('--without')))) || (cmd.name === 'spctl' && (words.some((w) => /^--(master-disable|global-disable|disable)$/.test(w)) || (words[0] === 'kext-consent' && words[1] === 'disable')))) {
     a.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: cmd.name === 'csrutil' ? 'System Integrity Protection' : 'Gatekeeper' } }, `${cmd.name} ${cmd.args.map((w) => w.value).join(' ')} turns off a macOS protection for the whole system.`, cmd.span, 'sys.security-off');
   }
 });
@@ -126,6 +147,14 @@ register(['ansible', 'ansible-playbook'], (cmd, a) => {
   const values = cmd.args.map((w) => w.value);
   if (values.some((v) => /^(--check|-C|--list-hosts|--list-tasks|--syntax-check|--version|--help)$/.test(v))) return;
   const become = values.some((v) => /^(-b|--become|-[a-zA-Z]*b[a-zA-Z]*)$/.test(v) && v !== '-bash') || values.some((v) => /become[:=]\s*(yes|true)/i.test(v));
+  // `-m shell|command|raw -a 'CMD'`: CMD runs on every host of the pattern (as root with -b).
+  const module = values[values.findIndex((v) => v === '-m' || v === '--module-name') + 1];
+  const moduleArgs = cmd.args[cmd.args.findIndex((w) => w.value === '-a' || w.value === '--args') + 1];
+  if (cmd.name === 'ansible' && /^(ansible\.builtin\.)?(shell|command|raw)$/.test(module ?? '') && moduleArgs && !isDynamic(moduleArgs.value)) {
+    const run = (): void => a.analyseNested(moduleArgs.value, 'posix', moduleArgs.span);
+    if (become) a.runElevated(run);
+    else run();
+  }
   if (become || cmd.name === 'ansible-playbook') a.effect({ kind: 'exec-local', severity: become ? 'severe' : undefined, target: { type: 'host', value: values.find((v) => !v.startsWith('-')) ?? '' } }, become ? `${cmd.name} runs tasks as root on remote hosts.` : `${cmd.name} runs tasks on remote hosts.`, cmd.span, become ? 'remote.root-command' : 'remote.command');
 });
 register(['diskutil'], (cmd, a) => {
@@ -133,6 +162,13 @@ register(['diskutil'], (cmd, a) => {
   if (/^(erasedisk|erasevolume|zerodisk|randomdisk|secureerase|partitiondisk|reformat|apfs)$/.test(verb) && (verb !== 'apfs' || /delete|erase/i.test(cmd.args[1]?.value ?? ''))) {
     a.report('disk.format', 'critical', `diskutil ${cmd.args[0].value} erases a disk or volume.`, cmd.span);
   }
+});
+// Drive firmware erase commands: the whole device, at once, below the filesystem.
+register(['hdparm', 'nvme', 'sg_format', 'sg_sanitize', 'nvme-cli'], (cmd, a) => {
+  const v = cmd.args.map((w) => w.value.toLowerCase());
+  const erase = cmd.name.startsWith('sg_') || (cmd.name === 'hdparm' && v.some((x) => /^--(security-erase|security-erase-enhanced|trim-sector-ranges|dco-restore|write-sector|make-bad-sector)/.test(x))) || (cmd.name.startsWith('nvme') && /^(format|sanitize|delete-ns|detach-ns)$/.test(v[0] ?? ''));
+  if (erase) a.report('disk.wipe', 'critical', `${cmd.name} ${v[0] ?? ''} erases the drive in its firmware; nothing on it can be recovered.`, cmd.span);
+  else if (cmd.name === 'hdparm' && v.some((x) => /^-[a-z]*[sSBMW]/i.test(x) && !/^-[a-z]*[iItT]/.test(x))) a.report('disk.settings', 'high', 'hdparm changes drive settings (power, caching, security).', cmd.span);
 });
 register(['cryptsetup'], (cmd, a) => {
   if (cmd.args.some((w) => /^(luksformat|erase|luksErase|reencrypt|luksKillSlot)$/i.test(w.value))) a.report('disk.wipe', 'critical', `cryptsetup ${cmd.args.find((w) => /^(luksformat|erase|lukserase|reencrypt|lukskillslot)$/i.test(w.value))!.value} destroys the encrypted volume's keys or contents.`, cmd.span);
@@ -189,7 +225,7 @@ const DATA_COMMANDS = new Set([
 const knowledgeRules = (): typeof import('./knowledge') => require('./knowledge');
 
 const wholeRules = (): typeof import('./whole-resources') => require('./whole-resources');
-const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|purge|wipe|terminate|flush|reset|nuke|erase/i;
+const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|\bdel\b|\bun\b|purge|wipe|terminate|flush|reset|nuke|erase|close|cancel|truncate|clear|empty|disable|deprovision|decommission|obliterate|uninstall|^down$/i;
 
 /** `--help` makes a program print help and exit; a dry run shows what it would do. */
 const ONLY_SHOWS = /^(--help|--dry-run|--dryrun|--what-if|-whatif|--simulate|--noop|--dry-run=(client|server|true))$/i;
@@ -203,6 +239,13 @@ export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
   }
   judgeByProgram(cmd, analysis);
   if (cmd.args.some((w) => DELETING_WORD.test(w.value)) && wholeRules().appliesTo(cmd, JUDGES.has(cmd.name))) wholeRules().judgeWholeDeletion(cmd, analysis);
+  if (cmd.dialect === 'pwsh' && cmd.name.startsWith('remove-') && analysis.findingsSinceJudge === 0) wholeRules().judgePwshRemoval(cmd, analysis);
+  // A SQL client we do not know (`cockroach sql -e`, `surreal sql`): a whole database dropped in its text.
+  if (analysis.findingsSinceJudge === 0 && !DATA_COMMANDS.has(cmd.name) && !POSIX_SHELLS.has(cmd.name) && !interpreterFor(cmd.name) && !/^(powershell|pwsh|cmd|git|ssh)$/.test(cmd.name)) {
+    // The statement is the value of a query option, or follows a `sql`/`query`/`shell` subcommand.
+    const sql = cmd.args.find((w, k) => /^\s*(drop|remove)\s+(database|schema|keyspace|namespace)\b/i.test(w.value) && (/^(-e|-c|-q|-x|--execute|--exec|--query|--command|--sql|--eval)$/.test(cmd.args[k - 1]?.value ?? '') || cmd.args.slice(0, k).some((p) => /^(sql|query|shell|exec|execute)$/.test(p.value))));
+    if (sql) analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: 'database' } }, `${cmd.name} runs "${sql.value.trim().slice(0, 60)}", which drops a whole database.`, sql.span, 'db.drop-database');
+  }
   // Nothing more specific was found: the knowledge base says whether it only reads, or what it changes.
   if (analysis.findingsSinceJudge === 0) knowledgeRules().judgeByKnowledge(cmd, analysis);
 }

@@ -21,7 +21,7 @@ const MUTATING_VERBS = new Set([
   'sync', 'run', 'exec', 'push', 'enable', 'rotate', 'tag', 'copy', 'cp', 'upload', 'send', 'invoke',
   'execute', 'rerun', 'promote', 'failover', 'cordon', 'uncordon', 'drain', 'taint', 'untaint', 'label', 'annotate',
   'autoscale', 'expose', 'configure', 'login', 'logout', 'grant', 'assign', 'unassign', 'suspend', 'resume', 'lock', 'unlock',
-  'cancel', 'kill', 'detach', 'unlink',
+  'cancel', 'kill', 'detach', 'unlink', 'unset', 'close', 'reopen', 'merge', 'approve', 'archive-restore',
 ]);
 /** Tools that manage secrets: overwriting a secret breaks whatever uses it and the old value is gone. */
 const SECRET_STORES = /^(secretsmanager|secrets?|keyvault|kv|vault|ssm|kms|key|keys|credential|credentials|item|document)$|(^|[-_])(keys?|secrets?|tokens?|credentials?|passwords?)([-_]|$)/;
@@ -51,6 +51,8 @@ export function verbOf(word: string): string | undefined {
 function isDestructive(word: string): boolean {
   const v = foldLookalikes(word).toLowerCase();
   if (DESTRUCTIVE_VERBS.has(v.replace(/[-_]/g, ''))) return true;
+  // Noun first, verb last: ibmcloud `service-instance-delete`, linode `mysql-delete`.
+  if (/^[a-z][a-z0-9]*([-_][a-z0-9]+)*[-_](delete|destroy|remove|purge|drop|terminate)$/.test(v)) return true;
   const verb = verbOf(word);
   return verb !== undefined && DESTRUCTIVE_VERBS.has(verb);
 }
@@ -88,7 +90,8 @@ export function judgeServiceCli(cmd: SimpleCommand, analysis: Analysis, tool = c
   if (args.some((w) => DRY_RUN.test(foldLookalikes(w.value)))) return;
   if (args.length === 1 && /^(-h|--help|help|-v|--version|version)$/.test(args[0].value)) return;
   const level: RiskLevel = 'high';
-  if (destructiveToolName(cmd.name)) {
+  // (A PowerShell cmdlet is Verb-Noun: `Compress-Archive` archives, it deletes nothing.)
+  if (cmd.dialect !== 'pwsh' && destructiveToolName(cmd.name)) {
     analysis.report('service.destructive-tool', 'high', `${cmd.name}: the program's name says it deletes or destroys data.`, cmd.nameWord.span);
     return;
   }
@@ -139,6 +142,15 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   const [first, second] = words;
   const pruneAll = has(/^(-a|--all|--volumes|-[a-z]*a[a-z]*)$/);
+  // `podman system reset`: every container, image, volume and network, in use or not, and the settings.
+  if (first === 'system' && second === 'reset') {
+    analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: has(/^(-f|--force)$/), target: { type: 'resource', value: `${cmd.name} storage` } }, `${cmd.name} system reset deletes every container, image and volume (with the data in them) and resets the configuration.`, cmd.span, 'docker.system-reset');
+    return;
+  }
+  if (cmd.name === 'buildah' && (first === 'rm' || first === 'rmi' || first === 'prune') && (has(/^(-a|--all|-f|--force)$/) || first === 'prune')) {
+    analysis.report('docker.force-remove', 'high', `buildah ${first} removes ${has(/^(-a|--all)$/) || first === 'prune' ? 'every working container or image' : 'images in use'}; their contents are lost.`, cmd.span);
+    return;
+  }
   if (second === 'prune' || first === 'prune') {
     const what = has(/^--volumes$/) || first === 'volume' ? 'unused volumes and the data in them' : pruneAll ? 'every image and container not in use' : 'stopped containers (with their files), unused networks and dangling images';
     analysis.report('docker.prune', 'high', `${cmd.name} ${words.join(' ')} deletes ${what}; none of it can be recovered.`, cmd.span);
@@ -153,9 +165,11 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
     return;
   }
   if (first === 'run' || first === 'create' || (first === 'container' && (second === 'run' || second === 'create'))) {
-    if (has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i)) {
+    const privileged = has(/^--privileged(=true)?$/) || has(/^--pid=host$/) || has(/^--cap-add=?(all|sys_admin)$/i);
+    if (privileged) {
       analysis.report('docker.privileged', 'high', 'Runs a container with full access to the host (privileged); anything in it can take over this machine.', cmd.span);
     }
+    let hostRoot = false;
     const mounts: { src: string; dst: string }[] = [];
     for (let i = 0; i < cmd.args.length; i++) {
       const v = cmd.args[i].value;
@@ -163,16 +177,21 @@ export function judgeDocker(cmd: SimpleCommand, analysis: Analysis): void {
       if (!mount) continue;
       // `C:\:/host` and `C:\data:/data`: a drive letter's colon is not the separator.
       const parts = /^([a-zA-Z]:[\\/]?[^:]*):(.*)$/.exec(mount) ?? [mount, ...mount.split(':')];
-      const source = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : parts[1];
+      const given = mount.startsWith('type=') ? /(?:source|src)=([^,]+)/.exec(mount)?.[1] : parts[1];
+      // `-v $(pwd):/app`, `-v "$PWD":/app`: the working directory.
+      const source = given !== undefined && /^\$(\(pwd\)|\{?PWD\}?)/.test(displayText(given)) ? '.' + displayText(given).replace(/^\$(\(pwd\)|\{?PWD\}?)/, '') : given;
       const target = mount.startsWith('type=') ? /(?:target|destination|dst)=([^,]+)/.exec(mount)?.[1] : parts[2]?.split(':')[0];
       if (!source) continue;
       if (target && (/^[/~.]/.test(source) || /^[a-zA-Z]:[\\/]?$|^[a-zA-Z]:[\\/]/.test(source))) mounts.push({ src: source, dst: target });
       const where = analysis.classify(source);
+      if (where.cls === 'root') hostRoot = true;
       if (where.cls === 'root' || where.cls === 'system-top' || /docker\.sock$/.test(source)) {
         analysis.report('docker.host-mount', 'high', `Mounts "${source}" from the host into the container, giving it control over the host.`, cmd.args[i].span);
       }
     }
-    judgeContainerCommand(cmd, analysis, mounts);
+    // Root in a privileged container, or one with the host's / mounted, is root on the host.
+    if (privileged || hostRoot) analysis.runElevated(() => judgeContainerCommand(cmd, analysis, mounts));
+    else judgeContainerCommand(cmd, analysis, mounts);
     return;
   }
   if (first === 'exec' || (first === 'container' && second === 'exec')) {
@@ -218,7 +237,8 @@ function judgeContainerCommand(cmd: SimpleCommand, analysis: Analysis, mounts: {
     if (!v.includes('=') && (DOCKER_VALUE_OPTIONS.has(v) || /^-[a-zA-Z]*[vepwulhmc]$/.test(v) && !/^-(it|ti|d|i|t|dit|itd|rm|P)$/.test(v))) i += 2;
     else i += 1;
   }
-  const rest = args.slice(i + 1); // after the image or the container
+  let rest = args.slice(i + 1); // after the image or the container
+  if (rest[0]?.value === '--') rest = rest.slice(1); // `buildah run ctr -- cmd`
   if (!rest.length) return;
   const text = rest.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
   const carrier = { start: rest[0].span.start, end: rest[rest.length - 1].span.end };
@@ -254,8 +274,19 @@ export function judgeKubectl(cmd: SimpleCommand, analysis: Analysis): void {
     case 'scale':
       analysis.report('k8s.scale', 'moderate', 'Changes the number of running replicas' + (has(/^--replicas=0$/) ? ' to zero (stops the workload)' : '') + '.', cmd.span);
       return;
+    case 'exec': {
+      // `kubectl exec POD -- cmd`: the command runs inside the pod, on the pod's own files.
+      const dashes = cmd.args.findIndex((w) => w.value === '--');
+      const rest = dashes >= 0 ? cmd.args.slice(dashes + 1) : [];
+      if (rest.length) {
+        const text = rest.map((w) => (/[\s'"$`;&|<>()]/.test(w.value) ? `'${w.value.replace(/'/g, `'\\''`)}'` : w.value)).join(' ');
+        analysis.runInContainer([], '/', () => analysis.analyseNested(text, 'posix', { start: rest[0].span.start, end: rest[rest.length - 1].span.end }));
+      }
+      analysis.report('k8s.mutate', 'moderate', `${cmd.name} exec runs a command inside a running container.`, cmd.span);
+      return;
+    }
     case 'apply': case 'patch': case 'edit': case 'set': case 'label': case 'annotate': case 'rollout': case 'cordon':
-    case 'uncordon': case 'taint': case 'expose': case 'run': case 'autoscale': case 'exec': case 'cp': case 'debug': case 'attach':
+    case 'uncordon': case 'taint': case 'expose': case 'run': case 'autoscale': case 'cp': case 'debug': case 'attach':
       analysis.report('k8s.mutate', 'moderate', `${cmd.name} ${verb} changes cluster state.`, cmd.span);
       return;
   }
@@ -274,6 +305,7 @@ export function judgeTerraform(cmd: SimpleCommand, analysis: Analysis): void {
   const has = (re: RegExp): boolean => cmd.args.some((w) => re.test(foldLookalikes(w.value)));
   const [verb, second] = words;
   const tool = cmd.name;
+  if ((verb === 'state' && /^(list|show|pull)$/.test(second ?? '')) || (verb === 'workspace' && /^(list|show)$/.test(second ?? ''))) return;
   if (verb === 'destroy' || has(/^-?-destroy$/) && verb === 'apply') {
     analysis.report('iac.destroy', 'high', `${tool} destroy deletes all the infrastructure it manages.`, cmd.span);
   } else if ((verb === 'apply' || verb === 'up' || verb === 'deploy') && has(/^-?-(auto-approve|yes|y|require-approval=never|skip-preview|f)$/)) {
@@ -292,6 +324,16 @@ export function judgeSync(cmd: SimpleCommand, analysis: Analysis): void {
   const values = cmd.args.map((w) => foldLookalikes(w.value));
   if (values.some((v) => /^(--dry-run|-n|--dryrun|--list-only)$/.test(v) || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(v) && cmd.name === 'rsync')) return;
   const deleting = cmd.args.find((w) => /^--(del|delete|delete-[a-z]+|remove-source-files|remove-sent-files)$/.test(foldLookalikes(w.value)));
+  // Mirroring onto a home, / or a system directory deletes whatever there is not in the source.
+  const positional = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-e|--rsh|--exclude|--include|--filter|-f|--rsync-path|--temp-dir|--log-file|--chmod|--chown|--port)$/.test(cmd.args[k - 1]?.value ?? ''));
+  const destination = positional.length >= 2 ? positional[positional.length - 1] : undefined;
+  if (deleting && destination && !/^[^/]*:/.test(destination.value)) {
+    const where = analysis.classify(destination.value.replace(/\/+$/, '') || '/');
+    if (where.cls === 'root' || where.cls === 'home' || where.cls === 'system-top') {
+      analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: analysis.resolve(destination.value), pathClass: where.cls } }, `${cmd.name} ${deleting.value} makes "${displayText(destination.value)}" (${where.cls === 'home' ? 'a home directory' : 'a system directory'}) match the source, deleting everything there that the source lacks.`, deleting.span, 'sync.delete-everything');
+      return;
+    }
+  }
   if (deleting) {
     analysis.report('sync.delete', 'high', `${cmd.name} ${deleting.value} deletes files (at the destination, or the source after copying).`, deleting.span);
     return;

@@ -50,6 +50,9 @@ const REVERSE_SHELL: Record<InlineLanguage, [RegExp, RegExp]> = {
   php: [/\bfsockopen\b|\bsocket_create\b|\bstream_socket_client\b/, /\b(?:exec|proc_open|shell_exec|system|passthru|popen)\b|\/bin\/(?:ba)?sh/],
 };
 
+/** Calls that fetch text from the network, in any of the languages. */
+const FETCHES = /\b(?:urlopen|urllib\.request|urlretrieve|requests\.(?:get|post)|httpx\.(?:get|post)|file_get_contents\s*\(\s*["'](?:https?|ftp):|curl_exec|URI\.open|open-uri|Net::HTTP|LWP|HTTP::Tiny|https?\.get|fetch\s*\(|axios|WebClient|DownloadString|(?:include|require)(?:_once)?\s*\(?\s*["'](?:https?|ftp):)|\bget\s*\(\s*["']https?:/;
+
 const FORK_LOOP: Record<InlineLanguage, RegExp> = {
   python: /while\s+(?:True|1)\s*:[\s\S]*\bos\.fork\s*\(/,
   perl: /\bfork\s+while\s+fork\b|while\s*\(\s*1\s*\)\s*\{\s*fork|\bfork\s+while\s+1\b/,
@@ -96,7 +99,9 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
       if (/^\s*(rm|curl|wget|bash|sh|chmod|dd|mkfs)\b/.test(decoded)) analysis.analyseNested(decoded, 'posix', carrier);
     }
   }
-  if (evaluates && /\b(?:b64decode|base64|atob|decodebytes|unpack\s*\(\s*["']m|decode\s*\(\s*["'](?:base64|hex|rot13)|fromCharCode|gzinflate|str_rot13|unhexlify|zlib)/i.test(code)) {
+  if ((evaluates || /\b(?:include|require)(?:_once)?\s*\(?\s*["'](?:https?|ftp):/.test(code)) && FETCHES.test(code)) {
+    analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: name } }, `The ${name} code downloads code and runs it (eval/exec) without showing it first; whoever controls that server controls this machine.`, carrier, 'net.run-remote');
+  } else if (evaluates && /\b(?:b64decode|base64|atob|decodebytes|unpack\s*\(\s*["']m|decode\s*\(\s*["'](?:base64|hex|rot13)|fromCharCode|gzinflate|str_rot13|unhexlify|zlib)/i.test(code)) {
     analysis.report('code.obfuscated', 'high', `The ${name} code decodes text and runs it as code; what it does is hidden.`, carrier);
   } else if (evaluates && /\b(?:exec|eval)\s*\(\s*(?!["'`])/.test(code)) {
     analysis.report('code.dynamic', 'moderate', `The ${name} code runs code it builds at run time (eval/exec).`, carrier);

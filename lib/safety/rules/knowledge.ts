@@ -27,7 +27,7 @@ const READ_ONLY = new Set([
   'who', 'whoami', 'id', 'groups', 'users', 'last', 'lastlog', 'finger', 'uname', 'hostname', 'lsb_release', 'arch',
   'nproc', 'lscpu', 'lsmem', 'lsblk', 'blkid', 'lspci', 'lsusb', 'lshw', 'lsmod', 'dmidecode', 'sensors', 'lsof', 'fuser',
   'date', 'cal', 'ncal', 'locale', 'printenv', 'env', 'getconf', 'ulimit', 'umask', 'dmesg',
-  'sw_vers', 'system_profiler', 'vm_stat', 'ioreg', 'uptime', 'neofetch', 'fastfetch', 'screenfetch', 'inxi', 'getent',
+  'sw_vers', 'system_profiler', 'vm_stat', 'ioreg', 'mdfind', 'mdls', 'pbcopy', 'pbpaste', 'lsappinfo', 'codesign-verify', 'csrutil-status', 'uptime', 'neofetch', 'fastfetch', 'screenfetch', 'inxi', 'getent',
   'findmnt', 'swapon', 'loginctl', 'who', 'watch', 'time', 'sleep', 'wait', 'jobs', 'history', 'alias', 'hash', 'help', 'man', 'info',
   'apropos', 'whatis', 'tldr', 'cheat', 'command', 'compgen', 'complete', 'declare', 'typeset', 'local', 'export', 'set', 'unset',
   'shopt', 'read', 'readonly', 'shift', 'return', 'exit', 'break', 'continue', 'getopts', 'trap', 'fg', 'bg', 'disown', 'clear', 'reset',
@@ -177,9 +177,29 @@ const TOOLS: Record<string, ToolKnowledge> = {
   vagrant: tool('infra-change', 'changes virtual machines', ['status', 'global-status', 'ssh-config', 'box-list', 'version', 'port']),
   virsh: tool('infra-change', 'changes virtual machines', ['list', 'dominfo', 'domstate', 'dumpxml', 'net-list', 'pool-list', 'vol-list', 'nodeinfo', 'version', 'capabilities']),
   redis_cli_read: tool('read', '', []),
+  pmset: tool('setting', 'changes power settings', ['-g']),
+  consul: tool('infra-change', 'changes service registrations or keys', ['members', 'catalog', 'monitor', 'info', 'operator-raft-list-peers']),
+  etcdctl: tool('infra-change', 'changes keys in etcd', ['member', 'endpoint', 'watch', 'check', 'alarm-list']),
+  nomad: tool('infra-change', 'changes jobs in the cluster', ['node-status', 'server-members']),
+  vault: tool('infra-change', 'changes secrets or their engines', []),
+  influx: tool('infra-change', 'changes buckets or data', []),
+  hdparm: tool('setting', 'changes drive settings', ['-I', '-i', '-t', '-T', '-tT', '-Tt', '-g', '-C', '-r', '-a']),
+  nvme: tool('setting', 'changes NVMe drive settings', ['list', 'id-ctrl', 'id-ns', 'smart-log', 'error-log', 'list-subsys', 'show-regs', 'get-feature', 'fw-log', 'list-ns', 'version']),
+  wevtutil: tool('setting', 'changes or clears Windows event logs', ['qe', 'query-events', 'el', 'enum-logs', 'gl', 'get-log', 'gli', 'get-loginfo', 'ep', 'enum-publishers', 'gp', 'get-publisher', 'epl', 'export-log']),
+  vssadmin: tool('setting', 'changes shadow copies', ['list']),
+  wbadmin: tool('setting', 'changes Windows backups', ['get']),
+  bcdedit: tool('setting', 'changes the boot configuration', ['/enum', '/v', '/?']),
+  dscl: tool('account', 'changes accounts or groups', ['-list', '-read', '-readall', '-search', '-readpl', '-diff', '-authonly']),
+  socketfilterfw: tool('setting', 'changes the macOS firewall', ['--getglobalstate', '--getblockall', '--listapps', '--getstealthmode', '--getallowsigned', '--getappblocked', '--getloggingmode']),
+  diskutil: tool('setting', 'mounts, ejects or changes disks and volumes', ['list', 'info', 'activity', 'listfilesystems', 'verifyvolume', 'verifydisk']),
+  pulumi: tool('infra-change', 'changes infrastructure', ['preview', 'whoami', 'about', 'version', 'logs', 'watch-dry']),
+  cdk: tool('infra-change', 'deploys or destroys infrastructure', ['diff', 'synth', 'synthesize', 'ls', 'list', 'doctor', 'docs', 'notices']),
+  net: tool('account', 'changes accounts, groups, shares or services', ['user', 'users', 'localgroup', 'group', 'groups', 'share', 'view', 'session', 'sessions', 'accounts', 'config', 'statistics', 'stats', 'file', 'files', 'helpmsg', 'start']),
 };
+TOOLS.net1 = TOOLS.net;
 TOOLS['docker-compose'] = TOOLS.docker;
 TOOLS.nerdctl = TOOLS.docker;
+TOOLS.buildah = TOOLS.docker;
 TOOLS.oc = TOOLS.kubectl;
 TOOLS.microk8s = TOOLS.kubectl;
 TOOLS.k3s = TOOLS.kubectl;
@@ -239,7 +259,48 @@ const WRITES_UNLESS: Record<string, { kind: EffectKind; what: string; reads: Reg
   bitsadmin: { kind: 'write', what: 'downloads or changes transfer jobs', reads: /^\/(list|info|monitor)$/i },
   certutil: { kind: 'write', what: 'changes certificates or downloads files', reads: /^-(dump|verify|hashfile|store|viewstore)$/i },
   powercfg: { kind: 'setting', what: 'changes power settings', reads: /^\/(list|l|query|q|a|batteryreport|energy|requests)$/i },
+  icacls: { kind: 'permission', what: 'changes file permissions', reads: /^(?!\/(grant|deny|remove|setowner|reset|inheritance|restore|setintegritylevel|substitute)).*$/i },
+  dos2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  unix2dos: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  mac2unix: { kind: 'write', what: 'rewrites text files in place', reads: /^(-i|--info)$/ },
+  yapf: { kind: 'write', what: 'rewrites Python files', reads: /^(?!-i$|--in-place$).*$/ },
+  rubocop: { kind: 'write', what: 'rewrites Ruby files', reads: /^(?!-a$|-A$|--auto-correct|--autocorrect|-x$|--fix-layout).*$/ },
+  'php-cs-fixer': { kind: 'write', what: 'rewrites PHP files', reads: /^(--dry-run|list-files|describe|check)$/ },
+  swiftformat: { kind: 'write', what: 'rewrites Swift files', reads: /^(--lint|--dryrun)$/ },
+  stylelint: { kind: 'write', what: 'rewrites style sheets', reads: /^(?!--fix).*$/ },
+  biome: { kind: 'write', what: 'rewrites source files', reads: /^(?!--write$|--apply|--fix$|--apply-unsafe).*$/ },
+  dprint: { kind: 'write', what: 'rewrites source files', reads: /^(check|output-file-paths|--version|--help)$/ },
 };
+
+/** Tools that rewrite their input files in place: on a folder, a glob or several files that is an
+ *  in-place rewrite of many files (high); on one named file it is an edit (moderate). */
+const IN_PLACE = new Set(['prettier', 'eslint', 'black', 'ruff', 'gofmt', 'rustfmt', 'clang-format', 'autopep8', 'isort', 'shfmt', 'mogrify', 'dos2unix', 'unix2dos', 'mac2unix', 'yapf', 'rubocop', 'php-cs-fixer', 'swiftformat', 'stylelint', 'biome', 'dprint']);
+/** Formatters that, given no file, rewrite the whole project. */
+const WHOLE_PROJECT_BY_DEFAULT = new Set(['rustfmt', 'rubocop', 'php-cs-fixer', 'dprint', 'swiftformat', 'biome']);
+
+/** How many files an in-place tool rewrites, from its file arguments. */
+function inPlaceScope(cmd: SimpleCommand): 'one' | 'recursive' {
+  const files = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-o|-c|--config|-resize|-format|-quality|-size|-geometry|--indent|--line-length|--ignore-path|--plugin|--parser|--rules?|--ext|--target-version|--profile|--settings-path|-style|--style)$/.test(cmd.args[k - 1]?.value ?? '') && !/^(format|check|fix|lint)$/.test(w.value));
+  if (files.length === 0) return WHOLE_PROJECT_BY_DEFAULT.has(cmd.name) ? 'recursive' : 'one';
+  const many = files.length >= 3 || files.some((w) => w.glob || /[*?]/.test(w.value) || isDynamic(w.value) || w.value === '.' || w.value === '..' || /[\\/]$/.test(w.value) || !/\.[A-Za-z0-9]{1,8}$/.test(w.value.replace(/[\\/]+$/, '')) || w.value === './...');
+  return many || cmd.args.some((w) => /^(-r|-R|--recursive)$/.test(w.value)) ? 'recursive' : 'one';
+}
+
+/** A program writing its output over its own input (`terser $f -o $f`, `convert "$f" ... "$f"`) for
+ *  many files at once (a glob, a loop variable, find's {}): an in-place rewrite of many files. */
+function rewritesManyInPlace(cmd: SimpleCommand): Word | undefined {
+  const outputs: Word[] = [];
+  for (let k = 0; k < cmd.args.length; k++) {
+    const v = cmd.args[k].value;
+    if (/^(-o|--output|--out-file|--outfile|--out|-out)$/.test(v) && cmd.args[k + 1]) outputs.push(cmd.args[k + 1]);
+    const eq = /^(--output|--out-file|--outfile|--out)=(.+)$/.exec(v);
+    if (eq) outputs.push({ ...cmd.args[k], value: eq[2] });
+  }
+  const positional = cmd.args.filter((w, k) => !w.value.startsWith('-') && !/^(-o|--output|--out-file|--outfile|--out|-out)$/.test(cmd.args[k - 1]?.value ?? ''));
+  if (/^(convert|magick|gm|ffmpeg|sox|pandoc|iconv)$/.test(cmd.name) && positional.length >= 2) outputs.push(positional[positional.length - 1]);
+  const many = (w: Word): boolean => w.glob || /[*?]/.test(w.value) || isDynamic(w.value) || w.value === '{}';
+  return outputs.find((o) => many(o) && cmd.args.some((w) => w !== o && w.value === o.value));
+}
 
 /** Packages whose removal leaves a system that does not boot, log in or install anything. */
 const CORE_PACKAGE = /^(linux|linux-image[\w.-]*|linux-generic|kernel(-core)?|systemd|systemd-sysv|init|glibc|libc6|libc-bin|coreutils|bash|dash|sudo|util-linux|login|passwd|shadow|pam|libpam[\w.-]*|grub[\w.-]*|dpkg|apt|rpm|dnf|yum|pacman|base|filesystem|openssh-server|python3|perl-base|udev|dbus|e2fsprogs|mount|sed|grep|tar|gzip|libselinux1|zlib1g)$/;
@@ -258,7 +319,7 @@ function removesCorePackage(name: string, values: string[]): boolean {
 const INFO_ONLY = /^(--?(version|help|h|v|V)|-\?|\/\?|help|version)$/;
 
 /** Commands whose judge reads nested code: when that code produced no finding, they did nothing. */
-const TRANSPARENT = new Set(['invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
+const TRANSPARENT = new Set(['forfiles', 'invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'start-bitstransfer', 'start-process', 'saps', 'start', 'invoke-expression', 'iex', 'eval', 'find', 'gfind', 'awk', 'gawk', 'mawk', 'nawk', 'xargs', 'parallel', 'watch', 'tee', 'sed', 'gsed', 'sort', 'curl', 'wget', 'wget2', 'http', 'https', 'xh', 'httpie', 'unzstd', 'lz4', 'cpio', 'powershell', 'pwsh', 'cmd', 'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cqlsh', 'clickhouse-client', 'sqlcmd', 'mongo', 'mongosh', 'redis-cli', 'valkey-cli', 'keydb-cli', 'snowsql', 'bq', 'osql', 'clickhouse', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'at', 'batch', 'kill', 'pkill', 'killall', 'touch', 'mkdir', 'cp', 'mv', 'ln', 'install', 'rclone', 'dd', 'truncate', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'unlink', 'shred', 'base64']);
 
 /** After the judges: when they found nothing, decide from the knowledge base whether the command
  *  only reads, or what it changes. */
@@ -278,6 +339,11 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.effect({ kind: 'package', severity: 'severe', target: { type: 'package', value: values.filter((v) => !v.startsWith('-')).join(' ') } }, `${cmd.name} removes a package the system needs to boot or run (kernel, init, C library, shell, package manager).`, cmd.span, 'package.remove-core');
     return;
   }
+  const inPlace = rewritesManyInPlace(cmd);
+  if (inPlace) {
+    analysis.effect({ kind: 'write', op: 'edit', scope: 'several', target: { type: 'path', value: displayText(inPlace.value), glob: true } }, `${cmd.name} writes its output over its own input for every file "${displayText(inPlace.value)}" stands for: an in-place rewrite of many files that cannot be undone.`, cmd.span, 'fs.rewrite-many');
+    return;
+  }
   const writer = WRITES_UNLESS[cmd.name];
   if (writer) {
     // Regexes with a negative look-ahead accept every word that does not write; the others name
@@ -287,6 +353,10 @@ export function judgeByKnowledge(cmd: SimpleCommand, analysis: Analysis): void {
     const oldStyleList = cmd.name === 'tar' && /^[a-zA-Z]*t[a-zA-Z]*$/.test(values[0] ?? '') && !/[cxru]/.test(values[0]);
     const reads = oldStyleList || (negative ? values.every((v) => writer.reads.test(v)) : values.some((v) => writer.reads.test(v)));
     if (reads || (values.length === 0 && cmd.name !== 'prettier' && cmd.name !== 'black' && cmd.name !== 'rustfmt' && cmd.name !== 'mogrify')) return;
+    if (IN_PLACE.has(cmd.name) && inPlaceScope(cmd) === 'recursive') {
+      analysis.effect({ kind: 'write', op: 'edit', scope: 'recursive', target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}, many files at once (a folder, a glob or the whole project); the old contents are not kept.`, cmd.span, 'fs.rewrite-many');
+      return;
+    }
     analysis.effect({ kind: writer.kind, target: { type: 'program', value: [cmd.name, ...values.slice(0, 2)].join(' ') } }, `${cmd.name} ${writer.what}.`, cmd.span, `known.${writer.kind}`);
     return;
   }
@@ -351,15 +421,15 @@ function subcommand(values: string[]): string[] {
 }
 
 /** Tools whose action is an option (`pacman -Q`, `dpkg -l`, `crontab -l`, `make -n`). */
-const FLAG_ACTIONS = new Set(['pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
+const FLAG_ACTIONS = new Set(['hdparm', 'bcdedit', 'dscl', 'socketfilterfw', 'pacman', 'yay', 'paru', 'dpkg', 'rpm', 'nix-env', 'crontab', 'ssh-keygen', 'ssh-add', 'gpg', 'make', 'ninja', 'screen', 'spctl', 'xattr', 'cmake', 'wsl', 'ansible', 'ansible-playbook', 'dotnet', 'mvn', 'gradle', 'gradlew', 'mvnw', 'winget', 'choco', 'schtasks', 'service', 'systemctl', 'bun']);
 /** Tools whose subcommands come in groups (`aws s3 ls`, `gcloud compute instances list`). */
-const GROUPED = new Set(['aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
+const GROUPED = new Set(['consul', 'etcdctl', 'nomad', 'vault', 'influx', 'diskutil', 'netsh', 'pulumi', 'aws', 'gcloud', 'az', 'gh', 'glab', 'doctl', 'docker', 'podman', 'nerdctl', 'docker-compose', 'heroku', 'firebase', 'fly', 'flyctl', 'vercel', 'netlify', 'minikube', 'virsh', 'eksctl', 'kind', 'snap', 'flatpak', 'nix', 'uv', 'conda', 'mamba', 'go', 'cargo', 'npm', 'pnpm', 'yarn', 'tmux', 'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'wsl', 'ollama', 'tmutil', 'vagrant', 'gsutil', 'poetry', 'dotnet']);
 const READ_PREFIX = /^(describe|list|get|show|view|read|search|lookup|query|check|inspect|print|status)(-|_|:|$)/;
 
 function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub: string[]): boolean {
   if ((name === 'terraform' || name === 'tofu' || name === 'terragrunt') && sub[0] === 'fmt') return values.some((v) => /^-?-(check|diff)$/.test(v));
   // `config set`, `audit fix`, `cache clean`: a reading word followed by a changing one.
-  if (/^(config|audit|cache|remote|settings|credential|credentials|key|keys|secret|secrets|env|source|bucket|repo|alias|plugin|plugins|feature|features)$/.test(sub[0] ?? '') && sub.slice(1, 3).some((w) => /^(set|delete|rm|edit|unset|add|fix|clean|clear|prune|purge|remove|enable|disable|write|import|update|reset)$/.test(w))) return false;
+  if (/^(config|audit|cache|remote|settings|credential|credentials|key|keys|secret|secrets|env|source|bucket|repo|alias|plugin|plugins|feature|features)$/.test(sub[0] ?? '') && sub.slice(1, 3).some((w) => /^(set|delete|rm|edit|unset|add|fix|clean|clear|prune|purge|remove|enable|disable|write|import|update|reset|use|rename)(-|$)/.test(w))) return false;
   if (name === 'git') {
     const verb = sub[0] ?? (values.length ? '' : 'status');
     if (values.length === 0) return true;
@@ -367,6 +437,9 @@ function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub
     if (isListingGitCommand(values.filter((v, i) => !(values[i - 1] === '-C' || values[i - 1] === '-c' || v === '-C' || v === '-c' || v === '--no-pager' || v.startsWith('--git-dir') || v.startsWith('--work-tree'))))) return true;
     return pick.some((w) => knowledge.readOnly.has(w)) && !gitListingChanges(values) && verb !== '';
   }
+  // `net user`, `net localgroup administrators`, `net start`: listings; a switch (`/add`), a value
+  // (`share=C:\\`) or a service name to start changes something.
+  if (name === 'net' || name === 'net1') return knowledge.readOnly.has(sub[0] ?? '') && !values.some((v) => /^\/(?!domain$)/i.test(v) || v.includes('=')) && !(sub[0] === 'start' && sub.length > 1) && !(/^(user|users)$/.test(sub[0] ?? '') && sub.length > 2);
   if (FLAG_ACTIONS.has(name) && values.some((v) => v.startsWith('-') && knowledge.readOnly.has(v)) && !values.some((v) => /^-(S|R|U|i|e|r|I)$/.test(v) && name !== 'make')) return true;
   if (values.length === 0) return name === 'systemctl' || name === 'docker' || name === 'kubectl' || name === 'helm' || name === 'npm' || name === 'git';
   const words = GROUPED.has(name) ? sub.slice(0, 4) : values[0]?.startsWith('-') ? sub.slice(0, 2) : sub.slice(0, 1);
@@ -374,7 +447,9 @@ function readsOnly(name: string, knowledge: ToolKnowledge, values: string[], sub
     // The verb is the first word that is not a group: read verbs anywhere in the leading words count
     // only when no mutating verb came first.
     for (const w of words) {
-      if (knowledge.readOnly.has(w) || READ_PREFIX.test(w)) return true;
+      // `heroku apps:info`, `firebase projects:list`: the verb follows the colon.
+      const verb = w.includes(':') ? w.slice(w.lastIndexOf(':') + 1) : w;
+      if (knowledge.readOnly.has(w) || READ_PREFIX.test(w) || (verb !== w && (READ_VERBS.has(verb) || READ_PREFIX.test(verb)))) return true;
       if (MUTATING_WORD.test(w)) return false;
     }
     return false;

@@ -28,6 +28,13 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   const body = cmd.args.map((w) => w.value).join(' ');
   const destructiveUrl = urls.find((w) => urlPathWords(w.value).some((p) => DESTRUCTIVE_PATH_WORDS.has(p)) || ADMIN_OUTAGE_ENDPOINT.test(w.value));
   if (method === 'DELETE' || /\bmutation\b[^]*?\b(delete|destroy|remove|drop|purge|wipe)[A-Z_a-z]*\s*\(/i.test(body) || /"Action"\s*:\s*"DELETE"/i.test(body)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { restWholeResource } = require('./whole-resources') as typeof import('./whole-resources');
+    const everything = method === 'DELETE' ? urls.find((w) => deletesEverything(w.value) || restWholeResource(w.value) !== undefined) : undefined;
+    if (everything) {
+      analysis.effect({ kind: 'infra-delete', whole: true, unconfirmed: true, target: { type: 'resource', value: everything.value } }, `Sends an HTTP DELETE to ${everything.value}, which names every index or a whole resource (a database, repository, project, namespace...): all of it is deleted at once.`, everything.span, 'http.delete-everything');
+      return;
+    }
     analysis.report('http.delete', 'high', `Sends an HTTP DELETE request${urls[0] ? ` to ${urls[0].value}` : ''}: it deletes the remote resource.`, cmd.span);
   } else if (destructiveUrl && (method === 'POST' || method === 'PUT' || method === 'PATCH' || (!method && hasBody) || (!method && cmd.name === 'curl' && urls.length && hasBody))) {
     analysis.report('http.destructive-endpoint', 'high', `Calls the endpoint ${destructiveUrl.value}, which deletes or wipes data.`, destructiveUrl.span);
@@ -59,6 +66,16 @@ export function judgeHttpClient(cmd: SimpleCommand, analysis: Analysis): void {
   if (cmd.name === 'curl' && cmd.args.some((w) => /^file:\/\//i.test(w.value) && cmd.args.some((o) => o.value === '-T' || o.value === '--upload-file'))) {
     analysis.report('http.upload-file', 'moderate', 'Uploads a local file.', cmd.span);
   }
+}
+
+/** A DELETE whose path is a wildcard or `_all` (every Elasticsearch/OpenSearch index), or a whole
+ *  CouchDB database (`DELETE /{db}` on its port 5984). */
+function deletesEverything(url: string): boolean {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/]*?(?::(\d+))?(\/[^?#]*)?(?:[?#].*)?$/i.exec(url);
+  if (!m) return false;
+  const segments = (m[2] ?? '').split('/').filter(Boolean);
+  if (segments.length === 1 && (segments[0] === '_all' || /\*/.test(segments[0]))) return true;
+  return m[1] === '5984' && segments.length === 1 && !segments[0].startsWith('_');
 }
 
 function urlPathWords(url: string): string[] {

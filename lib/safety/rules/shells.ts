@@ -326,6 +326,14 @@ export function judgeAwk(cmd: SimpleCommand, analysis: Analysis): void {
   const program = positionalsAfterAwkOptions(cmd.args)[0];
   if (!program || isDynamic(program.value)) return;
   for (const m of program.value.matchAll(/\bsystem\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/g)) analysis.analyseNested(m[1].replace(/\\(.)/g, '$1'), 'posix', program.span);
+  // gawk's network files: a coprocess on /inet/tcp that runs what it reads is a reverse shell.
+  if (/\/inet[46]?\/(tcp|udp)\//.test(program.value)) {
+    if (/\|&\s*getline|getline[^;]*\|&/.test(program.value) && (/\(\s*\w+\s*\|&\s*getline|\w+\s*\|&\s*getline\s*\w*\s*\)\s*>\s*0[^}]*\|&|system\s*\(/.test(program.value) || /while[^{]*\|&\s*getline[^{]*\{[^}]*\|&/.test(program.value))) {
+      analysis.report('net.reverse-shell', 'critical', `${cmd.name} connects to a network address and runs the commands it receives: a reverse shell giving that host control of this machine.`, program.span);
+      return;
+    }
+    analysis.effect({ kind: 'network-upload', target: { type: 'host', value: /\/inet[46]?\/(?:tcp|udp)\/\d+\/([^/"]+)/.exec(program.value)?.[1] ?? 'a host' } }, `${cmd.name} opens a network connection and sends data over it.`, program.span, 'net.awk-socket');
+  }
   if (/\|\s*"\s*(\/bin\/)?(ba|z|da|k)?sh\b/.test(program.value) || /\bsystem\s*\(\s*[^")]/.test(program.value)) {
     analysis.report('code.awk-shell', 'moderate', `${cmd.name} hands text it builds to a shell.`, program.span);
   }
@@ -369,4 +377,32 @@ export function judgeScheduler(cmd: SimpleCommand, analysis: Analysis): void {
   }
   if (cmd.args.some((w) => w.value === '-f')) return;
   if (stdin) judgeCodeSource(analysis, { stdin }, 'posix', cmd.name, cmd);
+}
+
+/** Interpreters without a reader of their own (Lua, Tcl, R, Julia, AppleScript, ...): their inline
+ *  code is searched for what every language spells much the same way: a socket that runs a
+ *  shell, code fetched and executed, a literal shell command handed to the system. */
+export function judgeOtherInterpreter(cmd: SimpleCommand, analysis: Analysis): void {
+  const at = cmd.args.findIndex((w) => /^(-e|-c|-E|--eval|-x|--execute)$/.test(w.value));
+  const code = at >= 0 ? cmd.args[at + 1] : cmd.stdin?.kind === 'text' ? { value: cmd.stdin.text, span: cmd.stdin.span, glob: false } : undefined;
+  if (!code) {
+    const script = cmd.args.find((w) => !w.value.startsWith('-'));
+    if (script) analysis.effect({ kind: 'exec-local', target: { type: 'program', value: [cmd.name, script.value].join(' ') } }, `${cmd.name} runs "${script.value}", whose effects cmdai cannot see.`, cmd.span, 'known.exec-local');
+    return;
+  }
+  const text = code.value;
+  if (/\b(socket|tcp|TCPSocket|connect)\b/i.test(text) && /\b(os\.execute|io\.popen|exec|system|spawn|popen)\b|\/bin\/(ba)?sh|cmd\.exe/.test(text) && /\bconnect\b|socket\s+-?\w*\s*\d+\.\d+/i.test(text)) {
+    analysis.report('net.reverse-shell', 'critical', `The ${cmd.name} code connects to the network and hands it a shell: a reverse shell giving a remote host control of this machine.`, code.span);
+    return;
+  }
+  if (runsRemoteCode(text) || (/\b(load|loadstring|dofile|eval|source|run script)\b/i.test(text) && /https?:\/\//.test(text))) {
+    analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: cmd.name } }, `The ${cmd.name} code downloads code and runs it without showing it first.`, code.span, 'net.run-remote');
+    return;
+  }
+  let ran = false;
+  for (const m of text.matchAll(/\b(?:os\.execute|io\.popen|system|exec|do shell script|run)\s*\(?\s*(["'])((?:(?!\1)[^\\]|\\.)*)\1/g)) {
+    analysis.analyseNested(m[2].replace(/\\(.)/g, '$1'), 'posix', code.span);
+    ran = true;
+  }
+  if (!ran && analysis.findingsSinceJudge === 0) analysis.effect({ kind: 'exec-inline', target: { type: 'code', value: cmd.name } }, `${cmd.name} runs code given on the command line; what it does is not known to cmdai.`, code.span, 'code.inline');
 }

@@ -23,9 +23,9 @@ export function judgeSystemctl(cmd: SimpleCommand, analysis: Analysis): void {
   if (!verb) return;
   if (/^(poweroff|reboot|halt|kexec|rescue|emergency|suspend|hibernate|soft-reboot)$/.test(verb) || (verb === 'isolate' && /rescue|emergency|poweroff|reboot|halt/.test(words[1] ?? ''))) {
     analysis.report('sys.power', 'high', `systemctl ${verb} stops, restarts or suspends the machine.`, cmd.span);
-  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(auditd|apparmor|selinux|fail2ban|clamav|clamd|falcon-sensor|wazuh|osqueryd|crowdsec|aide|tripwire|ossec|sysdig|falco)/.test(u))) {
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(auditd|apparmor|selinux|fail2ban|clamav|clamd|falcon-sensor|wazuh|osqueryd|crowdsec|aide|tripwire|ossec|sysdig|falco|firewalld|ufw|nftables|iptables|ip6tables|netfilter-persistent|shorewall|csf|lfd|mdatp|sentinelone|cbagentd|elastic-agent|auditbeat)/.test(u))) {
     analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: words.slice(1).join(' ') } }, `systemctl ${verb} ${words.slice(1).join(' ')}: turns a security protection (mandatory access control, auditing, intrusion detection or antivirus) off.`, cmd.span, 'sys.security-off');
-  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|firewalld|ufw|getty|gdm|lightdm)/.test(u))) {
+  } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.slice(1).some((u) => /^(ssh|sshd|systemd-|dbus|network|networkmanager|getty|gdm|lightdm)/.test(u))) {
     analysis.report('sys.critical-service', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: stopping this service can cut off access to the machine or its protections.`, cmd.span);
   } else if (/^(stop|disable|mask|kill)$/.test(verb) && words.length > 1) {
     analysis.report('sys.service-stop', 'high', `systemctl ${verb} ${words.slice(1).join(' ')}: the service stops, and whatever depends on it goes down.`, cmd.span);
@@ -65,7 +65,8 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
     }
     return undefined;
   })();
-  const uidZero = values.some((v, i) => ((v === '-u' || v === '--uid') && values[i + 1] === '0') || v === '--uid=0');
+  // `-u 0`, `-ou 0`, `-u0`, `--uid=0`: an account with root's user ID.
+  const uidZero = values.some((v, i) => ((/^-[a-zA-Z]*u$/.test(v) || v === '--uid') && /^0+$/.test(values[i + 1] ?? '')) || /^(-[a-zA-Z]*u|--uid=)0+$/.test(v));
   if (uidZero) {
     analysis.report('priv.uid-zero', 'critical', 'Gives an account user ID 0: a second root account.', cmd.span);
     return;
@@ -74,7 +75,19 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
     analysis.report('priv.group-grant', 'high', `Adds an account to a privileged group (${groupsArg}), granting administrator-level access.`, cmd.span);
     return;
   }
+  // `usermod -p '' root`, `useradd -p "" x`: an account anyone can log in to without a password.
+  const password = values.findIndex((v) => /^-[a-zA-Z]*p$/.test(v) || v === '--password');
+  if ((cmd.name === 'usermod' || cmd.name === 'useradd') && password >= 0 && (values[password + 1] === '' || values[password + 1] === '""' || values[password + 1] === "''" || /^-[a-zA-Z]*p$/.test(values[password]) && values[password + 1] === undefined)) {
+    const user = values[values.length - 1];
+    const root = user === 'root' || (uidZero as boolean);
+    analysis.effect({ kind: 'account', severity: root ? 'severe' : 'normal', target: { type: 'account', value: user } }, root ? "Gives root an empty password: anyone at this machine can become root without one." : `Gives "${user}" an empty password: anyone can log in as it.`, cmd.span, root ? 'priv.root-empty-password' : 'priv.empty-password');
+    return;
+  }
   switch (cmd.name) {
+    case 'sysadminctl':
+    case 'dscl':
+      judgeMacAccounts(cmd, values, analysis);
+      return;
     case 'userdel':
     case 'deluser': {
       const withHome = flags.has('r') || values.includes('--remove') || values.includes('--remove-home') || values.includes('--remove-all-files');
@@ -113,12 +126,27 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
       else if (values.some((v) => /^(-S|--status)$/.test(v))) return;
       else analysis.report('user.password', 'moderate', 'Changes a password.', cmd.span);
       return;
-    case 'chpasswd':
-      analysis.report('user.password', 'high', 'Sets passwords for accounts in bulk.', cmd.span);
+    case 'chpasswd': {
+      // `echo 'root:secret' | chpasswd`: root's password replaced by one written in the command (and
+      // the shell history); `user:` with nothing after the colon empties it.
+      const text = cmd.stdin?.kind === 'text' ? cmd.stdin.text : '';
+      const lines = text.split('\n').filter((l) => l.includes(':')).map((l) => l.trim().split(':'));
+      const rootLine = lines.find(([u]) => u === 'root');
+      if (rootLine) {
+        analysis.effect({ kind: 'account', severity: 'severe', target: { type: 'account', value: 'root' } }, rootLine[1] ? "Sets root's password to one written in this command (and your shell history): whoever reads it is root." : "Removes root's password: anyone at this machine can become root.", cmd.span, rootLine[1] ? 'priv.root-password' : 'priv.root-empty-password');
+        return;
+      }
+      analysis.report(lines.some(([, p]) => p === '') ? 'priv.empty-password' : 'user.password', 'high', lines.some(([, p]) => p === '') ? 'Removes account passwords: the accounts can be used without one.' : 'Sets passwords for accounts in bulk.', cmd.span);
       return;
-    case 'visudo':
-      analysis.report('priv.sudoers', 'moderate', 'Edits who may use sudo.', cmd.span);
+    }
+    case 'visudo': {
+      // `echo 'x ALL=(ALL) NOPASSWD:ALL' | EDITOR='tee -a' visudo`: the piped text lands in sudoers.
+      const text = cmd.stdin?.kind === 'text' ? cmd.stdin.text : undefined;
+      if (text !== undefined && /\bALL\s*=|NOPASSWD/i.test(text)) analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'path', value: '/etc/sudoers' } }, 'Writes a sudo rule that gives root to an account (without a password when NOPASSWD): a way in for whoever uses it.', cmd.span, 'priv.sudoers-grant');
+      else if (cmd.stdin) analysis.report('priv.sudoers', 'high', 'Writes piped text into sudoers, which decides who may become root.', cmd.span);
+      else analysis.report('priv.sudoers', 'moderate', 'Edits who may use sudo.', cmd.span);
       return;
+    }
     case 'setcap':
       analysis.report('priv.capabilities', 'high', 'Gives a program kernel capabilities (root powers) when it runs.', cmd.span);
       return;
@@ -128,14 +156,56 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
   }
 }
 
+/** macOS directory services: `dscl . -create /Users/x UniqueID 0`, `-passwd /Users/root ''`,
+ *  `-append /Groups/admin GroupMembership x`; `sysadminctl -addUser x -admin`. */
+function judgeMacAccounts(cmd: SimpleCommand, values: string[], analysis: Analysis): void {
+  const lower = values.map((v) => v.toLowerCase());
+  const op = lower.find((v) => /^-(create|append|merge|passwd|delete|change|list|read|readall|search|readpl|auth|authonly|diff|mcxread)$/.test(v)) ?? lower.find((v) => /^-(adduser|deleteuser|resetpasswordfor|newpassword|guestaccount|admin)$/.test(v));
+  const record = values.find((v) => /^\/(users|groups)\//i.test(v)) ?? '';
+  const name = record.split('/').pop() ?? '';
+  if (!op || /^-(list|read|readall|search|readpl|auth|authonly|diff|mcxread)$/.test(op)) return;
+  if (cmd.name === 'sysadminctl') {
+    if (lower.includes('-adduser') && lower.includes('-admin')) analysis.report('priv.group-grant', 'high', 'Creates an administrator account.', cmd.span);
+    else if (lower.includes('-resetpasswordfor') && lower[lower.indexOf('-resetpasswordfor') + 1] === 'root') analysis.effect({ kind: 'account', severity: 'severe', target: { type: 'account', value: 'root' } }, "Sets root's password to one written in this command.", cmd.span, 'priv.root-password');
+    else if (lower.includes('-deleteuser')) analysis.effect({ kind: 'account', severity: lower.includes('-secure') ? 'normal' : undefined, target: { type: 'account', value: values[lower.indexOf('-deleteuser') + 1] ?? '' } }, 'Deletes a user account.', cmd.span, 'user.delete');
+    else analysis.effect({ kind: 'account', target: { type: 'account', value: values.join(' ') } }, 'sysadminctl changes user accounts.', cmd.span, 'user.modify');
+    return;
+  }
+  const attrIndex = lower.indexOf(op) + 2;
+  const attribute = lower[attrIndex] ?? '';
+  if (/^(uniqueid|primarygroupid)$/.test(attribute) && /^0+$/.test(values[attrIndex + 1] ?? '') && /^\/users\//i.test(record)) {
+    analysis.report('priv.uid-zero', 'critical', `Gives "${name}" ${attribute === 'uniqueid' ? 'user ID 0: a second root account' : 'the root group'}.`, cmd.span);
+    return;
+  }
+  if (op === '-passwd' && /^\/users\//i.test(record)) {
+    const newPassword = values[lower.indexOf(op) + 2];
+    const empty = newPassword === undefined || newPassword === '' || newPassword === '""' || newPassword === "''";
+    const root = name.toLowerCase() === 'root';
+    analysis.effect({ kind: 'account', severity: root ? 'severe' : empty ? 'normal' : undefined, target: { type: 'account', value: name } }, empty ? `Gives "${name}" an empty password${root ? ': anyone at this machine can become root' : ''}.` : `Sets the password of "${name}"${root ? ' (root) to one written in this command' : ''}.`, cmd.span, root ? 'priv.root-password' : empty ? 'priv.empty-password' : 'user.password');
+    return;
+  }
+  if ((op === '-append' || op === '-merge' || op === '-create') && /^\/groups\/(admin|wheel|staff)$/i.test(record) && /^(groupmembership|groupmembers)$/.test(attribute)) {
+    analysis.report('priv.group-grant', 'high', `Adds an account to the macOS ${name} group, granting administrator rights.`, cmd.span);
+    return;
+  }
+  if (op === '-create' && /^(ishidden)$/.test(attribute)) {
+    analysis.report('priv.hidden-account', 'high', 'Hides a user account from the login window and user lists.', cmd.span);
+    return;
+  }
+  analysis.effect({ kind: 'account', target: { type: 'account', value: name || record } }, `dscl ${op.slice(1)} changes ${/^\/groups\//i.test(record) ? 'a group' : 'a user account'} in the directory.`, cmd.span, op === '-delete' ? 'user.delete' : 'user.modify');
+}
+
 export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
   const values = cmd.args.map((w) => w.value);
   if (cmd.name === 'ufw') {
-    if (values[0] === 'disable' || values[0] === 'reset') analysis.report('sys.firewall-off', 'high', `ufw ${values[0]} turns the firewall off.`, cmd.span);
+    const verb = values.find((v) => !v.startsWith('-'));
+    if (verb === 'disable') analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'ufw' } }, 'ufw disable turns the firewall off: every listening program is open to the network.', cmd.span, 'sys.firewall-off');
+    else if (verb === 'reset') analysis.report('sys.firewall-off', 'high', 'ufw reset removes every firewall rule and turns the firewall off.', cmd.span);
     return;
   }
   if (cmd.name === 'pfctl') {
-    if (values.some((v) => /^-(F|d)/.test(v))) analysis.report('sys.firewall-flush', 'high', 'pfctl flushes or disables the packet filter; the machine can be exposed or cut off.', cmd.span);
+    if (values.some((v) => v === '-d')) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'pf' } }, 'pfctl -d turns the packet filter (firewall) off.', cmd.span, 'sys.firewall-off');
+    else if (values.some((v) => /^-(F|d)/.test(v))) analysis.report('sys.firewall-flush', 'high', 'pfctl flushes or disables the packet filter; the machine can be exposed or cut off.', cmd.span);
     return;
   }
   if (cmd.name === 'setenforce') {

@@ -56,16 +56,44 @@ function judgeRegistryValue(analysis: Analysis, key: string, valueName: string, 
     analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: key } }, 'Turns User Account Control off: every program runs with full administrator rights without asking.', span, 'win.uac-off');
     return true;
   }
+  const weakened = SECURITY_VALUES.find((r) => r.key.test(k) && r.value.test(v) && r.data.test(d));
+  if (weakened) {
+    analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: `${key}\\${valueName}` } }, `${weakened.what}.`, span, 'win.security-registry');
+    return true;
+  }
   return false;
 }
+
+const ON = /^(1|0x0*1|\$true|true)$/;
+const OFF = /^(0|0x0*0|\$false|false)$/;
+/** Registry values that switch a Windows protection off or open the machine to remote logons. */
+const SECURITY_VALUES: { key: RegExp; value: RegExp; data: RegExp; what: string }[] = [
+  { key: /\\terminal server$/, value: /^fdenytsconnections$/, data: OFF, what: 'Turns Remote Desktop on for the whole machine: anyone who can reach it can try to log in' },
+  { key: /\\terminal server\\winstations\\rdp-tcp$/, value: /^userauthentication$/, data: OFF, what: 'Lets Remote Desktop connect without network-level authentication' },
+  { key: /\\control\\lsa$/, value: /^(runasppl|runasppllboot|lsacfgflags)$/, data: OFF, what: 'Turns off the protection of the LSA process, which holds every logged-in password: credential-stealing tools can read them' },
+  { key: /\\control\\lsa$/, value: /^disablerestrictedadmin$/, data: OFF, what: 'Lets Remote Desktop log in with a stolen password hash (restricted admin mode)' },
+  { key: /\\control\\lsa$/, value: /^(limitblankpassworduse|restrictanonymous|restrictanonymoussam|everyoneincludesanonymous)$/, data: /./, what: 'Weakens which accounts may log on: empty passwords or anonymous users get in' },
+  { key: /\\securityproviders\\wdigest$/, value: /^uselogoncredential$/, data: ON, what: 'Makes Windows keep every logged-in password in memory as plain text, for anyone who dumps it' },
+  { key: /\\policies\\system$/, value: /^(consentpromptbehavioradmin|promptonsecuredesktop)$/, data: OFF, what: 'Makes User Account Control approve administrator requests without asking' },
+  { key: /\\policies\\system$/, value: /^localaccounttokenfilterpolicy$/, data: ON, what: 'Gives remote logons of local accounts full administrator rights (used to move between machines)' },
+  { key: /\\(windowsfirewall|sharedaccess\\parameters\\firewallpolicy)\\(domainprofile|standardprofile|publicprofile|privateprofile)$/, value: /^enablefirewall$/, data: OFF, what: 'Turns the Windows firewall off by policy' },
+  { key: /\\(windows\\system|explorer|windows defender\\smartscreen)$/, value: /^(enablesmartscreen|smartscreenenabled)$/, data: /^(0|0x0|off|\$false|false)$/, what: 'Turns SmartScreen off: downloaded programs run without a reputation check' },
+  { key: /\\(windows defender|microsoft antimalware)(\\.*)?$/, value: /^(disable\w*|serviceskeepalive)$/, data: ON, what: 'Turns part of Microsoft Defender off by policy: malware runs unchecked' },
+  { key: /\\services\\(windefend|wdnissvc|sense|mpssvc|wscsvc|securityhealthservice|eventlog|wdfilter|wdboot)$/, value: /^start$/, data: /^(4|0x0*4)$/, what: 'Disables a security service (antivirus, firewall or event log) from starting' },
+  { key: /\\control\\securityproviders\\|\\control\\lsa$/, value: /^(notification packages|security packages|authentication packages)$/, data: /./, what: 'Adds code that the LSA loads at every start and that sees every password' },
+];
 
 /** Accounts: empty passwords, new administrator accounts. Returns true when handled. */
 function judgeAccount(analysis: Analysis, cmd: SimpleCommand, lowerArgs: string[]): boolean {
   if (cmd.name === 'set-localuser') {
     const p = pwshParams(cmd.args, []);
-    const user = asWord(param(p, 'name'))?.value.toLowerCase() ?? p.positional[0]?.value.toLowerCase() ?? '';
+    // Fed by Get-LocalUser: every account listed (Administrator among them).
+    const user = asWord(param(p, 'name'))?.value.toLowerCase() ?? p.positional[0]?.value.toLowerCase() ?? (cmd.stdin?.kind === 'unknown' && /^(get-localuser|glu)$/.test(cmd.stdin.tool ?? '') || cmd.stdin?.kind === 'unknown' && cmd.stdin.tool === 'where-object' ? 'administrator' : '');
     const password = asWord(param(p, 'password'));
-    if (password && /securestring\)?\s*$|\(\s*new-object[^)]*securestring/i.test(password.value + ' ' + (cmd.source ?? '')) && !/convertto-securestring/i.test(cmd.source ?? '')) {
+    const source = cmd.source ?? '';
+    // An empty SecureString, or one converted from an empty string.
+    const empty = /\(\s*new-object[^)]*securestring\s*\)|\[securestring\]::new\(\s*\)/i.test(source) || /convertto-securestring\s+(-string\s+)?(''|""|\$null)(\s|\))/i.test(source);
+    if (password && empty) {
       const admin = /^(administrator|admin|root)$/.test(user);
       analysis.effect({ kind: 'account', severity: admin ? 'severe' : 'normal', target: { type: 'account', value: user } }, `Sets an empty password on "${user}": anyone can log in as it${admin ? ' and take over the machine' : ''}.`, cmd.span, admin ? 'priv.root-empty-password' : 'priv.empty-password');
       return true;
@@ -190,6 +218,19 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
   }
 
   switch (name) {
+    case 'uninstall-windowsfeature':
+    case 'remove-windowsfeature':
+    case 'disable-windowsoptionalfeature':
+    case 'dism':
+      if (lowerArgs.some((v) => /defender|windows-defender/.test(v)) && (name !== 'dism' || lowerArgs.some((v) => /^\/(disable-feature|remove-package)/.test(v)))) {
+        analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, 'Removes Microsoft Defender from Windows: the machine has no antivirus.', cmd.span, 'win.defender-off');
+        return true;
+      }
+      if (name !== 'dism') {
+        analysis.effect({ kind: 'package', target: { type: 'package', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} removes a Windows feature.`, cmd.span, 'known.package');
+        return true;
+      }
+      return false;
     case 'format-volume':
     case 'clear-disk':
     case 'initialize-disk':
@@ -234,9 +275,30 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'restart-computer':
       report('sys.power', 'high', `${cmd.nameWord.value} shuts down or restarts the computer.`);
       return true;
+    case 'runas': {
+      // `runas /user:Administrator "cmd /c ..."`: the program line runs as that user.
+      const line = cmd.args.find((w) => !/^\/[a-z]+(:.*)?$/i.test(w.value));
+      const admin = lowerArgs.some((v) => /^\/user:.*(administrator|admin)$/.test(v));
+      if (line) {
+        const run = (): void => analysis.analyseNested(line.value, 'cmd', line.span);
+        if (admin) analysis.runElevated(run);
+        else run();
+      }
+      if (analysis.findingsSinceJudge === 0) report('priv.elevate', 'moderate', 'Runs a program as another user.');
+      return true;
+    }
     case 'invoke-expression':
     case 'iex': {
       const text = cmd.args.map((w) => w.value).join(' ');
+      // `iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('...')))`: decode and read it.
+      const encoded = /frombase64string\(\s*['"]([A-Za-z0-9+/=]+)['"]\s*\)/i.exec(cmd.source ?? text);
+      if (encoded) {
+        const bytes = Buffer.from(encoded[1], 'base64');
+        const decoded = /unicode/i.test(cmd.source ?? '') ? bytes.toString('utf16le') : bytes.toString('utf8');
+        report('code.obfuscated', 'high', 'Invoke-Expression runs code hidden in base64; what it does is not visible in the command.');
+        if (decoded.trim() && !decoded.includes('\uFFFD')) analysis.analyseNested(decoded, 'pwsh', cmd.span);
+        return true;
+      }
       const upstream = cmd.stdin?.kind === 'unknown' ? cmd.stdin.tool ?? '' : '';
       if (DOWNLOADERS.test(upstream) || DOWNLOADERS.test(cmd.args.map((w) => w.value).join(' ')) || cmd.stdin?.kind === 'network' || cmd.args.some((w) => w.producedBy?.kind === 'network')) {
         analysis.effect({ kind: 'exec-remote', target: { type: 'code', value: 'Invoke-Expression' } }, analysis.elevated ? 'Invoke-Expression runs code downloaded from the network as administrator, without showing it first.' : 'Invoke-Expression runs code downloaded from the network without showing it first.', cmd.span, analysis.elevated ? 'net.pipe-to-root-shell' : 'net.pipe-to-interpreter');
@@ -258,8 +320,13 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       if (lowerArgs.some((v) => /^-exclusion(path|process|extension)/.test(v))) {
         const p = pwshParams(cmd.args, []);
         const path = asWord(param(p, 'exclusionpath'));
-        const wide = path && ['root', 'system-top', 'home'].includes(analysis.classify(path.value.replace(/^['"]|['"]$/g, '')).cls);
-        if (wide || lowerArgs.some((v) => /^-exclusionextension/.test(v) && false)) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, `Excludes "${displayText(path!.value)}" from Microsoft Defender: everything there goes unscanned.`, cmd.span, 'win.defender-off');
+        // (`-ExclusionPath $env:TEMP,C:\`: a list, each folder excluded.)
+        const wide = path && path.value.split(',').some((one) => ['root', 'system-top', 'home'].includes(analysis.classify(one.trim().replace(/^['"]|['"]$/g, '')).cls));
+        // Every program of a kind (`exe`, `.ps1`) or a shell/script host: malware in that form goes unscanned everywhere.
+        const extension = asWord(param(p, 'exclusionextension'));
+        const process = asWord(param(p, 'exclusionprocess'));
+        const allOfAKind = (extension && /(^|[,.\s'"])(exe|dll|ps1|bat|cmd|vbs|js|jse|hta|scr|msi|com|lnk|\*)(['",\s]|$)/i.test(extension.value)) || (process && /(^|[\\/,\s'"])(powershell|pwsh|cmd|wscript|cscript|mshta|rundll32|regsvr32|python\w*|node|java|wmic|explorer|svchost|\*)(\.exe)?(['",\s]|$)/i.test(process.value));
+        if (wide || allOfAKind) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Microsoft Defender' } }, `Excludes "${displayText((path ?? extension ?? process)!.value)}" from Microsoft Defender: ${wide ? 'everything there' : 'every program of that kind'} goes unscanned.`, cmd.span, 'win.defender-off');
         else report('win.defender-exclusion', 'high', 'Excludes files or programs from Microsoft Defender scans; malware placed there goes unnoticed.');
         return true;
       }
@@ -280,6 +347,23 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'cipher':
       if (lowerArgs.some((v) => v.startsWith('/w'))) report('disk.wipe', 'high', 'cipher /w overwrites all free space on a drive.');
       return true;
+    case 'forfiles': {
+      // forfiles /p DIR [/s] [/m MASK] /c "cmd /c del @path": the command runs once per file found,
+      // without asking; @path stands for every match.
+      const dir = optionAfter(cmd.args, '/p') ?? '.';
+      const mask = optionAfter(cmd.args, '/m') ?? '*';
+      const code = optionAfter(cmd.args, '/c');
+      if (!code) return true;
+      const found = dir.replace(/[\\/]+$/, '') + (lowerArgs.includes('/s') ? '\\**\\' : '\\') + mask;
+      const inner = code.replace(/^cmd(\.exe)?\s+\/[ck]\s+/i, '');
+      const at = cmd.args.find((w) => w.value === code)!;
+      if (/^(del|erase|rd|rmdir)\b/i.test(inner) && /@(path|file|fname)/i.test(inner)) {
+        judgeRm({ ...cmd, args: [{ value: /^(rd|rmdir)/i.test(inner) ? '-rf' : '-f', span: at.span, glob: false }, { value: '--', span: at.span, glob: false }, { value: found, span: at.span, glob: true }] }, analysis);
+        return true;
+      }
+      analysis.analyseNested(code.replace(/@(path|file|fname)/gi, '"' + found + '"'), 'cmd', at.span);
+      return true;
+    }
     case 'sdelete':
     case 'sdelete64':
       report('fs.shred', 'high', 'Securely deletes files so they can never be recovered.');
@@ -296,11 +380,38 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       if (judgeAccount(analysis, cmd, lowerArgs)) return true;
       if (lowerArgs[0] === 'localgroup' && /^(administrators|admins|"administrators")$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/add')) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else if (lowerArgs[0] === 'user' && (lowerArgs.includes('/add') || lowerArgs.includes('/delete'))) report('user.modify', 'moderate', 'Creates or deletes a Windows account.');
+      else if (lowerArgs[0] === 'stop' && lowerArgs[1] && SECURITY_SERVICES.test(lowerArgs[1])) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args[1].value } }, `net stop ${cmd.args[1].value} stops a security service (antivirus, firewall or auditing).`, cmd.span, 'sys.security-off');
       else if ((lowerArgs[0] === 'stop') && lowerArgs[1]) report('sys.service', 'moderate', `Stops the service "${cmd.args[1].value}".`);
+      else if (lowerArgs[0] === 'user' && /^(guest|administrator)$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/active:yes')) {
+        analysis.rememberAccount(lowerArgs[1]);
+        analysis.effect({ kind: 'account', severity: 'normal', target: { type: 'account', value: cmd.args[1].value } }, `Enables the built-in ${cmd.args[1].value} account.`, cmd.span, 'user.enable-builtin');
+      } else if (lowerArgs[0] === 'accounts' && lowerArgs.some((v) => /^\/(minpwlen|maxpwage|lockoutthreshold|uniquepw):/.test(v))) analysis.effect({ kind: 'security', target: { type: 'setting', value: 'password policy' } }, 'Weakens or changes the password and lockout policy for every account.', cmd.span, 'win.password-policy');
       return true;
+    case 'new-localuser': {
+      const p = pwshParams(cmd.args, ['nopassword', 'disabled']);
+      const user = asWord(param(p, 'name'))?.value ?? p.positional[0]?.value;
+      if (user) analysis.rememberAccount(user);
+      analysis.effect({ kind: 'account', target: { type: 'account', value: user ?? '' } }, `Creates the local account "${user ?? ''}"${param(p, 'nopassword') ? ' without a password' : ''}.`, cmd.span, 'user.add');
+      return true;
+    }
+    case 'enable-localuser':
+      if (lowerArgs.some((v) => /^(guest|administrator)$/.test(v))) analysis.rememberAccount(lowerArgs.find((v) => /^(guest|administrator)$/.test(v))!);
+      analysis.effect({ kind: 'account', target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, 'Enables a local account.', cmd.span, 'user.modify');
+      return true;
+    case 'clear-content':
+    case 'clc': {
+      // Empties the files (the contents are gone); over a glob or a listing, many files at once.
+      const p = pwshParams(cmd.args, ['force']);
+      const targets = [...p.positional, ...[asWord(param(p, 'path')), asWord(param(p, 'literalpath'))].filter((w): w is Word => !!w)];
+      const listed = cmd.stdin?.kind === 'unknown' ? cmd.stdin.items : undefined;
+      if (!targets.length && listed) for (const t of listed.paths) targets.push({ ...t, value: t.value.replace(/[\\/]+$/, '') + (listed.recursive ? '\\**\\*' : '\\*'), glob: true });
+      for (const t of targets) judgeWriteTarget(analysis, analysis.classify(t.value), t.value, t, 'Empties', 'overwrite', 'truncate');
+      if (!targets.length && cmd.stdin) report('fs.truncate-piped', 'high', 'Clear-Content empties every file the previous command lists.');
+      return true;
+    }
     case 'add-localgroupmember':
-      if (lowerArgs.some((v) => /administrators/.test(v)) && lowerArgs.some((v) => /^(guest|everyone|\*s-1-1-0)$/.test(v))) {
-        analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: 'Administrators' } }, 'Makes the Guest account (or everyone) an administrator: anyone can take over this machine.', cmd.span, 'priv.guest-admin');
+      if (lowerArgs.some((v) => /administrators/.test(v)) && (lowerArgs.some((v) => /^(guest|everyone|\*s-1-1-0)$/.test(v) || analysis.accountCreatedHere(v)) || (cmd.stdin?.kind === 'unknown' && /^new-localuser$/.test(cmd.stdin.tool ?? '')))) {
+        analysis.effect({ kind: 'privilege', severity: 'severe', target: { type: 'account', value: 'Administrators' } }, 'Makes the Guest account, everyone, or an account created in this same command an administrator: a back door into this machine.', cmd.span, 'priv.guest-admin');
       } else if (lowerArgs.some((v) => /administrators/.test(v))) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
       else report('user.modify', 'moderate', 'Adds an account to a local group.');
       return true;
@@ -329,8 +440,11 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       const system = lowerArgs.some((v) => /^(csrss|lsass|winlogon|wininit|smss|services|svchost)(\.exe)?$/.test(v));
       if (system) report('sys.kill-system', 'critical', 'Kills a core Windows process: the system crashes or restarts.');
       else {
-        const many = lowerArgs.some((v) => v === '/fi' || v === '*' || v === '/t') || (!!cmd.stdin && !cmd.args.length);
-        analysis.effect({ kind: 'signal', scope: many ? 'several' : 'one', target: { type: 'process', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} stops ${many ? 'many processes' : 'a process'}; unsaved work in ${many ? 'them' : 'it'} is lost.`, cmd.span, 'sys.kill');
+        const many = lowerArgs.some((v) => v === '/fi' || v === '*' || v === '/t') || (!!cmd.stdin && !cmd.args.some((w) => !w.value.startsWith('-')));
+        // `Get-Process | Stop-Process`: every process, the system's own included.
+        // (`taskkill /fi "STATUS eq RUNNING"`, `/im *`: every process there is.)
+        const every = (cmd.stdin?.kind === 'unknown' && /^(get-process|gps|ps)$/.test(cmd.stdin.tool ?? '') && cmd.stdin.items !== undefined && !cmd.stdin.items.narrowed) || lowerArgs.some((v, k) => /status\s+eq\s+running|status\s+ne\s+|imagename\s+ne\s+|memusage\s+gt\s+0|pid\s+gt\s+0/.test(v) || (v === '/im' && lowerArgs[k + 1] === '*'));
+        analysis.effect({ kind: 'signal', scope: every ? 'all' : many ? 'several' : 'one', target: { type: 'process', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} stops ${every ? 'every process, the system\'s own included' : many ? 'many processes' : 'a process'}; unsaved work in ${many || every ? 'them' : 'it'} is lost.`, cmd.span, 'sys.kill');
       }
       return true;
     }
@@ -352,7 +466,8 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       return true;
     case 'netsh': {
       const line = lowerArgs.join(' ');
-      if (line.includes('state off')) report('sys.firewall-off', 'high', 'Turns the Windows firewall off.');
+      if (/\bstate\s+off\b|opmode\s+(mode=)?disable|\bmode=disable\b/.test(line)) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Windows firewall' } }, 'Turns the Windows firewall off: every listening program is open to the network.', cmd.span, 'sys.firewall-off');
+      else if (/^wlan\s+delete\s+profile/.test(line)) analysis.effect({ kind: 'delete', severity: 'normal', target: { type: 'setting', value: 'Wi-Fi profiles' } }, `Deletes saved Wi-Fi network${/name=\*|\*/.test(line) ? 's' : ''} and their passwords.`, cmd.span, 'win.credential-delete');
       else if (/advfirewall (reset|firewall delete)|firewall (reset|delete)|winsock reset|int ip reset/.test(line)) report('sys.firewall-flush', 'high', 'Resets or deletes firewall rules (or the network stack); the machine can be exposed or cut off.');
       else if (/\b(add|set|delete)\b/.test(line)) report('sys.firewall-change', 'moderate', 'Changes network or firewall settings.');
       return line.length > 0 && !/^(show|dump)|\bshow\b/.test(line);
@@ -360,8 +475,9 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'set-netfirewallprofile':
     case 'disable-netfirewallrule':
     case 'remove-netfirewallrule':
-      if (name === 'set-netfirewallprofile' && !lowerArgs.some((v) => /^(false|\$false|0)$/.test(v))) report('sys.firewall-change', 'moderate', 'Changes firewall profiles.');
-      else report(name === 'set-netfirewallprofile' ? 'sys.firewall-off' : 'sys.firewall-flush', 'high', name === 'set-netfirewallprofile' ? 'Turns the Windows firewall off.' : 'Disables or removes firewall rules.');
+      if (name === 'set-netfirewallprofile' && !lowerArgs.some((v) => /^(false|\$false|0)$/.test(v) || /^-enabled:\$?(false|0)$/.test(v))) report('sys.firewall-change', 'moderate', 'Changes firewall profiles.');
+      else if (name === 'set-netfirewallprofile') analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'Windows firewall' } }, 'Turns the Windows firewall off: every listening program is open to the network.', cmd.span, 'sys.firewall-off');
+      else report('sys.firewall-flush', 'high', 'Disables or removes firewall rules.');
       return true;
     case 'invoke-sqlcmd': {
       const p = pwshParams(cmd.args, []);
@@ -372,11 +488,18 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     case 'set-localuser':
       return judgeAccount(analysis, cmd, lowerArgs);
+    case 'disable-localuser':
+    case 'remove-localuser':
+    case 'rename-localuser': {
+      const admin = lowerArgs.some((v) => /^(administrator|admin)$/.test(v)) || (cmd.stdin !== undefined && !cmd.args.some((w) => !w.value.startsWith('-')));
+      analysis.effect({ kind: 'account', severity: admin ? 'normal' : undefined, target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} ${name === 'remove-localuser' ? 'deletes' : name === 'rename-localuser' ? 'renames' : 'disables'} ${admin ? 'the administrator account (or every account listed)' : 'a local account'}.`, cmd.span, 'user.modify');
+      return true;
+    }
     case 'remove-ciminstance':
     case 'remove-wmiobject':
     case 'rwmi': {
       const upstream = cmd.stdin?.kind === 'unknown' ? cmd.stdin : undefined;
-      const text = cmd.args.map((w) => w.value).join(' ') + ' ' + (upstream ? analysisText(cmd) : '');
+      const text = cmd.args.map((w) => w.value).join(' ') + ' ' + (upstream ? analysisText(cmd) + ' ' + (upstream.items?.paths.map((p) => p.value).join(' ') ?? '') : '');
       if (/shadowcopy/i.test(text)) report('win.shadow-delete', 'critical', 'Deletes Volume Shadow Copies: recovery becomes impossible.');
       else report('win.wmi-delete', 'high', 'Deletes system management (WMI/CIM) objects.');
       return true;
@@ -421,10 +544,16 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     }
     case 'bcdedit':
       if (lowerArgs.some((v) => v === '/delete')) report('win.boot-delete', 'critical', 'Deletes a Windows boot entry: the machine may not start again.');
+      else if (lowerArgs.includes('/set') && (lowerArgs.includes('recoveryenabled') && lowerArgs.some((v) => /^(no|off|false|0)$/.test(v)) || lowerArgs.includes('bootstatuspolicy') && lowerArgs.some((v) => /^ignore/.test(v)))) report('win.recovery-off', 'critical', 'Turns Windows recovery off so a damaged system cannot repair itself: a usual step of ransomware.');
+      else if (lowerArgs.includes('/set') && lowerArgs.some((v) => /^(testsigning|nointegritychecks|disable_integrity_checks)$/.test(v)) && lowerArgs.some((v) => /^(on|yes|true|1)$/.test(v))) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'setting', value: 'driver signature enforcement' } }, 'Lets unsigned drivers load into the kernel: any driver, including malware, runs with full control.', cmd.span, 'win.signing-off');
       else if (lowerArgs.some((v) => v === '/set' || v === '/deletevalue')) report('win.boot-config', 'high', 'Changes the Windows boot configuration; a mistake stops Windows from starting.');
       return true;
     case 'sc':
     case 'new-service':
+      if (name === 'sc' && lowerArgs.some((v) => /^(stop|delete|config)$/.test(v)) && lowerArgs.some((v) => SECURITY_SERVICES.test(v)) && (!lowerArgs.includes('config') || lowerArgs.includes('disabled'))) {
+        analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args.map((w) => w.value).join(' ') } }, `sc ${lowerArgs.find((v) => /^(stop|delete|config)$/.test(v))} turns off a security service (antivirus, firewall or auditing).`, cmd.span, 'sys.security-off');
+        return true;
+      }
       if (name === 'sc' && !cmd.args.some((w) => /^(create|config)$/i.test(w.value))) {
         if (cmd.args.some((w) => /^(stop|delete)$/i.test(w.value))) report(cmd.args.some((w) => /^delete$/i.test(w.value)) ? 'win.service-delete' : 'sys.service-stop', 'high', `sc ${cmd.args.find((w) => /^(stop|delete)$/i.test(w.value))!.value} stops or deletes a Windows service.`);
         return name === 'sc' && cmd.args.some((w) => /^(stop|delete|query|queryex|qc)$/i.test(w.value));
@@ -441,8 +570,10 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
         const data = optionAfter(cmd.args, '/d') ?? '';
         if (judgeRegistryValue(analysis, key, valueName, data, cmd.span)) return true;
       }
-      if (lowerArgs[0] === 'delete') report('win.registry-delete', 'high', `Deletes registry ${lowerArgs.includes('/va') ? 'values' : 'keys'}; Windows or programs can stop working or lose their settings.`);
-      else if (lowerArgs[0] === 'add' || lowerArgs[0] === 'import' || lowerArgs[0] === 'restore' || lowerArgs[0] === 'copy') report('win.registry-change', 'moderate', `reg ${lowerArgs[0]} changes the registry.`);
+      const branch = key.replace(/^hkey_local_machine/i, 'HKLM').replace(/[\\/]+$/, '').split(/[\\/]/);
+      if (lowerArgs[0] === 'delete' && /^hklm:?$/i.test(branch[0]) && branch.length <= 3 && /^(system|software|sam|security)$/i.test(branch[1] ?? '') && (branch.length < 3 || /^(currentcontrolset|controlset00\d|microsoft|classes|policies)$/i.test(branch[2]))) report('win.registry-delete', 'critical', `Deletes "${key}", a whole branch of the machine's system registry: Windows will not start.`);
+      else if (lowerArgs[0] === 'delete') report('win.registry-delete', 'high', `Deletes registry ${lowerArgs.includes('/va') ? 'values' : 'keys'}; Windows or programs can stop working or lose their settings.`);
+      else if (lowerArgs[0] === 'add' || lowerArgs[0] === 'import' || lowerArgs[0] === 'restore' || lowerArgs[0] === 'copy') report('win.registry-change', /^(hklm|hkey_local_machine)/i.test(key) ? 'high' : 'moderate', /^(hklm|hkey_local_machine)/i.test(key) ? `reg ${lowerArgs[0]} changes the machine-wide registry (for every user and Windows itself).` : `reg ${lowerArgs[0]} changes the registry.`);
       return lowerArgs[0] !== undefined;
     }
     case 'remove-itemproperty':
@@ -455,6 +586,16 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       const data = asWord(param(p, 'value'))?.value ?? p.positional[2]?.value ?? '';
       if (name !== 'remove-itemproperty' && judgeRegistryValue(analysis, key, valueName, data, cmd.span)) return true;
       report(name === 'remove-itemproperty' ? 'win.registry-delete' : 'win.registry-change', /^(hklm|hkey_local_machine)/i.test(key) ? 'high' : 'moderate', `${cmd.nameWord.value} changes the registry.`);
+      return true;
+    }
+    case 'rename-item':
+    case 'rni':
+    case 'ren':
+    case 'rename': {
+      // Renaming a system file or folder moves it out of the way Windows expects it.
+      const p = pwshParams(cmd.args, ['force']);
+      const source = asWord(param(p, 'path', 'literalpath')) ?? p.positional[0];
+      if (source) judgeWriteTarget(analysis, analysis.classify(source.value), source.value, source, 'Renames', 'overwrite', 'move');
       return true;
     }
     case 'out-file':
@@ -471,6 +612,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'robocopy': {
       const p = pwshParams(cmd.args, ['force', 'recurse', 'append', 'noclobber']);
       const dest = asWord(param(p, 'destination', 'filepath', 'path', 'literalpath')) ?? (name === 'out-file' || name === 'set-content' || name === 'add-content' || name === 'ac' ? p.positional[0] : p.positional[p.positional.length - 1]);
+      // Moving a system file away is as bad as deleting it.
+      if (/^(move-item|move|mi)$/.test(name)) {
+        const source = asWord(param(p, 'path', 'literalpath')) ?? (p.positional.length > 1 ? p.positional[0] : undefined);
+        const from = source ? analysis.classify(source.value) : undefined;
+        if (source && from && ['root', 'home', 'system-top', 'system-file-critical'].includes(from.cls)) judgeWriteTarget(analysis, from, source.value, source, 'Moves away', 'overwrite', 'move');
+      }
       if (name === 'robocopy' && lowerArgs.some((v) => v === '/mir' || v === '/purge')) {
         const target = p.positional[1];
         if (target && ['root', 'home', 'system-top'].includes(analysis.classify(target.value).cls)) judgeRm({ ...cmd, args: [{ value: '-rf', span: cmd.nameWord.span, glob: false }, { value: '--', span: cmd.nameWord.span, glob: false }, target] }, analysis);
@@ -485,7 +632,7 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
         judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite', undefined, 'one', value !== undefined ? { text: value } : undefined);
         return true;
       }
-      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, 'Writes to', 'overwrite');
+      if (dest && (p.positional.length > 1 || name !== 'copy-item' || param(p, 'destination'))) judgeWriteTarget(analysis, analysis.classify(dest.value), dest.value, dest, name === 'add-content' || name === 'ac' ? 'Appends to' : 'Writes to', name === 'add-content' || name === 'ac' ? 'append' : 'overwrite');
       judgeRedirects(cmd, analysis, false);
       return true;
     }
@@ -535,6 +682,12 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'type':
       judgeRedirects(cmd, analysis, false);
       return true;
+  }
+  // Any other cmdlet that disables, stops or removes something of Defender, the firewall or
+  // SmartScreen (`Disable-ScheduledTask ...\Windows Defender Scheduled Scan`) weakens a protection.
+  if (pw && /^(disable|stop|remove|unregister|uninstall|suspend)-/.test(name) && lowerArgs.some((v) => /defender|windefend|antimalware|smartscreen|firewall|mpssvc/.test(v))) {
+    analysis.effect({ kind: 'security', target: { type: 'setting', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} switches off part of a Windows protection (${cmd.args.map((w) => w.value).join(' ')}).`, cmd.span, 'win.protection-weakened');
+    return true;
   }
   return false;
 }

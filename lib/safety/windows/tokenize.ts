@@ -44,7 +44,7 @@ export function analyseWindowsText(text: string, dialect: Dialect, analysis: Ana
     analysis.report('parse.failed', 'high', `Could not parse the ${dialect === 'cmd' ? 'cmd.exe' : 'PowerShell'} command (${tokens.message}); read it yourself before running it.`, { start: 0, end: text.length });
     return;
   }
-  runStatements(tokens, dialect, analysis, vars);
+  runStatements(tokens, dialect, analysis, vars, text);
   judgeScriptText(text, dialect, analysis);
 }
 
@@ -79,13 +79,13 @@ function judgeScriptText(text: string, dialect: Dialect, analysis: Analysis): vo
   }
 }
 
-function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>): void {
+function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, text: string): void {
   let stage: Token[] = [];
   let previous: SimpleCommand | undefined;
   let pipedFrom: SimpleCommand | undefined;
   const flush = (endsPipe: boolean): void => {
     if (stage.length) {
-      previous = runOne(stage, dialect, analysis, vars, pipedFrom);
+      previous = runOne(stage, dialect, analysis, vars, pipedFrom, text);
     } else previous = undefined;
     stage = [];
     pipedFrom = endsPipe ? previous : undefined;
@@ -100,13 +100,73 @@ function runStatements(tokens: Token[], dialect: Dialect, analysis: Analysis, va
   flush(false);
 }
 
-function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined): SimpleCommand | undefined {
-  // Code in script blocks and subexpressions runs too.
-  for (const tok of tokens) {
-    if ((tok.kind === 'block' || tok.kind === 'subexpr') && tok.inner !== undefined && tok.inner.trim()) {
-      analysis.analyseNested(tok.inner, dialect, tok.span);
+type Items = { paths: Word[]; recursive: boolean; narrowed?: boolean };
+
+/** While a `ForEach-Object { ... }` block is read: the items the pipeline hands it as `$_`. */
+let blockItems: { items: Items; tool: string; span: Span; variable?: string } | undefined;
+
+const PIPE_ITEM_FORM = /^\uE000([\w]+)\uE001(\.(fullname|pspath|path|name|directory|directoryname))?$/i;
+/** `$_`, `$PSItem` (or the variable of `foreach ($f in ...)`), alone or as `.FullName`. */
+const PIPE_ITEM = {
+  test(value: string): boolean {
+    const m = PIPE_ITEM_FORM.exec(value);
+    return !!m && (/^(_|psitem)$/i.test(m[1]) || (blockItems?.variable !== undefined && m[1].toLowerCase() === blockItems.variable));
+  },
+};
+const FOR_EACH = /^(foreach-object|%|foreach)$/i;
+
+/** The code of a ForEach-Object block, with `$_` standing for each item listed upstream. */
+function analyseBlock(tok: Token, dialect: Dialect, analysis: Analysis, upstream: { items: Items; tool: string; span: Span; variable?: string } | undefined): void {
+  const saved = blockItems;
+  blockItems = upstream;
+  try {
+    analysis.analyseNested(tok.inner!, dialect, tok.span);
+    // `$_.Delete()` is an expression, not a command: it deletes each item as Remove-Item would.
+    const del = upstream && new RegExp('\\$(_|psitem' + (upstream.variable ? '|' + upstream.variable : '') + ')\\.delete\\s*\\(\\s*(\\$true)?', 'i').exec(tok.inner!);
+    if (del && upstream) {
+      const args: Word[] = del[2] ? [{ value: '-Recurse', span: tok.span, glob: false }] : [];
+      analysis.judge({ name: 'remove-item', nameWord: { value: 'Remove-Item', span: tok.span, glob: false }, args, redirects: [], stdin: { kind: 'unknown', span: upstream.span, tool: upstream.tool, items: upstream.items }, span: tok.span, dialect: 'pwsh', wrappers: [] });
+    }
+  } finally {
+    blockItems = saved;
+  }
+}
+
+/** Inside a ForEach-Object block, a command given `$_`: deleting commands receive the items as a
+ *  pipeline would hand them (so `Remove-Item $_ -Recurse` over `Get-ChildItem $HOME -Recurse` is
+ *  the whole home); other commands get a glob over the listed folders (many files at once). */
+function withBlockItems(program: string, args: Word[]): { args: Word[]; stdin?: DataSource } {
+  const { items, tool, span } = blockItems!;
+  if (REMOVERS.has(program)) return { args: args.filter((w) => !PIPE_ITEM.test(w.value)), stdin: { kind: 'unknown', span, tool, items } };
+  const glob = (w: Word): Word[] => items.paths.map((p) => ({ ...w, value: p.value.replace(/[\\/]+$/, '') + (items.recursive ? '\\**\\*' : '\\*'), glob: true }));
+  return { args: args.flatMap((w) => (PIPE_ITEM.test(w.value) ? glob(w) : [w])) };
+}
+
+function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map<string, string>, pipedFrom: SimpleCommand | undefined, text: string): SimpleCommand | undefined {
+  // Code in script blocks and subexpressions runs too; a ForEach-Object block once per piped item.
+  const forEach = dialect === 'pwsh' && tokens[0]?.kind === 'word' && FOR_EACH.test(tokens[0].value);
+  let upstream = forEach && pipedFrom ? listedItems(pipedFrom) : undefined;
+  let source = pipedFrom ? { tool: pipedFrom.name, span: pipedFrom.span } : undefined;
+  // `foreach ($f in Get-ChildItem C:\ -Recurse) { Remove-Item $f ... }`: $f is each item listed.
+  let variable: string | undefined;
+  const head = forEach && tokens[1]?.kind === 'subexpr' ? /^\s*\$(\w+)\s+in\s+([\s\S]+)$/i.exec(tokens[1].inner ?? '') : null;
+  if (head) {
+    variable = head[1].toLowerCase();
+    const listTokens = tokenizePwsh(head[2].replace(/^\(([\s\S]*)\)\s*$/, '$1'), vars);
+    if (!(listTokens instanceof Error) && listTokens.length && listTokens.every((t) => t.kind === 'word')) {
+      const lister: SimpleCommand = { name: commandBaseName(listTokens[0].value), nameWord: toWord(listTokens[0]), args: listTokens.slice(1).map(toWord), redirects: [], span: tokens[1].span, dialect, wrappers: [] };
+      upstream = listedItems(lister);
+      source = { tool: lister.name, span: tokens[1].span };
     }
   }
+  for (const tok of tokens) {
+    if ((tok.kind === 'block' || tok.kind === 'subexpr') && tok.inner !== undefined && tok.inner.trim()) {
+      if (tok === tokens[1] && head && upstream) continue;
+      if (tok.kind === 'block' && forEach) analyseBlock(tok, dialect, analysis, upstream && source ? { items: upstream, ...source, variable } : undefined);
+      else analysis.analyseNested(tok.inner, dialect, tok.span);
+    }
+  }
+  if (dialect === 'cmd') tokens = withForVariable(tokens, analysis);
   let words = tokens.filter((t) => t.kind !== 'op');
   const redirects: Redirect[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -122,20 +182,24 @@ function runOne(tokens: Token[], dialect: Dialect, analysis: Analysis, vars: Map
   const invoked = words.length > 0 && (words[0].value === '&' || words[0].value === '.');
   if (dialect === 'pwsh' && !invoked && words[0]?.expression) return undefined;
   while (words.length && (words[0].value === '&' || words[0].value === '.' || words[0].value === '@')) words = words.slice(1);
-  if (dialect === 'cmd') words = stripCmdControl(words);
+  if (dialect === 'cmd') words = stripCmdControl(words, analysis);
   if (!words.length) return undefined;
   const [name, ...args] = words;
   if (name.kind === 'block' || name.kind === 'subexpr') return undefined;
-  const stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name, items: listedItems(pipedFrom) } : undefined;
+  let stdin: DataSource | undefined = pipedFrom ? { kind: 'unknown', span: pipedFrom.span, tool: pipedFrom.name, items: listedItems(pipedFrom) } : undefined;
+  const program = commandBaseName(name.value);
+  let argWords = args.map(toWord);
+  if (blockItems && !stdin && argWords.some((w) => PIPE_ITEM.test(w.value))) ({ args: argWords, stdin } = withBlockItems(program, argWords));
   const cmd: SimpleCommand = {
-    name: commandBaseName(name.value),
+    name: program,
     nameWord: toWord(name),
-    args: args.map(toWord),
+    args: argWords,
     redirects,
     stdin,
     span: { start: tokens[0].span.start, end: tokens[tokens.length - 1].span.end },
     dialect,
     wrappers: [],
+    source: text.slice(tokens[0].span.start, tokens[tokens.length - 1].span.end),
   };
   return analysis.judge(cmd);
 }
@@ -149,8 +213,31 @@ function toWord(tok: Token): Word {
   return word;
 }
 
-/** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. */
-function stripCmdControl(words: Token[]): Token[] {
+/** `for [/d|/r [root]] %i in (set) do cmd %i > %i.bak`: the variable stands for every item of the set
+ *  (with /r, matched in every folder below), in the command's words and its redirections alike. */
+function withForVariable(tokens: Token[], analysis: Analysis): Token[] {
+  const start = tokens.findIndex((t) => t.kind === 'word' && /^for$/i.test(t.value));
+  if (start < 0) return tokens;
+  const inAt = tokens.findIndex((t, k) => k > start && t.kind === 'word' && /^in$/i.test(t.value));
+  const doAt = tokens.findIndex((t, k) => k > inAt && t.kind === 'word' && /^do$/i.test(t.value));
+  if (inAt < 0 || doAt < 0) return tokens;
+  const header = tokens.slice(start + 1, inAt).map((t) => t.value);
+  const variable = header.find((v) => /^%%?[a-z]$/i.test(v));
+  const flags = header.map((v) => v.toLowerCase());
+  if (!variable || flags.includes('/f') || flags.includes('/l')) return tokens;
+  const set = tokens[inAt + 1]?.value ?? '';
+  const rootAt = flags.indexOf('/r');
+  const root = rootAt >= 0 && header[rootAt + 1] && !/^%/.test(header[rootAt + 1]) ? header[rootAt + 1] : rootAt >= 0 ? analysis.resolve('.') : undefined;
+  const value = set.split(/[\s,;]+/).filter(Boolean).map((item) => (root !== undefined ? root.replace(/[\\/]+$/, '') + '\\**\\' + item : item)).join(' ');
+  const pattern = new RegExp('%%?' + variable.replace(/^%+/, '') + '(?![a-z0-9])', 'gi');
+  const uses = new RegExp(pattern.source, 'i');
+  return tokens.map((t, k) => (k > doAt && t.kind === 'word' && uses.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
+}
+
+/** `if exist x del y`, `for %i in (*) do del %i`, `@echo off`: find the command that runs. A `for`
+ *  variable stands for every item of its set (`for /d %i in (C:\Users\*) do rd /s /q "%i"` removes
+ *  every folder in C:\Users); with /r the set is matched in every folder below. */
+function stripCmdControl(words: Token[], analysis?: Analysis): Token[] {
   let w = words;
   for (let guard = 0; guard < 8 && w.length; guard++) {
     const head = w[0].value.toLowerCase();
@@ -167,7 +254,21 @@ function stripCmdControl(words: Token[]): Token[] {
     }
     if (head === 'for') {
       const doAt = w.findIndex((t) => t.value.toLowerCase() === 'do');
+      const inAt = w.findIndex((t) => t.value.toLowerCase() === 'in');
+      const variable = w.slice(1, inAt >= 0 ? inAt : undefined).find((t) => /^%%?[a-z]$/i.test(t.value))?.value;
+      const flags = w.slice(1, inAt >= 0 ? inAt : 1).map((t) => t.value.toLowerCase());
+      const set = inAt >= 0 ? w[inAt + 1]?.value : undefined;
+      const recursive = flags.includes('/r');
+      const root = recursive ? w.slice(1, inAt).find((t, k, all) => all[k - 1]?.value.toLowerCase() === '/r' && !/^%/.test(t.value))?.value : undefined;
       w = doAt >= 0 ? w.slice(doAt + 1) : [];
+      if (variable && set !== undefined && !flags.includes('/f') && !flags.includes('/l')) {
+        const items = set.split(/[\s,;]+/).filter(Boolean).map((item) => (recursive ? (root ?? analysis?.resolve('.') ?? '.').replace(/[\\/]+$/, '') + '\\**\\' + item : item));
+        const value = items.join(' ');
+        const name = variable.replace(/^%+/, '');
+        const pattern = new RegExp('%%?' + name + '(?![a-z0-9])', 'gi');
+        const uses = new RegExp(pattern.source, 'i');
+        w = w.map((t) => (t.kind === 'word' && uses.test(t.value) ? { ...t, value: t.value.replace(pattern, value), glob: t.glob || /[*?]/.test(value) } : t));
+      }
       continue;
     }
     if (head === 'call') {
@@ -179,8 +280,16 @@ function stripCmdControl(words: Token[]): Token[] {
   return w;
 }
 
+/** `if exist x (`, `if "%a%"=="b" (`, `if errorlevel 1 (`: the bracket after an if condition opens a group. */
+function groupOpensCondition(tokens: Token[]): boolean {
+  let k = tokens.length - 1;
+  while (k >= 0 && tokens[k].kind !== 'op') k--;
+  return /^if$/i.test(tokens[k + 1]?.value ?? '') || /^else$/i.test(tokens[k + 1]?.value ?? '');
+}
+
 function tokenizeCmd(text: string): Token[] | Error {
   const tokens: Token[] = [];
+  let groups = 0;
   let i = 0;
   while (i < text.length) {
     const c = text[i];
@@ -196,7 +305,19 @@ function tokenizeCmd(text: string): Token[] | Error {
       i = close + 1;
       continue;
     }
-    if (c === '\r' || c === '\n' || c === '(' || c === ')') {
+    if (c === '(' || c === ')') {
+      // A bracket groups commands only where a command starts (`(del a & del b)`, `if x (...)`,
+      // `do (...)`) or closes such a group; inside an argument (`Everyone:(OI)(CI)F`) it is text.
+      const last = tokens[tokens.length - 1];
+      const grouping = c === '(' ? !last || last.kind === 'op' || /^(do|else|exist)$/i.test(last.value) || groupOpensCondition(tokens) : groups > 0;
+      if (grouping) {
+        groups += c === '(' ? 1 : -1;
+        tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
+        i++;
+        continue;
+      }
+    }
+    if (c === '\r' || c === '\n') {
       tokens.push({ kind: 'op', value: ';', span: { start: i, end: i + 1 } });
       i++;
       continue;
@@ -240,7 +361,7 @@ function tokenizeCmd(text: string): Token[] | Error {
         i = end < 0 ? text.length : end + 1;
         continue;
       }
-      if (/[ \t&|<>()\r\n]/.test(ch) || (/\d/.test(ch) && text[i + 1] === '>' && value === '')) break;
+      if (/[ \t&|<>\r\n]/.test(ch) || ((ch === '(' || ch === ')') && (value === '' || (ch === ')' && groups > 0 && !/\([^)]*$/.test(value)))) || (/\d/.test(ch) && text[i + 1] === '>' && value === '')) break;
       if (ch === '%') {
         const end = text.indexOf('%', i + 1);
         if (end > i + 1 && /^[\w()~:,=-]+$/.test(text.slice(i + 1, end))) {
@@ -263,7 +384,8 @@ function tokenizeCmd(text: string): Token[] | Error {
 }
 
 function expandPercent(text: string): string {
-  return text.replace(/%([^%:~]+)(?::[^%]*)?%/g, (_m, name: string) => WINDOWS_ENV[name.toLowerCase()] ?? unknownValue(name)).replace(/!([A-Za-z_][\w]*)!/g, (_m, name: string) => unknownValue(name));
+  // (A name has no spaces or quotes: in `(gc '%f') | Set-Content '%f'` the two %f are for-loop variables.)
+  return text.replace(/%([^%:~\s'"|&<>]+)(?::[^%]*)?%/g, (_m, name: string) => WINDOWS_ENV[name.toLowerCase()] ?? unknownValue(name)).replace(/!([A-Za-z_][\w]*)!/g, (_m, name: string) => unknownValue(name));
 }
 
 function tokenizePwsh(text: string, vars: Map<string, string>): Token[] | Error {
@@ -431,6 +553,9 @@ function literalAssignments(text: string): Map<string, string> {
   return vars;
 }
 
+/** Commands that delete what a pipeline hands them. */
+const REMOVERS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rd', 'rmdir']);
+
 const LISTERS = new Set(['get-childitem', 'gci', 'ls', 'dir', 'get-item', 'gi']);
 
 /** The paths a listing command (`Get-ChildItem C:\\ -Recurse`) hands down a pipeline. */
@@ -440,6 +565,13 @@ const FILTERS = new Set(['where-object', 'where', '?', 'sort-object', 'sort', 's
 function listedItems(cmd: SimpleCommand): { paths: Word[]; recursive: boolean; narrowed?: boolean } | undefined {
   // Where-Object keeps some of the items; Sort-Object and Select-Object (without -First) keep all.
   if (FILTERS.has(cmd.name) && cmd.stdin?.kind === 'unknown' && cmd.stdin.items) return { ...cmd.stdin.items, narrowed: cmd.stdin.items.narrowed || /^(where-object|where|\?)$/.test(cmd.name) || cmd.args.some((w) => /^-(first|last|skip)/i.test(w.value)) };
+  // Get-CimInstance Win32_ShadowCopy: the objects of a class (named, for whoever removes them).
+  if (/^(get-ciminstance|gcim|get-wmiobject|gwmi)$/.test(cmd.name)) return { paths: cmd.args.filter((w) => !w.value.startsWith('-')), recursive: false };
+  // Get-Process alone lists every process; with a name or id only those.
+  if (/^(get-process|gps|ps)$/.test(cmd.name)) {
+    const named = cmd.args.some((w, k) => /^-(name|id|processname|inputobject)$/i.test(w.value) || (!w.value.startsWith('-') && !/^-/.test(cmd.args[k - 1]?.value ?? '')));
+    return { paths: [], recursive: false, narrowed: named };
+  }
   if (!LISTERS.has(cmd.name)) return undefined;
   const paths: Word[] = [];
   let recursive = false;
