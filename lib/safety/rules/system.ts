@@ -93,7 +93,7 @@ export function judgeUserAdmin(cmd: SimpleCommand, analysis: Analysis): void {
       const withHome = flags.has('r') || values.includes('--remove') || values.includes('--remove-home') || values.includes('--remove-all-files');
       // With its home directory: a whole home deleted, like rm -rf /home/NAME.
       if (withHome) analysis.effect({ kind: 'delete', op: 'delete', scope: 'recursive', force: true, target: { type: 'path', value: '/home/' + (positionals(cmd.args, {}).pop()?.value ?? ''), pathClass: 'home' } }, 'Deletes a user account and its home directory with all its files.', cmd.span, 'user.delete-with-home');
-      else analysis.report('user.delete', 'moderate', 'Deletes a user account.', cmd.span);
+      else analysis.report('user.delete', 'high', 'Deletes a user account (its id, groups and settings cannot be brought back).', cmd.span);
       return;
     }
     case 'gpasswd':
@@ -167,7 +167,7 @@ function judgeMacAccounts(cmd: SimpleCommand, values: string[], analysis: Analys
   if (cmd.name === 'sysadminctl') {
     if (lower.includes('-adduser') && lower.includes('-admin')) analysis.report('priv.group-grant', 'high', 'Creates an administrator account.', cmd.span);
     else if (lower.includes('-resetpasswordfor') && lower[lower.indexOf('-resetpasswordfor') + 1] === 'root') analysis.effect({ kind: 'account', severity: 'severe', target: { type: 'account', value: 'root' } }, "Sets root's password to one written in this command.", cmd.span, 'priv.root-password');
-    else if (lower.includes('-deleteuser')) analysis.effect({ kind: 'account', severity: lower.includes('-secure') ? 'normal' : undefined, target: { type: 'account', value: values[lower.indexOf('-deleteuser') + 1] ?? '' } }, 'Deletes a user account.', cmd.span, 'user.delete');
+    else if (lower.includes('-deleteuser')) analysis.effect({ kind: 'account', severity: 'normal', target: { type: 'account', value: values[lower.indexOf('-deleteuser') + 1] ?? '' } }, 'Deletes a user account.', cmd.span, 'user.delete');
     else analysis.effect({ kind: 'account', target: { type: 'account', value: values.join(' ') } }, 'sysadminctl changes user accounts.', cmd.span, 'user.modify');
     return;
   }
@@ -192,7 +192,8 @@ function judgeMacAccounts(cmd: SimpleCommand, values: string[], analysis: Analys
     analysis.report('priv.hidden-account', 'high', 'Hides a user account from the login window and user lists.', cmd.span);
     return;
   }
-  analysis.effect({ kind: 'account', target: { type: 'account', value: name || record } }, `dscl ${op.slice(1)} changes ${/^\/groups\//i.test(record) ? 'a group' : 'a user account'} in the directory.`, cmd.span, op === '-delete' ? 'user.delete' : 'user.modify');
+  const deletesUser = op === '-delete' && /^\/users\//i.test(record) && !attribute;
+  analysis.effect({ kind: 'account', severity: deletesUser ? 'normal' : undefined, target: { type: 'account', value: name || record } }, `dscl ${op.slice(1)} changes ${/^\/groups\//i.test(record) ? 'a group' : 'a user account'} in the directory.`, cmd.span, op === '-delete' ? 'user.delete' : 'user.modify');
 }
 
 export function judgeFirewall(cmd: SimpleCommand, analysis: Analysis): void {
@@ -243,8 +244,14 @@ export function judgeKill(cmd: SimpleCommand, analysis: Analysis): void {
   analysis.effect({ kind: 'signal', scope: many ? 'several' : 'one', target: { type: 'process', value: targets.map((t) => t.value).join(' ') } }, `${cmd.name} stops or signals ${many ? 'every process another command lists' : 'a process'}; unsaved work in it is lost.`, cmd.span, 'sys.kill');
 }
 
+/** Wiping the shell's history (bash/zsh `history -c`, fish `history clear`) loses it for good. */
 export function judgeHistory(cmd: SimpleCommand, analysis: Analysis): void {
-  if (cmd.args.some((w) => w.value === '-c')) analysis.report('sys.history-clear', 'moderate', 'Clears the shell history.', cmd.span);
+  const values = cmd.args.map((w) => w.value);
+  if (values.includes('-c') || values[0] === 'clear' || values[0] === 'clear-session') {
+    analysis.report('sys.history-clear', 'high', 'Wipes the shell history; it cannot be brought back.', cmd.span);
+  } else if (values[0] === 'delete' || values.includes('-d')) {
+    analysis.report('sys.history-delete', 'moderate', 'Deletes entries from the shell history.', cmd.span);
+  }
 }
 
 export function judgeMount(cmd: SimpleCommand, analysis: Analysis): void {

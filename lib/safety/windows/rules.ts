@@ -379,7 +379,8 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'net1':
       if (judgeAccount(analysis, cmd, lowerArgs)) return true;
       if (lowerArgs[0] === 'localgroup' && /^(administrators|admins|"administrators")$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/add')) report('priv.group-grant', 'high', 'Adds an account to the Administrators group.');
-      else if (lowerArgs[0] === 'user' && (lowerArgs.includes('/add') || lowerArgs.includes('/delete'))) report('user.modify', 'moderate', 'Creates or deletes a Windows account.');
+      else if (lowerArgs[0] === 'user' && lowerArgs.includes('/delete')) report('user.delete', 'high', 'Deletes a Windows account (its profile and security id cannot be brought back).');
+      else if (lowerArgs[0] === 'user' && lowerArgs.includes('/add')) report('user.modify', 'moderate', 'Creates a Windows account.');
       else if (lowerArgs[0] === 'stop' && lowerArgs[1] && SECURITY_SERVICES.test(lowerArgs[1])) analysis.effect({ kind: 'security', severity: 'severe', target: { type: 'service', value: cmd.args[1].value } }, `net stop ${cmd.args[1].value} stops a security service (antivirus, firewall or auditing).`, cmd.span, 'sys.security-off');
       else if ((lowerArgs[0] === 'stop') && lowerArgs[1]) report('sys.service', 'moderate', `Stops the service "${cmd.args[1].value}".`);
       else if (lowerArgs[0] === 'user' && /^(guest|administrator)$/.test(lowerArgs[1] ?? '') && lowerArgs.includes('/active:yes')) {
@@ -492,7 +493,9 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
     case 'remove-localuser':
     case 'rename-localuser': {
       const admin = lowerArgs.some((v) => /^(administrator|admin)$/.test(v)) || (cmd.stdin !== undefined && !cmd.args.some((w) => !w.value.startsWith('-')));
-      analysis.effect({ kind: 'account', severity: admin ? 'normal' : undefined, target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} ${name === 'remove-localuser' ? 'deletes' : name === 'rename-localuser' ? 'renames' : 'disables'} ${admin ? 'the administrator account (or every account listed)' : 'a local account'}.`, cmd.span, 'user.modify');
+      // Deleting an account cannot be undone (a new one gets a new security id): high, like userdel.
+      const removes = name === 'remove-localuser';
+      analysis.effect({ kind: 'account', severity: admin || removes ? 'normal' : undefined, target: { type: 'account', value: cmd.args.map((w) => w.value).join(' ') } }, `${cmd.nameWord.value} ${removes ? 'deletes' : name === 'rename-localuser' ? 'renames' : 'disables'} ${admin ? 'the administrator account (or every account listed)' : 'a local account'}.`, cmd.span, removes ? 'user.delete' : 'user.modify');
       return true;
     }
     case 'remove-ciminstance':
