@@ -235,3 +235,19 @@ test('text written into a shell start-up file: echo, printf, zsh print, tee', ()
     [`echo ${line} | tee -a ~/.profile`, { ...POSIX }],
   ]);
 });
+
+test("emptying or deleting a project's secrets file (.env), in each shell", () => {
+  expectOneLevel([
+    ['rm .env', { ...POSIX }],
+    ['truncate -s 0 .env', { ...POSIX }],
+    [': > .env.production', { ...POSIX }],
+    ['rm .env', { shell: 'fish', ...POSIX }],
+    ['Clear-Content .\\.env', { shell: 'pwsh', ...WINDOWS }],
+    ['Remove-Item .env -Force', { shell: 'pwsh', ...WINDOWS }],
+    ['del .env', { shell: 'cmd', ...WINDOWS }],
+    ['truncate -s 0 ~/.aws/credentials', { ...POSIX }],
+  ]);
+  // Its committed template is an ordinary file; reading secrets changes nothing.
+  expect(assessCommand('rm .env.example', POSIX).level).toBe('moderate');
+  expect(assessCommand('cat .env', POSIX).level).toBe('safe');
+});

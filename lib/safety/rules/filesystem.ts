@@ -48,12 +48,19 @@ export function isRegenerable(where: ClassifiedPath): boolean {
   return REGENERABLE.test(name);
 }
 
+/**
+ * Files that hold secrets by convention and are kept out of version control, so nothing can bring
+ * them back: dotenv files (not their committed templates), service-account and OAuth client keys,
+ * htpasswd, vault tokens.
+ */
+const SECRETS_FILE = /^(\.env(\.(?!example$|sample$|template$|dist$|defaults$)[\w-]+)?|credentials\.json|client_secret[\w.-]*\.json|service[-_]account[\w.-]*\.json|\.htpasswd|\.vault-token)$/;
+
 /** Files whose loss cannot be undone by rebuilding: keys and credentials, shell history, backups. */
 export function sensitiveFile(resolved: string): 'history' | 'credentials' | 'backup' | undefined {
   const p = resolved.replace(/\\/g, '/').toLowerCase().replace(/^.*?(?=cert:\/)/, '');
   const base = p.split('/').pop() ?? '';
   if (/(^|\/)\.?(bash|zsh|sh|ksh|python|node_repl|mysql|psql|sqlite|lesshst|rediscli|irb)_?history$|\/fish_history$|\/consolehost_history\.txt$|(^|\/)\.histfile$|(^|\/)\.zhistory$/.test(p)) return 'history';
-  if (/\/\.ssh\/(id_[^/]*|[^/]*\.pem|authorized_keys2?|known_hosts)$|\/\.gnupg(\/|$)|\/\.aws\/credentials$|\/\.kube\/config$|\/\.docker\/config\.json$|\/\.netrc$|\/\.pgpass$|\/\.git-credentials$|\/\.npmrc$|\/\.pypirc$|\/\.config\/gcloud(\/|$)|\/\.password-store(\/|$)|\.(kdbx|keychain|keychain-db|p12|pfx|jks)$|^cert:\/|\/wallet\.dat$/.test(p) || /^(id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key))$/.test(base)) return 'credentials';
+  if (/\/\.ssh\/(id_[^/]*|[^/]*\.pem|authorized_keys2?|known_hosts)$|\/\.gnupg(\/|$)|\/\.aws\/credentials$|\/\.kube\/config$|\/\.docker\/config\.json$|\/\.netrc$|\/\.pgpass$|\/\.git-credentials$|\/\.npmrc$|\/\.pypirc$|\/\.config\/gcloud(\/|$)|\/\.password-store(\/|$)|\.(kdbx|keychain|keychain-db|p12|pfx|jks)$|^cert:\/|\/wallet\.dat$/.test(p) || /^(id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key))$/.test(base) || SECRETS_FILE.test(base)) return 'credentials';
   if (/(^|\/)(backups?|snapshots?)(\/|$)|\.(bak|backup|dump)$/.test(p)) return 'backup';
   return undefined;
 }
