@@ -251,3 +251,13 @@ test("emptying or deleting a project's secrets file (.env), in each shell", () =
   expect(assessCommand('rm .env.example', POSIX).level).toBe('moderate');
   expect(assessCommand('cat .env', POSIX).level).toBe('safe');
 });
+
+test("npm's rimraf deletes like rm -rf, run directly or through npx", () => {
+  for (const target of ['~/project', 'node_modules', '/', '~']) {
+    expectOneLevel([
+      [`rm -rf ${target}`, { ...POSIX }],
+      [`rimraf ${target}`, { ...POSIX }],
+      [`npx rimraf ${target}`, { shell: 'zsh', ...POSIX }],
+    ]);
+  }
+});

@@ -25,6 +25,8 @@ function register(names: string[], judge: Judge): void {
 }
 
 register(['rm', 'unlink', 'gio-trash'], (c, a) => fsRules().judgeRm(c, a));
+// npm's rimraf (npx rimraf, a package script) is `rm -rf` in Node: its targets are judged as such.
+register(['rimraf'], (c, a) => fsRules().judgeRm({ ...c, args: [{ ...c.nameWord, value: '-rf' }, ...c.args.filter((w) => !w.value.startsWith('-'))] }, a));
 register(['rmdir'], (c, a) => fsRules().judgeRmdir(c, a));
 register(['touch', 'mkdir'], (c, a) => fsRules().judgeCreate(c, a));
 register(['shred', 'wipe'], (c, a) => fsRules().judgeShred(c, a));
