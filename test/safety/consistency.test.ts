@@ -261,3 +261,16 @@ test("npm's rimraf deletes like rm -rf, run directly or through npx", () => {
     ]);
   }
 });
+
+test('a script fed to a shell on stdin runs like the script itself, here or over ssh', () => {
+  expectOneLevel([
+    ['bash setup.sh', { ...POSIX }],
+    ['bash -s < setup.sh', { ...POSIX }],
+    ['sh < setup.sh', { ...POSIX }],
+    ['cat setup.sh | bash', { ...POSIX }],
+    ["ssh dev@build01 'bash -s' < setup.sh", { ...POSIX }],
+    ['cat setup.sh | ssh dev@build01 sh', { ...POSIX }],
+  ]);
+  // Reading a file on stdin changes nothing by itself.
+  expect(assessCommand('wc -l < setup.sh', POSIX).level).toBe('safe');
+});

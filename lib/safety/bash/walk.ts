@@ -270,7 +270,8 @@ class BashWalker {
     const target = resolveWord(targetNode, this.wordContext);
     const fd = node.namedChildren.find((c) => c.type === 'file_descriptor')?.text;
     const redirect: Redirect = { op, target, span: span(node), ...(fd !== undefined ? { fd } : {}) };
-    if (op === '<' && target.producedBy) return { redirect, stdin: target.producedBy };
+    // `cmd < file`: stdin is that file's contents (code for `bash -s < setup.sh`).
+    if (op === '<') return { redirect, stdin: target.producedBy ?? { kind: 'file', span: target.span } };
     return { redirect };
   }
 

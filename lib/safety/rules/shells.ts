@@ -204,6 +204,14 @@ export function judgeSsh(cmd: SimpleCommand, analysis: Analysis): void {
   const asRoot = /^root@/.test(host) || cmd.args.some((w, k) => w.value === '-l' && cmd.args[k + 1]?.value === 'root');
   if (asRoot) analysis.runElevated(() => analysis.analyseNested(text, 'posix', carrier));
   else analysis.analyseNested(text, 'posix', carrier);
+  // `ssh host 'bash -s' < setup.sh`, `curl … | ssh host sudo sh`: ssh's stdin is the remote
+  // shell's script, run there without being shown.
+  const remoteShell = /^(sudo\s+(-\S+\s+)*)?(bash|sh|zsh|dash|ksh|fish)(\s+-[a-zA-Z]*s[a-zA-Z]*)?(\s+--)?\s*$/.exec(text.trim());
+  if (remoteShell && cmd.stdin) {
+    const run = () => judgeCodeSource(analysis, { stdin: cmd.stdin }, 'posix', `the shell on "${displayText(host)}"`, cmd);
+    if (asRoot || remoteShell[1]) analysis.runElevated(run);
+    else run();
+  }
   // A root command on another machine: its damage cannot be judged from here and is real there.
   if (/(^|[;&|]\s*|\s)(sudo|doas|su)(\s|$)/.test(text) && analysis.findingsSinceJudge > before) {
     analysis.effect({ kind: 'exec-local', severity: 'severe', target: { type: 'host', value: displayText(cmd.args[i]?.value ?? '') } }, `Runs a command as root on the remote host "${displayText(cmd.args[i]?.value ?? '')}".`, carrier, 'remote.root-command');
