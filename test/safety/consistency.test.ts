@@ -274,3 +274,17 @@ test('a script fed to a shell on stdin runs like the script itself, here or over
   // Reading a file on stdin changes nothing by itself.
   expect(assessCommand('wc -l < setup.sh', POSIX).level).toBe('safe');
 });
+
+test('copying files over others, in a shell or from an interpreter one-liner', () => {
+  expectOneLevel([
+    ['cp -r static static_backup', { ...POSIX }],
+    [`python3 -c "import shutil; shutil.copytree('static', 'static_backup', dirs_exist_ok=True)"`, { ...POSIX }],
+    [`python3 -c "from pathlib import Path; Path('notes.txt').write_text('hi')"`, { ...POSIX }],
+    [`node -e "require('fs').copyFileSync('a.txt', 'b.txt')"`, { ...POSIX }],
+    [`ruby -e "require 'fileutils'; FileUtils.cp_r('static', 'backup')"`, { ...POSIX }],
+    ['Copy-Item -Recurse static static_backup', { shell: 'pwsh', ...WINDOWS }],
+    ['xcopy static static_backup /E /I', { shell: 'cmd', ...WINDOWS }],
+  ]);
+  // An object's copy() is not a file operation.
+  expect(assessCommand(`python3 -c "d = {'a': 1}; print(d.copy())"`, POSIX).level).toBe('safe');
+});

@@ -130,6 +130,10 @@ export function assessInlineCode(code: string, language: InlineLanguage, analysi
   if (/\b(File\.rename|os\.rename|os\.replace|shutil\.move|renameSync|fs\.rename|rename\s*\(|FileUtils\.(mv|move))\b/.test(code)) {
     analysis.effect({ kind: 'write', op: 'move', target: { type: 'path', value: 'files named by the code' } }, `The ${name} code renames or moves files.`, carrier, 'code.move');
   }
+  // Copies write their destination like cp (and may overwrite it); writes through a path object too.
+  if (/\b(?:shutil\.(?:copy|copy2|copyfile|copytree)|copytree|copyfile|copyFileSync|copyFile|fs\.cpSync|fs\.cp|cpSync|FileUtils\.(?:cp|cp_r|copy|copy_entry|install)|File::Copy::copy|fcopy)\s*\(|\.write_(?:text|bytes)\s*\(|(?<![.\w$>])copy\s*\(\s*['"]/.test(code)) {
+    analysis.effect({ kind: 'write', op: 'overwrite', target: { type: 'path', value: 'files named by the code' } }, `The ${name} code copies or writes files (an existing destination is overwritten).`, carrier, 'code.copy');
+  }
   for (const m of code.matchAll(FILE_WRITE[language])) {
     const path = (language === 'perl' ? m[3] : m[2])?.trim();
     if (!path) continue;
