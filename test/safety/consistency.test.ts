@@ -288,3 +288,13 @@ test('copying files over others, in a shell or from an interpreter one-liner', (
   // An object's copy() is not a file operation.
   expect(assessCommand(`python3 -c "d = {'a': 1}; print(d.copy())"`, POSIX).level).toBe('safe');
 });
+
+test("POSIX habits typed into PowerShell: rm -rf PATH is judged like Remove-Item -Recurse -Force PATH", () => {
+  for (const target of ['/', 'C:\\', '~', '.\\build']) {
+    expectOneLevel([
+      [`rm -rf ${target}`, { shell: 'pwsh', ...WINDOWS }],
+      [`Remove-Item -Recurse -Force ${target}`, { shell: 'pwsh', ...WINDOWS }],
+    ]);
+  }
+  expect(assessCommand('rm -rf /', { shell: 'powershell', ...WINDOWS }).level).toBe('critical');
+});

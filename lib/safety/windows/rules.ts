@@ -186,6 +186,11 @@ export function judgeWindowsCommand(cmd: SimpleCommand, analysis: Analysis): boo
       recursive = param(p, 'recurse') !== undefined || lowerArgs.includes('-rf') || lowerArgs.includes('-fr');
       force = param(p, 'force') !== undefined || lowerArgs.includes('-rf') || lowerArgs.includes('-fr');
       targets = [...p.positional, ...[asWord(param(p, 'path')), asWord(param(p, 'literalpath'))].filter((w): w is Word => !!w)];
+      // `rm -rf /` typed from POSIX habit: `-rf` is no Remove-Item parameter and takes no value; the
+      // word after it is the path meant (PowerShell would refuse the line; the intent is judged).
+      const cluster = lowerArgs.findIndex((v) => v === '-rf' || v === '-fr');
+      const meant = cluster >= 0 ? cmd.args[cluster + 1] : undefined;
+      if (meant && !meant.value.startsWith('-') && !targets.includes(meant)) targets.push(meant);
       if (targets.some((t) => /^hk(lm|cu|cr|u|cc):/i.test(t.value))) {
         report('win.registry-delete', 'high', 'Deletes registry keys; Windows or programs can stop working.');
         return true;
