@@ -223,10 +223,12 @@ describe('sockets that are not to be trusted', () => {
     fs.chmodSync(location.socket, 0o666);
     const probe = `require('http').get({ socketPath: process.argv[1], path: '/cmdai/status' }, (r) => console.log('answered', r.statusCode)).on('error', (e) => console.log('refused', e.code))`;
     const other = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['-e', probe, location.socket], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+      // cwd '/': the other user may not be allowed into this checkout's folders.
+      const child = spawn(process.execPath, ['-e', probe, location.socket], { uid: 65534, gid: 65534, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d));
       child.stderr.on('data', (d: Buffer) => (out += d));
+      child.on('error', (err) => resolve(`could not start a process as uid 65534: ${err.message}`));
       child.on('exit', () => resolve(out.trim()));
     });
     expect(other).toMatch(/^refused (ECONNRESET|EPIPE)/);
