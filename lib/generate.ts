@@ -21,7 +21,7 @@ import {
   parseExplanation,
 } from './prompt';
 import { JsonAnswerStream } from './prompt/stream';
-import { assessCommand, type Assessment } from './safety';
+import { assessCommand, warmUpAssessor, type Assessment } from './safety';
 import { currentRunContext } from './safety/where';
 import { boundContext, contextBlock, type PipedContext } from './context';
 
@@ -253,7 +253,13 @@ async function answer(
     temperature: options.temperature ?? 0,
     seed: options.seed,
     signal: options.signal,
-  }, options);
+  }, {
+    ...options,
+    // The assessor (rule tables, shell parser) loads while the model writes the command: the
+    // main thread is only waiting then (on the engine's worker thread or the socket), and the
+    // command is assessed the moment it closes instead of after a cold load.
+    onAnswerStart: () => setImmediate(() => warmUpAssessor(environment.shell)),
+  });
 
   const alternatives: CommandAlternative[] = [];
   const wanted = Math.max(0, Math.floor(options.alternatives ?? 0));
@@ -293,7 +299,10 @@ async function answer(
   };
 }
 
-type AnswerHooks = Pick<GenerateCommandOptions, 'onCommandText' | 'onCommand' | 'onExplanationText' | 'onRestart' | 'commandOnly' | 'endEarly'>;
+type AnswerHooks = Pick<GenerateCommandOptions, 'onCommandText' | 'onCommand' | 'onExplanationText' | 'onRestart' | 'commandOnly' | 'endEarly'> & {
+  /** Called once, when the first piece of the answer arrives (the model is still writing the command). */
+  onAnswerStart?: () => void;
+};
 
 /**
  * One schema-constrained generation, followed as it streams. Generation stops early when the
@@ -335,11 +344,18 @@ async function generateAnswer(
   if (hooks.endEarly?.aborted) onEndWanted();
   else hooks.endEarly?.addEventListener('abort', onEndWanted, { once: true });
 
+  let started = false;
   try {
     const result = await backend.generate({
       ...request,
       signal: stop.signal,
-      onToken: (piece) => stream.push(piece),
+      onToken: (piece) => {
+        if (!started) {
+          started = true;
+          hooks.onAnswerStart?.();
+        }
+        stream.push(piece);
+      },
       onRestart: () => {
         stream = following();
         commandEnd = undefined;

@@ -7,7 +7,6 @@
 // body) is an error the user has to fix, so it is neither retried nor a fallback.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Agents } from 'got';
 import { BackendUnavailableError, CmdaiError } from '../errors';
 import type { GenerateResult } from './types';
 import { REMOTE_HTTP_DEFAULTS } from '../http/defaults';
@@ -34,8 +33,8 @@ export interface HttpClientOptions {
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the backend counts as unavailable. */
   maxRetryAfterMs?: number;
-  /** Agents to send through instead of the environment's proxy or fresh sockets (e.g. a Unix socket). */
-  agents?: Agents;
+  /** A local socket (Unix domain socket or Windows named pipe) to send every request to. */
+  socketPath?: string;
   /** Called with warnings a user should see, e.g. cleartext HTTP to another machine (default: stderr). */
   onWarning?: (message: string) => void;
   hints?: {
@@ -246,7 +245,7 @@ export function createHttpClient(clientOptions: HttpClientOptions): HttpClient {
         method: request.method,
         json: request.body,
         headers,
-        agents: options.agents,
+        socketPath: options.socketPath,
         timeouts: { connectMs: options.connectTimeoutMs, responseMs: silenceMs, idleMs: silenceMs },
         signal,
       });
@@ -406,7 +405,7 @@ export function streamEndedEarly(client: HttpClient, emittedChars: number): Back
 
 /** Options both remote backends take; the CLI builds them from config and flags. */
 export interface RemoteBackendOptions
-  extends Pick<HttpClientOptions, 'apiKey' | 'timeoutMs' | 'connectTimeoutMs' | 'retries' | 'retryBaseDelayMs' | 'maxRetryAfterMs' | 'agents' | 'onWarning'> {
+  extends Pick<HttpClientOptions, 'apiKey' | 'timeoutMs' | 'connectTimeoutMs' | 'retries' | 'retryBaseDelayMs' | 'maxRetryAfterMs' | 'socketPath' | 'onWarning'> {
   /** Server address; the OpenAI-compatible one includes the API base, e.g. http://host:8000/v1. */
   endpoint?: string;
   model?: string;

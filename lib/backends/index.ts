@@ -144,7 +144,7 @@ interface ModelsModule {
 function modelsModule(): ModelsModule | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the model manager (downloads, locks, got) loads only when a model is resolved
-    return require('../models') as ModelsModule;
+    return require('../models/ensure') as ModelsModule;
   } catch {
     return undefined;
   }
@@ -187,7 +187,7 @@ function checkModelFile(file: string): string {
 function defaultModelName(config: CmdaiConfig, format: ModelFormat): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the resident client and remote modules load only when used
-    const { ModelCatalog } = require('../models') as typeof import('../models');
+    const { ModelCatalog } = require('../models/catalog') as typeof import('../models/catalog');
     return ModelCatalog.load(config.models).defaultName(format);
   } catch {
     return 'the default model';

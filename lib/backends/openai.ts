@@ -30,6 +30,11 @@ export interface OpenAIBackendOptions extends RemoteBackendOptions {
    * the question; "generic" sends only the standard `response_format`.
    */
   serverKind?: OpenAIServerKind;
+  /**
+   * The server software, when the caller already knows it (the resident client has asked the
+   * server itself). With a configured model, GET /v1/models is then not sent.
+   */
+  software?: string;
 }
 
 /** vLLM renamed `guided_json` to `structured_outputs: {json}` in 0.10.2 and removed the old name in 0.12.0. */
@@ -76,12 +81,14 @@ class OpenAIBackend implements InferenceBackend {
   private readonly configuredModel?: string;
   private readonly serverKind: OpenAIServerKind;
   private serverInfo?: ServerInfo;
+  private readonly knownSoftware?: string;
 
   constructor(options: OpenAIBackendOptions) {
     const endpoint = apiBaseUrl(options.endpoint ?? OPENAI_DEFAULT_ENDPOINT);
     this.#rootUrl = serverRootUrl(endpoint);
     this.configuredModel = options.model;
     this.serverKind = options.serverKind ?? 'auto';
+    this.knownSoftware = options.software;
     this.client = createHttpClient({
       ...options,
       backend: 'openai',
@@ -223,6 +230,10 @@ class OpenAIBackend implements InferenceBackend {
    */
   private async detectServer(overrides: { signal?: AbortSignal; retries?: number; timeoutMs?: number }): Promise<ServerInfo> {
     if (this.serverInfo) return this.serverInfo;
+    if (this.knownSoftware !== undefined && this.configuredModel !== undefined && this.serverKind !== 'auto') {
+      this.serverInfo = { software: this.knownSoftware, models: [this.configuredModel] };
+      return this.serverInfo;
+    }
     let list: ModelList = {};
     try {
       list = await this.client.requestJson<ModelList>({ method: 'GET', path: 'models', ...overrides });

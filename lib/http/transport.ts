@@ -1,21 +1,29 @@
 // One HTTP exchange over got@11, as downloads and remote backends both need it: proxies from
 // the environment, fresh sockets, per-phase timeouts, and an AbortSignal that ends the request
 // (and its body) at once. Callers read status and headers themselves; nothing here retries.
+// A request to a local socket (the resident model's Unix socket or named pipe) goes through
+// node:http instead: no proxy, DNS, TLS or redirect applies there, and got with its proxy
+// agents costs ~100 ms of start-up that a resident answer should not pay. got, hpagent and
+// proxy-from-env are therefore loaded on first use.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 
-import got, { type Agents } from 'got';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import { getProxyForUrl } from 'proxy-from-env';
+import type { Agents } from 'got';
 
 import { abortError } from './retry';
 
+/* eslint-disable @typescript-eslint/no-require-imports -- start-up: loaded on the first network request, never for the local socket */
+const lazyGot = (): typeof import('got').default => (require('got') as typeof import('got')).default;
+const lazyHpagent = (): typeof import('hpagent') => require('hpagent') as typeof import('hpagent');
+const lazyProxyFromEnv = (): typeof import('proxy-from-env') => require('proxy-from-env') as typeof import('proxy-from-env');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The proxy for `url` according to HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, or undefined. */
 export function proxyFor(url: string): string | undefined {
-  const proxy = getProxyForUrl(url);
+  const proxy = lazyProxyFromEnv().getProxyForUrl(url);
   return proxy ? proxy : undefined;
 }
 
@@ -27,6 +35,7 @@ export function proxyFor(url: string): string | undefined {
 export function agentsFor(url: string): Agents {
   const proxy = proxyFor(url);
   if (proxy) {
+    const { HttpProxyAgent, HttpsProxyAgent } = lazyHpagent();
     return { http: new HttpProxyAgent({ proxy, keepAlive: false }), https: new HttpsProxyAgent({ proxy, keepAlive: false }) };
   }
   return { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
@@ -49,8 +58,11 @@ export interface StreamRequest {
   json?: unknown;
   timeouts: Timeouts;
   signal?: AbortSignal;
-  /** Agents to use instead of agentsFor(url), e.g. one over a Unix socket. */
-  agents?: Agents;
+  /**
+   * A Unix domain socket (or Windows named pipe) to send the request to instead of the URL's
+   * host; the URL still gives the path. Proxies and redirects do not apply.
+   */
+  socketPath?: string;
   followRedirect?: boolean;
   /** Called before following a redirect (with followRedirect): may edit the next request's headers. */
   beforeRedirect?: (next: { url: URL; headers: Record<string, string | string[] | undefined> }, response: { headers: IncomingHttpHeaders }) => void;
@@ -71,12 +83,13 @@ export interface StreamResponse {
 export function openStream(request: StreamRequest): Promise<StreamResponse> {
   const { signal } = request;
   if (signal?.aborted) return Promise.reject(abortError());
+  if (request.socketPath !== undefined) return openLocalStream(request, request.socketPath);
   return new Promise<StreamResponse>((resolve, reject) => {
-    const stream = got.stream(request.url, {
+    const stream = lazyGot().stream(request.url, {
       method: request.method ?? 'GET',
       ...(request.json === undefined ? {} : { json: request.json as Record<string, unknown> }),
       headers: request.headers,
-      agent: request.agents ?? agentsFor(request.url),
+      agent: agentsFor(request.url),
       decompress: false,
       throwHttpErrors: false,
       followRedirect: request.followRedirect ?? false,
@@ -119,6 +132,67 @@ export function openStream(request: StreamRequest): Promise<StreamResponse> {
       settled = true;
       resolve({ status: response.statusCode, headers: response.headers, body: stream });
     });
+  });
+}
+
+/** A got-style timeout error: `name` TimeoutError and the phase in `event`, as callers classify them. */
+function timeoutError(event: 'connect' | 'response' | 'socket', ms: number): Error {
+  return Object.assign(new Error(`Timeout awaiting '${event}' for ${ms}ms`), { name: 'TimeoutError', code: 'ETIMEDOUT', event });
+}
+
+/** openStream over a local socket with node:http; the same contract and error shapes as the got path. */
+function openLocalStream(request: StreamRequest, socketPath: string): Promise<StreamResponse> {
+  const { signal, timeouts } = request;
+  const url = new URL(request.url);
+  const headers: Record<string, string> = { ...request.headers, host: url.host || 'localhost' };
+  let payload: Buffer | undefined;
+  if (request.json !== undefined) {
+    payload = Buffer.from(JSON.stringify(request.json));
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+  }
+  return new Promise<StreamResponse>((resolve, reject) => {
+    const req = http.request({ socketPath, method: request.method ?? 'GET', path: `${url.pathname}${url.search}`, headers, agent: false });
+    let response: http.IncomingMessage | undefined;
+    let settled = false;
+    let phaseTimer: NodeJS.Timeout | undefined;
+    const fail = (error: Error): void => {
+      clearTimeout(phaseTimer);
+      if (response) response.destroy(error);
+      req.destroy(error);
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+    };
+    const onAbort = (): void => fail(abortError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.once('close', () => {
+      clearTimeout(phaseTimer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+    phaseTimer = setTimeout(() => fail(timeoutError('connect', timeouts.connectMs)), timeouts.connectMs);
+    req.once('socket', (socket) => {
+      const sent = (): void => {
+        clearTimeout(phaseTimer);
+        phaseTimer = setTimeout(() => fail(timeoutError('response', timeouts.responseMs)), timeouts.responseMs);
+      };
+      if (socket.connecting) socket.once('connect', sent);
+      else sent();
+    });
+    req.on('error', (error) => {
+      if (!settled) fail(error);
+    });
+    req.once('response', (res) => {
+      clearTimeout(phaseTimer);
+      response = res;
+      // Errors after the response started are read by the body's consumer (as on the got path).
+      res.on('error', () => undefined);
+      res.setTimeout(timeouts.idleMs, () => res.destroy(timeoutError('socket', timeouts.idleMs)));
+      settled = true;
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    req.end(payload);
   });
 }
 

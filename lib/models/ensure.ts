@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { CmdaiError } from '../errors';
 import { resolveModelsDir } from './cache-dir';
 import { ModelCatalog, modelTotalBytes, type ModelEntry, type ModelFormat, type ModelsConfig } from './catalog';
-import { downloadModel, type DownloadOptions } from './download';
+import type { DownloadOptions } from './download';
 import { installedManifest, modelFolder, modelLoadPath } from './installed';
 import { offlineVariable } from './offline';
 
@@ -84,6 +84,9 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   // Unless the caller draws progress itself: a bar on a terminal, nothing otherwise.
   const progress = options.download?.onProgress ? undefined : terminalProgress(process.stderr);
   try {
+    // Start-up: the downloader (got, proxy agents, file locks) loads only when a download starts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { downloadModel } = require('./download') as typeof import('./download');
     const result = await downloadModel(entry, {
       onProgress: progress?.onProgress,
       onWaitForLock: () => notice(`Another cmdai process is downloading ${entry.name}; waiting for it to finish...`),

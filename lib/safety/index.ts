@@ -30,6 +30,19 @@ export function decide(level: RiskLevel, policy: SafetyPolicy): SafetyDecision {
   }
 }
 
+/**
+ * Loads what assessing a command in `shell` needs (rule tables, the shell parser) ahead of time,
+ * e.g. while a model is still writing the command. Never throws: a failure shows up, and is
+ * reported, when the command itself is assessed.
+ */
+export function warmUpAssessor(shell?: string): void {
+  try {
+    assessCommand('true', { shell });
+  } catch {
+    // assessCommand reports its own failures when it is called for real.
+  }
+}
+
 export function assessCommand(command: string, options: AssessOptions = {}): Assessment {
   const policy = options.policy ?? 'moderate';
   if (!SAFETY_POLICIES.includes(policy)) {

@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { BackendStatus, GenerateRequest, GenerateResult, InferenceBackend } from '../backends/types';
 import type { CmdaiConfig } from '../config';
@@ -114,14 +113,15 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
     connection = {
       status,
       backend: createOpenAIBackend({
-        // An IP literal: got then times the socket's connect event (a host name would wait for a DNS lookup that a Unix socket never does).
+        // Only the path counts: the request goes to the socket (lib/http/transport, without got).
         endpoint: 'http://127.0.0.1/v1',
         model: status.model.label,
         serverKind: 'generic',
+        software: 'cmdai',
         retries: 0,
         timeoutMs: SILENCE_TIMEOUT_MS,
         connectTimeoutMs: STATUS_TIMEOUT_MS,
-        agents: { http: socketAgent(location.socket) },
+        socketPath: location.socket,
       }),
     };
     return connection;
@@ -169,13 +169,6 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
       await inProcess.dispose();
     },
   };
-}
-
-/** An http.Agent whose connections go to the Unix socket (or named pipe). */
-export function socketAgent(socket: string): http.Agent {
-  const agent = new http.Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: () => net.Socket }).createConnection = () => net.connect(socket);
-  return agent;
 }
 
 /** One JSON request to the server over its socket; rejects on any transport failure. */
@@ -308,7 +301,7 @@ export async function residentModelFor(config: CmdaiConfig, spec: string | undef
     return undefined;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
-  const models = require('../models') as typeof import('../models');
+  const models = require('../models/ensure') as typeof import('../models/ensure');
   let file: string | undefined;
   let label: string | undefined;
   if (spec && models.looksLikePath(spec)) {
