@@ -85,7 +85,12 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
     }
     return await printOrRun(result, argv);
   } finally {
-    await session.dispose();
+    // Without the menu nothing runs on after the answer, and the process exits right after this
+    // (lib/cli/main.ts): the OS takes an in-process model back at exit faster than freeing it
+    // piece by piece (~0.1 s for the 1.5B model), and `$(cmdai --print ...)` in a shell binding
+    // gets its command that much sooner. The menu may leave an explanation streaming: stopped here.
+    if (interactive) await session.dispose();
+    else session.stopSpinner();
   }
 }
 
