@@ -161,6 +161,29 @@ load modes (median of ${rounds} rounds, 2 threads)   load ms   RssAnon   prompt 
   }
   if (simpleMs.length) console.log(`  ${'llama-simple (whole run)'.padEnd(36)} ${median(simpleMs).toFixed(0).padStart(7)}`);
   console.log(`  cheapest for one in-process request: ${best}`);
+  vocabularyShare(rounds, probe, engine);
+}
+
+/**
+ * How much of a load is llama.cpp reading the vocabulary (152k tokens, 151k merges for Qwen2):
+ * the engine loading the vocabulary only, next to llama.cpp's llama-tokenize (which loads only
+ * the vocabulary) run whole on the same file.
+ */
+function vocabularyShare(rounds: number, probe: string, engine: string): void {
+  const ours: number[] = [];
+  const tokenizeMs: number[] = [];
+  const tokenize = path.join(repoRoot, 'deps', 'build-tools', 'bin', 'llama-tokenize');
+  for (let round = 0; round < rounds; round++) {
+    const run = spawnSync(process.execPath, [probe, engine, model, 'vocab', 'no-repack'], { encoding: 'utf8' });
+    if (run.status === 0) ours.push((JSON.parse(run.stdout) as { loadMs: number }).loadMs);
+    if (fs.existsSync(tokenize)) {
+      const started = performance.now();
+      const ref = spawnSync(tokenize, ['-m', model, '-p', 'hello', '--log-disable'], { encoding: 'utf8' });
+      if (ref.status === 0) tokenizeMs.push(performance.now() - started);
+    }
+  }
+  if (ours.length) console.log(`  of a load, the vocabulary alone (vocabOnly) ${median(ours).toFixed(0).padStart(7)} ms`);
+  if (tokenizeMs.length) console.log(`  llama-tokenize (vocabulary only, whole run) ${median(tokenizeMs).toFixed(0).padStart(6)} ms`);
 }
 
 /**
@@ -254,20 +277,26 @@ async function main(): Promise<void> {
     const server = serverStatus(resident);
     if (!server) throw new Error('the resident server did not start');
     const serverSampler = setInterval(() => (serverPeak = Math.max(serverPeak, rssAnon(server.pid) ?? 0)), 10);
+    // (c) is asked the same request as (a) and (b), so the server's last request is (c)'s own
+    // (as when a user repeats one); the new requests of (c') come in rounds of their own after
+    // them, as one in between would turn (c) into a new request too.
     console.log("\nround   (a) no cache: first char / exit   (b) cache file: first char / exit   (c) resident: first char / exit     (c') resident, a new request");
+    const cell = (t: Timed) => `${t.firstCharMs.toFixed(0)} / ${t.exitMs.toFixed(0)} ms`.padEnd(36);
     for (let round = 1; round <= ROUNDS; round++) {
       fs.rmSync(cacheDir, { recursive: true, force: true });
       const a = await timeCli(inProcess);
       const b = await timeCli(inProcess);
       const c = await timeCli(resident);
-      const c2 = await timeCli(resident, OTHER_REQUESTS[(round - 1) % OTHER_REQUESTS.length]);
       runs.a.push(a);
       runs.b.push(b);
       runs.c.push(c);
-      runs.c2.push(c2);
-      const cell = (t: Timed) => `${t.firstCharMs.toFixed(0)} / ${t.exitMs.toFixed(0)} ms`.padEnd(36);
-      console.log(`${String(round).padEnd(8)}${cell(a)}${cell(b)}${cell(c)}${cell(c2)}`);
+      console.log(`${String(round).padEnd(8)}${cell(a)}${cell(b)}${cell(c)}`);
       if (a.stdout.trim() === '' || c.stdout.trim() === '') throw new Error('an empty command was printed');
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      const c2 = await timeCli(resident, OTHER_REQUESTS[(round - 1) % OTHER_REQUESTS.length]);
+      runs.c2.push(c2);
+      console.log(`${`(c') ${round}`.padEnd(8)}${' '.repeat(108)}${cell(c2)}`);
     }
     clearInterval(serverSampler);
     const m = (key: 'a' | 'b' | 'c' | 'c2', field: 'firstCharMs' | 'exitMs') => median(runs[key].map((t) => t[field]));

@@ -1,7 +1,9 @@
 // Child process of bench/ttc.ts: loads a model with one load mode, then times a fixed prompt and a
 // few greedy tokens, and prints one JSON line:
 //   {"loadMs","anonBytes","promptMs","promptTokens","tokenMs"}
-// Usage: node load-mode.js <dist/engine/index.js> <model.gguf> <mmap|read> <repack|no-repack>
+// With `vocab` as the load mode, only the vocabulary is loaded (vocabOnly), and only
+//   {"loadMs","anonBytes"} are printed: how much of a load is llama.cpp reading the tokenizer.
+// Usage: node load-mode.js <dist/engine/index.js> <model.gguf> <mmap|read|vocab> <repack|no-repack>
 'use strict';
 const fs = require('node:fs');
 
@@ -16,6 +18,14 @@ function rssAnon() {
 
 async function main() {
   const { loadModel } = require(enginePath);
+  if (load === 'vocab') {
+    const started = performance.now();
+    const vocab = await loadModel(model, { vocabOnly: true });
+    const loadMs = performance.now() - started;
+    process.stdout.write(JSON.stringify({ loadMs, anonBytes: rssAnon() }) + '\n');
+    await vocab.dispose();
+    return;
+  }
   const m = await loadModel(model, { useMmap: load === 'mmap', repackWeights: repack === 'repack', threads: 2 });
   const anonBytes = rssAnon();
   const c = await m.complete(PROMPT, { maxTokens: 12, temperature: 0 });
