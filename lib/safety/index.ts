@@ -38,6 +38,8 @@ export function decide(level: RiskLevel, policy: SafetyPolicy): SafetyDecision {
 export function warmUpAssessor(shell?: string): void {
   try {
     assessCommand('true', { shell });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded here on purpose, ahead of use
+    (require('./rules') as typeof import('./rules')).loadAllJudges();
   } catch {
     // assessCommand reports its own failures when it is called for real.
   }

@@ -289,3 +289,11 @@ function interpreterJudge(cmd: SimpleCommand, analysis: Analysis): void {
   shellRules().judgeInterpreter(cmd, analysis);
   if (cmd.name.startsWith('perl') || cmd.name.startsWith('ruby')) fsRules().judgeFileWriters(cmd, analysis);
 }
+
+/**
+ * Loads every judge module now instead of on first use: for a caller with idle time before the
+ * command it must assess (a model still writing it), so that assessment pays for no module load.
+ */
+export function loadAllJudges(): void {
+  for (const load of [fsRules, shellRules, gitRules, infraRules, networkRules, systemRules, dbRules, optionRules, macRules, knowledgeRules, wholeRules]) load();
+}
