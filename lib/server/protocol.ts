@@ -29,8 +29,23 @@ export interface ServerStatus {
   queued: number;
   served: number;
   memory: { rssBytes: number; rssAnonBytes?: number };
+  /**
+   * The figures of the last generation, also when its client went away mid-answer (a `--print`
+   * client closes the stream when the command is complete, before the usage chunk is sent).
+   */
+  lastRequest?: RequestFigures;
   /** Where it listens: the socket path, and a loopback address when started with --port. */
   listening: string[];
+}
+
+export interface RequestFigures {
+  /** Prompt tokens, of which `cachedTokens` were already in the KV cache (not evaluated). */
+  promptTokens?: number;
+  cachedTokens?: number;
+  promptMs?: number;
+  generatedTokens?: number;
+  generationMs?: number;
+  stopReason: string;
 }
 
 export interface EngineOptions {

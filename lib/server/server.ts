@@ -10,7 +10,7 @@ import type { ChatMessage, CompleteOptions } from '../engine/types';
 import type { GenerateResult } from '../backends/types';
 import { isAbortError } from '../errors';
 import { checkSocketFile, prepareSocketDir, type ServerLocation } from './socket-dir';
-import { EngineOptions, memoryUsage, modelIdentity, PROTOCOL_VERSION, ServerStatus, STATUS_PATH, STOP_PATH } from './protocol';
+import { EngineOptions, memoryUsage, modelIdentity, PROTOCOL_VERSION, type RequestFigures, ServerStatus, STATUS_PATH, STOP_PATH } from './protocol';
 
 export interface ResidentServerOptions {
   location: ServerLocation;
@@ -66,6 +66,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
   let active = 0;
   let queued = 0;
   let served = 0;
+  let lastRequest: RequestFigures | undefined;
   let turn: Promise<unknown> = Promise.resolve();
 
   const refusal = prepareSocketDir(options.location);
@@ -95,6 +96,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
     queued,
     served,
     memory: memoryUsage(),
+    lastRequest,
     listening,
   });
 
@@ -159,7 +161,7 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
       if (abort.signal.aborted) return undefined;
       active++;
       try {
-        return await backend.generate({
+        const result = await backend.generate({
           messages: body.messages,
           jsonSchema: body.jsonSchema,
           maxTokens: body.maxTokens,
@@ -172,6 +174,9 @@ export async function startResidentServer(options: ResidentServerOptions): Promi
           signal: abort.signal,
           onToken: streaming ? (piece) => send(`data: ${JSON.stringify(chunk(id, label, { content: piece }, null))}\n\n`) : undefined,
         });
+        const t = result.timings;
+        lastRequest = { promptTokens: t.promptTokens, cachedTokens: t.cachedTokens, promptMs: t.promptMs, generatedTokens: t.generatedTokens, generationMs: t.generationMs, stopReason: result.stopReason };
+        return result;
       } finally {
         active--;
         served++;

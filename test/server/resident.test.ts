@@ -86,6 +86,18 @@ test('the first request starts a resident server and later requests are answered
   expect(second.stderr).toContain('(resident)');
   expect((await runningServer(env)).pid).toBe(server.pid);
   expect((await runningServer(env)).served).toBeGreaterThanOrEqual(2);
+
+  // --print closes the stream when the command is complete, before the usage chunk: the
+  // server's status still tells what that generation did.
+  const printed = runCli(['--model', model, '--shell', 'bash', '--max-tokens', '64', '--print', 'list', 'files'], { env });
+  expect(printed.status).toBe(0);
+  const last = (await runningServer(env)).lastRequest;
+  expect(last).toBeDefined();
+  expect(last!.promptTokens).toBeGreaterThan(0);
+  expect(last!.cachedTokens).toBeLessThanOrEqual(last!.promptTokens!);
+  expect(last!.generatedTokens).toBeGreaterThanOrEqual(1);
+  const shown = runCli(['serve', '--status'], { env });
+  expect(shown.stdout).toMatch(/last +\d+ of \d+ prompt tokens evaluated in \d+ ms, \d+ generated in \d+ ms/);
 });
 
 test('the socket directory is private to its owner and the socket is not readable by others', async () => {

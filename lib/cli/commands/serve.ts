@@ -1,6 +1,7 @@
 // `cmdai serve`: the resident model in the foreground (for systemd/launchd), plus --status and
 // --stop for the one running in the background. Clients start it themselves when needed.
 import type { Argv, CommandModule } from 'yargs';
+import type { RequestFigures } from '../../server/protocol';
 import { CmdaiError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { configFromArgs, ModelArgs, withModelOptions } from '../options';
@@ -123,10 +124,18 @@ function describeServer(probe: Awaited<ReturnType<typeof import('../../server/cl
         `  model      ${s.model.label} (${s.model.path})`,
         `  memory     ${memory}`,
         `  requests   ${s.served} served, ${s.active} running, ${s.queued} waiting; ${idle}`,
+        ...(s.lastRequest ? [`  last       ${lastRequestLine(s.lastRequest)}`] : []),
         `  listening  ${s.listening.join(', ')}`,
       ].join('\n');
     }
   }
+}
+
+/** "28 of 519 prompt tokens evaluated in 950 ms, 2 generated in 170 ms (abort)" */
+function lastRequestLine(r: RequestFigures): string {
+  const ms = (value: number | undefined) => (value === undefined ? '?' : `${Math.round(value)} ms`);
+  const evaluated = r.promptTokens !== undefined && r.cachedTokens !== undefined ? `${r.promptTokens - r.cachedTokens} of ${r.promptTokens}` : `${r.promptTokens ?? '?'}`;
+  return `${evaluated} prompt tokens evaluated in ${ms(r.promptMs)}, ${r.generatedTokens ?? '?'} generated in ${ms(r.generationMs)} (${r.stopReason})`;
 }
 
 /** One line for `cmdai doctor`. */
