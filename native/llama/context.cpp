@@ -99,7 +99,11 @@ class CompleteWorker : public ContextWorker<std::string> {
         try {
             listener.Call({Napi::String::New(env, text)});
         } catch (const Napi::Error &) {
-            // The TypeScript layer catches listener errors itself; never let one escape here.
+            // The TypeScript layer catches listener errors itself, so a call that fails here means
+            // this environment can no longer run JS: a worker thread being terminated. Node lets
+            // thread-pool work finish before it runs cleanup hooks, so the teardown hook's abort
+            // would come only after the whole generation (seconds to minutes); stop it now.
+            context_->abortRequested_ = true;
         }
     }
 
