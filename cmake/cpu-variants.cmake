@@ -1,7 +1,7 @@
 # ggml's GGML_CPU_ALL_VARIANTS builds one CPU library per instruction-set level, with a fixed list
 # of -march flags. Not every compiler knows every level: GCC before 14 has no arm64 SME
 # (armv9.2-a+sme), and Debian 12's aarch64 cross compiler and Ubuntu 22.04's native one are
-# GCC 12 and 11. Rather than fail the whole build, a variant whose flags the compiler rejects is
+# GCC 12 and 11; MinGW-w64 GCC 12 accepts the AMX flags but cannot assemble AMX tile loads. Rather than fail the whole build, a variant whose flags the compiler rejects is
 # left out: its target compiles a placeholder (not-built-variant.c) so llama.cpp's dependency
 # graph stays intact, and its name goes to cmdai-cpu-variants-not-built.txt in the build folder,
 # which scripts/prebuild.js reads so the placeholder is never shipped. A CPU the variant was for
@@ -49,6 +49,21 @@ function(cmdai_leave_out_unbuildable_cpu_variants)
           "the CPU variant ${target} is left out of this build (CPUs it was for use the next best variant).")
         cmdai_leave_out_variant(${target} compiler)
         continue()
+      endif()
+      # AMX (sapphirerapids): GCC 12's _tile_loadd passes the row stride as `long`, which is 32 bits
+      # on Windows (LLP64), so MinGW-w64 GCC 12 emits a 32-bit index register in the tileloadd
+      # address and the assembler rejects it ("is not a valid base/index expression"). Accepting
+      # the flags is not enough there: the compiler must assemble a tile load.
+      if("-mamx-tile" IN_LIST arch_flags)
+        string(MAKE_C_IDENTIFIER "CMDAI_COMPILER_BUILDS_AMX_LOAD_${target}" amx_result)
+        check_c_source_compiles("#include <immintrin.h>
+int main(void) { static char tiles[1024]; _tile_loadd(0, tiles, 64); return 0; }" ${amx_result})
+        if(NOT ${amx_result})
+          message(WARNING "cmdai: ${CMAKE_C_COMPILER} cannot assemble an AMX tile load with ${CMAKE_REQUIRED_FLAGS}: "
+            "the CPU variant ${target} is left out of this build (CPUs it was for use the next best variant).")
+          cmdai_leave_out_variant(${target} compiler)
+          continue()
+        endif()
       endif()
     endif()
     if(CMDAI_CPU_VARIANTS_ONLY AND NOT variant IN_LIST CMDAI_CPU_VARIANTS_ONLY)

@@ -77,9 +77,17 @@ const REQUIRED = [
  * `prebuildManifests` maps "<platform>-<arch>" to the parsed prebuilds/<tuple>/prebuild.json
  * found in the checkout (or undefined), so a prebuild is checked file by file.
  */
-function findPackProblems(paths, { expectPrebuilds = [], prebuildManifests = {} } = {}) {
+function findPackProblems(paths, { expectPrebuilds = [], prebuildManifests = {}, bundledPackages = [] } = {}) {
   const problems = [];
   const present = new Set(paths);
+  // npm installs a bundled package's own dependencies from the tarball only: when `npm pack`
+  // left one out (it does when node_modules is a symlink to another checkout's), the install
+  // leaves an empty folder in its place and the bundled package fails to load.
+  for (const name of bundledPackages) {
+    if (!paths.some((p) => p.startsWith(`node_modules/${name}/`))) {
+      problems.push(`node_modules/${name} is missing from the package: it is bundled (bundleDependencies, or a dependency of one), and npm will not fetch it at install time.`);
+    }
+  }
   for (const p of paths) {
     const rule = FORBIDDEN.find((r) => r.test(p));
     if (rule) problems.push(`${p} must not be packed: ${rule.why}.`);
@@ -201,6 +209,7 @@ function main() {
   const problems = findPackProblems(paths, {
     expectPrebuilds: opts.expectPrebuilds,
     prebuildManifests: readPrebuildManifests(repoRoot, opts.expectPrebuilds),
+    bundledPackages: [...BUNDLED].filter((name) => fs.existsSync(path.join(repoRoot, 'node_modules', name, 'package.json'))),
   });
   if (opts.maxPackedMb !== null && report.size > opts.maxPackedMb * 1024 * 1024) {
     problems.push(`the tarball is ${formatBytes(report.size)} packed, over the ${opts.maxPackedMb} MB limit.`);
@@ -237,4 +246,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { findPackProblems, sizeByArea, FORBIDDEN, REQUIRED };
+module.exports = { findPackProblems, sizeByArea, FORBIDDEN, REQUIRED, BUNDLED };

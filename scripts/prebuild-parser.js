@@ -11,6 +11,10 @@
 //
 //   node scripts/prebuild-parser.js          rebuild when the shipped binary needs a newer runtime
 //   node scripts/prebuild-parser.js --check  only report whether the shipped binary loads
+//   node scripts/prebuild-parser.js --glibcxx-floor 3.4.30   also rebuild when the shipped binary
+//        needs a newer libstdc++ than that (the prebuild's own floor, passed by prebuild.js):
+//        loading on the build machine is not enough when its libstdc++ is newer than the oldest
+//        distribution the prebuild supports (CI images carry newer GCC runtimes).
 //   node scripts/prebuild-parser.js --target linux-arm64   the same for a cross build: loads
 //        upstream's binary under qemu with the cross sysroot (Debian 12's libstdc++); when it
 //        does not load, compiles it with the aarch64 cross compiler in a copy under build/cross/
@@ -48,13 +52,14 @@ function loadError(file) {
 function newestGlibcxx(file) {
   const bytes = fs.readFileSync(file).toString('latin1');
   const versions = [...bytes.matchAll(/GLIBCXX_([0-9]+(?:\.[0-9]+)*)/g)].map((m) => m[1]);
-  const byNumber = (a, b) => {
-    const x = a.split('.').map(Number);
-    const y = b.split('.').map(Number);
-    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);
-    return 0;
-  };
-  return versions.sort(byNumber).pop() || null;
+  return versions.sort(compareDotted).pop() || null;
+}
+
+function compareDotted(a, b) {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);
+  return 0;
 }
 
 /** npm's own node-gyp, so no extra dependency is needed to compile the binding. */
@@ -243,20 +248,30 @@ function main() {
   const shipped = path.join(packageDir, 'prebuilds', `linux-${process.arch}`, 'tree-sitter.node');
   if (!fs.existsSync(shipped)) fail(`${shipped} is missing; run \`npm ci\` first.`);
 
+  const floorIndex = process.argv.indexOf('--glibcxx-floor');
+  const floor = floorIndex > 0 ? process.argv[floorIndex + 1] : null;
+  const aboveFloor = (file) => {
+    const needs = newestGlibcxx(file);
+    return floor && needs && compareDotted(needs, floor) > 0 ? needs : null;
+  };
   const error = loadError(shipped);
   const needs = newestGlibcxx(shipped);
-  if (!error) {
-    log(`the shipped tree-sitter binding loads here (needs GLIBCXX ${needs || 'none'}).`);
+  const tooNew = aboveFloor(shipped);
+  if (!error && !tooNew) {
+    log(`the shipped tree-sitter binding loads here (needs GLIBCXX ${needs || 'none'}${floor ? `, the prebuild ${floor}` : ''}).`);
     return;
   }
-  if (check) fail(`the shipped tree-sitter binding does not load here: ${error}`);
+  const why = error ? `does not load here: ${error}` : `needs GLIBCXX ${tooNew}, newer than the prebuild's ${floor}`;
+  if (check) fail(`the shipped tree-sitter binding ${why}`);
 
-  log(`the shipped tree-sitter binding does not load here (${error}); compiling it from its sources`);
+  log(`the shipped tree-sitter binding ${why}; compiling it from its sources`);
   const built = spawnSync(process.execPath, [nodeGypScript(), 'rebuild', '--release', ...nodeHeadersArgs()], { cwd: packageDir, stdio: 'inherit' });
   if (built.status !== 0) fail('compiling the tree-sitter binding failed (see the output above); it needs python3, make and a C++ compiler.');
   const output = path.join(packageDir, 'build', 'Release', 'tree_sitter_runtime_binding.node');
   const stillBroken = loadError(output);
   if (stillBroken) fail(`the rebuilt tree-sitter binding does not load: ${stillBroken}`);
+  const stillTooNew = aboveFloor(output);
+  if (stillTooNew) fail(`the rebuilt tree-sitter binding needs GLIBCXX ${stillTooNew}, newer than the prebuild's ${floor}; build both with the same compiler.`);
   fs.copyFileSync(output, shipped);
   log(`replaced ${path.relative(repoRoot, shipped)} with a build that needs GLIBCXX ${newestGlibcxx(shipped) || 'none'}.`);
 }

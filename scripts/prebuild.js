@@ -338,16 +338,21 @@ function main() {
   // --skip-build keeps the build time of the build it lays out (when it is the same platform's).
   const buildSeconds = options.skipBuild ? (previous.buildSeconds ?? null) : build();
 
-  // The shell parser's binding travels inside the tarball (bundleDependencies); make sure the
-  // copy shipped runs on the same Linux floor as the addon (scripts/prebuild-parser.js).
-  const parser = spawnSync(process.execPath, [path.join(__dirname, 'prebuild-parser.js'), '--target', tuple], { cwd: repoRoot, stdio: 'inherit' });
-  if (parser.status !== 0) fail('the shell parser binding is not usable (see the output above).');
-
   const found = collect();
   const addonName = layOut(found);
   const bundled = targetPlatform === 'linux' ? bundleRuntimeLibraries() : [];
   const libraries = [...found.libraries.keys(), ...bundled].sort();
   if (fs.existsSync(path.join(prebuildDir, 'libgomp.so.1.GPL-3.0.txt'))) libraries.push('libgomp.so.1.GPL-3.0.txt');
+  const requires = targetPlatform === 'linux' ? linuxRuntimeFloor() : undefined;
+
+  // The shell parser's binding travels inside the tarball (bundleDependencies); make sure the
+  // copy shipped runs on the same Linux floor as the addon (scripts/prebuild-parser.js): natively,
+  // by the libstdc++ version the prebuild needs (not by loading here, where libstdc++ may be
+  // newer); cross, by loading it with the target sysroot's libraries.
+  const floorArgs = !crossTarget && requires?.glibcxx ? ['--glibcxx-floor', requires.glibcxx] : [];
+  const parser = spawnSync(process.execPath, [path.join(__dirname, 'prebuild-parser.js'), '--target', tuple, ...floorArgs], { cwd: repoRoot, stdio: 'inherit' });
+  if (parser.status !== 0) fail('the shell parser binding is not usable (see the output above).');
+
   const linkage = targetPlatform === 'linux' ? checkLinuxLinkage(addonName) : targetPlatform === 'win32' ? checkWindowsLinkage(addonName) : [];
   const loaded = checkLoads(addonName);
   const problems = [...linkage, ...loaded.problems];
@@ -367,7 +372,7 @@ function main() {
     // `CMDAI_CPU_VARIANTS_ONLY`: a partial development build, which check-pack will not ship.
     cpuVariantsNotBuilt: Object.fromEntries(found.notBuilt.map(({ variant, reason }) => [variant, reason])),
     napiVersion: 8,
-    requires: targetPlatform === 'linux' ? linuxRuntimeFloor() : undefined,
+    requires,
     llamaCppRevision: llamaCppRevision(),
     buildSeconds,
     builtWith: {

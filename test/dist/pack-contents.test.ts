@@ -11,6 +11,7 @@ interface CheckPack {
     options?: {
       expectPrebuilds?: string[];
       prebuildManifests?: Record<string, { addon: string; libraries: string[]; cpuVariantsNotBuilt?: Record<string, string> }>;
+      bundledPackages?: string[];
     },
   ): string[];
 }
@@ -64,6 +65,13 @@ describe('check-pack rules', () => {
     expect(findPackProblems(packed, { expectPrebuilds: ['linux-x64'], prebuildManifests: { 'linux-x64': manifest } })).toEqual([
       'prebuilds/linux-x64/libggml-cpu-haswell.so is listed in prebuild.json but not packed.',
     ]);
+  });
+
+  test('a bundled package, or a dependency of one, left out of the tarball is reported', () => {
+    const packed = [...COMPLETE, 'node_modules/tree-sitter/package.json', 'node_modules/node-gyp-build/index.js'];
+    const problems = findPackProblems(packed, { bundledPackages: ['tree-sitter', 'node-gyp-build', 'node-addon-api'] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^node_modules\/node-addon-api is missing from the package: it is bundled/);
   });
 
   test('a partial development build (--cpu-variants) is refused; a variant the compiler lacks is not', () => {

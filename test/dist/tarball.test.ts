@@ -172,6 +172,24 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  test('where no prebuild matches and nothing was built, the first use of the engine says so: the platform, and how to build from source', async () => {
+    // The installed package as it is on a platform the tarball has no prebuild for: the same
+    // files without prebuilds/<this platform>/ (the bundled parser keeps its own prebuilds).
+    const installed = path.join(prefix, 'lib', 'node_modules', 'cmdai');
+    const copy = path.join(work, 'no-prebuild', 'cmdai');
+    const left = path.join(installed, 'prebuilds', prebuildTuple);
+    fs.cpSync(installed, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => src !== left });
+    expect(fs.existsSync(path.join(copy, 'prebuilds', prebuildTuple))).toBe(false);
+    const r = await run(process.execPath, [path.join(copy, 'bin', 'cmdai.js'), '--model', tinyModel, '--print', 'list files']);
+    expect(r.status).not.toBe(0);
+    expect(r.status).not.toBeNull();
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`no prebuilt binary for ${prebuildTuple}`);
+    expect(r.stderr).toContain(`Run \`npm run build:native\` in ${copy}`);
+    expect(r.stderr).toMatch(/CMake/);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
   test('no build tool was invoked by the install or by any command above', () => {
     expect(buildToolCalls()).toBe('');
   });
