@@ -180,7 +180,11 @@ describe('npm i -g ./cmdai-<version>.tgz --ignore-scripts, with no compiler on P
     const left = path.join(installed, 'prebuilds', prebuildTuple);
     fs.cpSync(installed, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => src !== left });
     expect(fs.existsSync(path.join(copy, 'prebuilds', prebuildTuple))).toBe(false);
-    const r = await run(process.execPath, [path.join(copy, 'bin', 'cmdai.js'), '--model', tinyModel, '--print', 'list files']);
+    // Its own user profile: the tests above left a resident model server (keepAlive) whose socket
+    // is in their cache folder, and a request there would be answered by the other install's engine.
+    const home = path.join(work, 'no-prebuild', 'home');
+    const env = { ...isolatedEnv(), HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local', 'share') };
+    const r = await run(process.execPath, [path.join(copy, 'bin', 'cmdai.js'), '--model', tinyModel, '--print', 'list files'], { env });
     expect(r.status).not.toBe(0);
     expect(r.status).not.toBeNull();
     expect(r.stdout).toBe('');
