@@ -70,21 +70,7 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
       notice(`not used: ${refusal.reason}. ${refusal.hint}`);
       return undefined;
     }
-    const probing = probeServer(location, { hold: true });
-    // The client's modules load while the status request is in flight (a check-phase callback
-    // runs after the connection has sent it), not after its answer.
-    const clientModule = new Promise<typeof import('../backends/openai')>((resolve, reject) =>
-      setImmediate(() => {
-        try {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
-          resolve(require('../backends/openai') as typeof import('../backends/openai'));
-        } catch (err) {
-          reject(err as Error);
-        }
-      }),
-    );
-    clientModule.catch(() => undefined);
-    let probe = await probing;
+    let probe = await probeServer(location, { hold: true });
     if (probe.kind === 'none') {
       const started = startServer(location, model, options, env);
       if (typeof started === 'string') {
@@ -122,7 +108,8 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
       notice(status.state === 'failed' ? `the server could not load the model: ${status.error}` : `the server is ${status.state}`);
       return undefined;
     }
-    const { createOpenAIBackend } = await clientModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the socket transport loads only when the resident model is used
+    const { createOpenAIBackend } = require('../backends/openai') as typeof import('../backends/openai');
     connection = {
       status,
       backend: createOpenAIBackend({
