@@ -245,21 +245,31 @@ async function answer(
   const messages: ChatMessage[] = [{ role: 'system', content: buildSystemPrompt(environment) }, ...turns];
   const jsonSchema = commandAnswerSchema(limitsForTokenBudget(maxTokens));
 
-  const { result: main, answer: parsed } = await generateAnswer(backend, {
-    messages,
-    stableUserStart: USER_MESSAGE_START,
-    jsonSchema,
-    maxTokens,
-    temperature: options.temperature ?? 0,
-    seed: options.seed,
-    signal: options.signal,
-  }, {
-    ...options,
-    // The assessor (rule tables, shell parser) loads while the model writes the command: the
-    // main thread is only waiting then (on the engine's worker thread or the socket), and the
-    // command is assessed the moment it closes instead of after a cold load.
-    onAnswerStart: () => setImmediate(() => warmUpAssessor(environment.shell)),
-  });
+  // The assessor (rule tables, shell parser) loads while the model writes the command: the main
+  // thread is only waiting then (on the engine's worker thread or the socket), and the command is
+  // assessed the moment it closes instead of after a cold load. Never left pending once the
+  // answer is in: nothing of this call may run after it returns.
+  let warmUp: NodeJS.Immediate | undefined;
+  let answered;
+  try {
+    answered = await generateAnswer(backend, {
+      messages,
+      stableUserStart: USER_MESSAGE_START,
+      jsonSchema,
+      maxTokens,
+      temperature: options.temperature ?? 0,
+      seed: options.seed,
+      signal: options.signal,
+    }, {
+      ...options,
+      onAnswerStart: () => {
+        warmUp = setImmediate(() => warmUpAssessor(environment.shell));
+      },
+    });
+  } finally {
+    if (warmUp) clearImmediate(warmUp);
+  }
+  const { result: main, answer: parsed } = answered;
 
   const alternatives: CommandAlternative[] = [];
   const wanted = Math.max(0, Math.floor(options.alternatives ?? 0));
