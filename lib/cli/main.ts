@@ -129,6 +129,12 @@ export async function main(argv: string[]): Promise<number> {
       const plain = parsePlainCheck(args);
       if (plain) return await runPlainCheck(plain);
     }
+    if (!route.subcommand) {
+      // A plain request skips yargs too (lib/cli/fast-generate.ts): what a shell key binding runs.
+      const { parsePlainGenerate } = require('./fast-generate') as typeof import('./fast-generate');
+      const plain = parsePlainGenerate(args);
+      if (plain) return await (require('./commands/generate') as typeof import('./commands/generate')).runGenerate(plain);
+    }
     await buildParser(args, route).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {

@@ -21,13 +21,8 @@ import {
   OPENAI_SERVER_KINDS,
 } from './keys';
 import { configFilePath } from './paths';
+import { parseTomlTable } from './toml';
 import type { RepoPolicy } from './repo-policy';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- smol-toml ships a CommonJS build but ESM-only type declarations, so it is typed here
-const { parse: parseToml, TomlError } = require('smol-toml') as {
-  parse: (text: string) => unknown;
-  TomlError: new (...args: never[]) => Error & { line: number; column: number };
-};
 
 export * from './keys';
 export { configDir, configFilePath, cacheDir, promptCacheDir } from './paths';
@@ -206,18 +201,7 @@ const TABLES = new Set(['safety', 'ollama', 'openai', 'models']);
 
 /** Parses and validates the file's text; errors name the file, the line and the key. */
 export function parseConfigText(text: string, file: string): ParsedConfigFile {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof TomlError) {
-      const reason = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
-      throw new CmdaiError('CONFIG', `${file}:${err.line}: not valid TOML (${reason}).`, {
-        hint: 'Fix that line, or move the file away to start from defaults.',
-      });
-    }
-    throw err;
-  }
+  const doc = parseTomlTable(text, file, 'Fix that line, or move the file away to start from defaults.');
 
   const settings: [ConfigKey, ConfigValue][] = [];
   const warnings: string[] = [];

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdaiError } from '../errors';
+import { parseTomlTable } from './toml';
 import { SAFETY_POLICIES, type SafetyPolicy } from './keys';
 
 export const REPO_POLICY_FILE = '.cmdai.toml';
@@ -42,11 +43,6 @@ export function findRepoPolicyFile(cwd: string, home?: string): string | undefin
 
 /** Reads and checks a repository policy file; a file that cannot be read as TOML is an error (fail closed). */
 export function readRepoPolicy(file: string): RepoPolicy {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- start-up: the TOML parser loads only when a .cmdai.toml exists
-  const { parse, TomlError } = require('smol-toml') as {
-    parse: (text: string) => unknown;
-    TomlError: new (...args: never[]) => Error & { line: number };
-  };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -55,15 +51,11 @@ export function readRepoPolicy(file: string): RepoPolicy {
       hint: 'Make it readable, or remove it if it is not meant to be there.',
     });
   }
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text) as Record<string, unknown>;
-  } catch (err) {
-    if (!(err instanceof TomlError)) throw err;
-    throw new CmdaiError('CONFIG', `${file}:${err.line}: not valid TOML (${err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '')}).`, {
-      hint: "This repository's cmdai policy could not be read, so cmdai will not guess its rules; fix the file or ask the repository's maintainers.",
-    });
-  }
+  const doc = parseTomlTable(
+    text,
+    file,
+    "This repository's cmdai policy could not be read, so cmdai will not guess its rules; fix the file or ask the repository's maintainers.",
+  );
 
   const policy: RepoPolicy = { file, deny: [], notes: [] };
   const fail = (message: string): never => {

@@ -174,7 +174,10 @@ export function createResidentBackend(inProcess: InferenceBackend, resolveModel:
 /** One JSON request to the server over its socket; rejects on any transport failure. */
 function requestJson<T>(socket: string, method: 'GET' | 'POST', route: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<{ status: number; body: T }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method, path: route, headers: { accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+    // The Host header is an IP address so that Node does not check the name "localhost" for one:
+    // that check compiles Node's IPv6 pattern, ~7 ms of the first request a resident answer waits on.
+    const headers = { accept: 'application/json', host: '127.0.0.1' };
+    const req = http.request({ socketPath: socket, method, path: route, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (data: Buffer) => chunks.push(data));
       res.on('end', () => {

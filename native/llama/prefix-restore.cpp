@@ -37,6 +37,7 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
     reuse.prefixLength = std::min(prefixLength, prompt.size());
     const std::vector<llama_token> prefixTokens(prompt.begin(), prompt.begin() + reuse.prefixLength);
     size_t reused = CommonPrefixLength(cache.kvTokens, prompt);
+    bool restored = false;
     if (reuse.prefixLength > 0) {
         PrefixSnapshot fromFile;
         if (reused >= reuse.prefixLength) {
@@ -44,11 +45,13 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
         } else if (cache.prefix.tokens == prefixTokens && RestoreSequence(ctx, cache.prefix, cache.kvTokens)) {
             reuse.source = "memory";
             reused = reuse.prefixLength;
+            restored = true;
         } else if (!prefixCacheFile.empty() &&
                    ReadPrefixFile(prefixCacheFile, fingerprint, prefixTokens, fromFile, reuse.fileProblem) &&
                    RestoreSequence(ctx, fromFile, cache.kvTokens)) {
             reuse.source = "file";
             reused = reuse.prefixLength;
+            restored = true;
             cache.prefix = std::move(fromFile);
         } else {
             reuse.source = "computed";
@@ -56,12 +59,19 @@ PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, Sequence
             reuse.mustSavePrefix = true;
         }
     }
-    reused = std::min(reused, prompt.size() - 1);
+    // Kept logits describe the tokens they were computed after only while those stay in the cache
+    // untouched: a restore replaces them (even a failed one: it empties the cache), a shorter reuse
+    // cuts into them.
+    const bool wholePromptKnown = !restored && cache.promptLogitsAt == prompt.size() && reused >= prompt.size();
+    reused = std::min(reused, wholePromptKnown ? prompt.size() : prompt.size() - 1);
     if (!llama_memory_seq_rm(llama_get_memory(ctx), 0, static_cast<llama_pos>(reused), -1)) {
         llama_memory_clear(llama_get_memory(ctx), true);
         reused = 0;
     }
     cache.kvTokens.resize(reused);
+    if (restored || cache.promptLogitsAt > reused) {
+        cache.promptLogitsAt = 0;
+    }
     return reuse;
 }
 

@@ -15,6 +15,10 @@ namespace cmdai {
 struct SequenceCache {
     std::vector<llama_token> kvTokens;  // tokens whose KV entries are in the context, in order
     PrefixSnapshot prefix;
+    // The logits the model gave after the first `promptLogitsAt` kvTokens (the end of the last
+    // prompt): a prompt equal to those tokens needs nothing evaluated. 0 when none are kept.
+    std::vector<float> promptLogits;
+    size_t promptLogitsAt = 0;
 };
 
 struct PromptReuse {
@@ -25,8 +29,9 @@ struct PromptReuse {
 };
 
 // Keeps (or restores) the longest usable start of `prompt` in the KV cache and drops the rest,
-// so that cache.kvTokens is exactly what remains; the last prompt token is always left to
-// evaluate, since its logits drive the first sample.
+// so that cache.kvTokens is exactly what remains. The last prompt token is left to evaluate,
+// since its logits drive the first sample, unless the logits after the whole prompt are kept
+// (cache.promptLogitsAt == prompt.size(): the same prompt again); then nothing is evaluated.
 PromptReuse ReusePromptState(llama_context * ctx, uint64_t fingerprint, SequenceCache & cache,
                              const std::vector<llama_token> & prompt, size_t prefixLength,
                              const std::string & prefixCacheFile);

@@ -85,11 +85,11 @@ TokenSampler::TokenSampler(const llama_vocab * vocab, const SamplingOptions & op
     }
 }
 
-llama_token TokenSampler::Sample(llama_context * ctx) {
+llama_token TokenSampler::Sample(llama_context * ctx, const float * kept) {
+    const float * logits = kept != nullptr ? kept : llama_get_logits_ith(ctx, -1);
     if (plainGreedy_) {
         // Greedy with nothing to adjust the logits: an argmax, without building (and
         // allocating) a candidate array over the whole vocabulary at every token.
-        const float * logits = llama_get_logits_ith(ctx, -1);
         llama_token token = Argmax(logits);
         if (grammar_ && !GrammarAllows(token)) {
             token = DrawConstrained(logits);
@@ -100,10 +100,15 @@ llama_token TokenSampler::Sample(llama_context * ctx) {
         return token;
     }
     if (!grammar_) {
-        // Without a grammar this is exactly llama.cpp's llama_sampler_sample().
-        return llama_sampler_sample(chain_.get(), ctx, -1);
+        if (kept == nullptr) {
+            // Without a grammar this is exactly llama.cpp's llama_sampler_sample().
+            return llama_sampler_sample(chain_.get(), ctx, -1);
+        }
+        // The same steps over the kept logits.
+        const llama_token token = Draw(logits, false);
+        llama_sampler_accept(chain_.get(), token);
+        return token;
     }
-    const float * logits = llama_get_logits_ith(ctx, -1);
     llama_token token = Draw(logits, false);
     if (!GrammarAllows(token)) {
         token = DrawConstrained(logits);

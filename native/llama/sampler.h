@@ -31,8 +31,9 @@ class TokenSampler {
     // Throws GenerationError("USAGE") when the grammar is invalid.
     TokenSampler(const llama_vocab * vocab, const SamplingOptions & options);
 
-    // Samples from the logits of the last decoded token and accepts the result.
-    llama_token Sample(llama_context * ctx);
+    // Samples from the logits of the last decoded token (or from `kept`, logits kept from an
+    // earlier evaluation of the same tokens) and accepts the result.
+    llama_token Sample(llama_context * ctx, const float * kept = nullptr);
 
     // Accepts a token the answer is known to start with, as if it had been sampled; false (and
     // nothing accepted) when the grammar does not allow it.

@@ -80,7 +80,10 @@ describe('answerPrefix on the llama.cpp engine', () => {
     expect(error.code).toBe('USAGE');
     expect(error.message).toMatch(/answer prefix does not fit the grammar/);
     // The model is still usable afterwards.
-    const ok = await model.complete(prompt('list files'), { jsonSchema: schema, answerPrefix: '{', maxTokens: 60 });
+    // Room for both 40-character strings even written one escaped character (several tokens) at a
+    // time: with 60 tokens and an unseeded draw the answer was sometimes cut before it closed.
+    const ok = await model.complete(prompt('list files'), { jsonSchema: schema, answerPrefix: '{', maxTokens: 600, seed: 5 });
+    expect(ok.stopReason).toBe('eos');
     expect(() => JSON.parse(ok.text)).not.toThrow();
   });
 

@@ -290,6 +290,57 @@ describe('prompt-prefix reuse', () => {
     }
   });
 
+  describe('the same prompt again evaluates nothing (the logits after it are kept)', () => {
+    const prompt = `${prefix}list files<|im_end|>\n`;
+    const schema = { type: 'object', properties: { command: { type: 'string', maxLength: 40 } }, required: ['command'], additionalProperties: false };
+    const cases = [
+      ['greedy', { ...greedy }],
+      ['seeded sampling', { temperature: 0.9, topK: 40, seed: 7 }],
+      ['greedy with a JSON schema', { ...greedy, jsonSchema: schema }],
+      ['seeded sampling with a JSON schema', { temperature: 0.9, seed: 11, jsonSchema: schema }],
+    ] as const;
+
+    // Models of their own: the shared one's KV cache and prefix snapshot are what other tests look at.
+    let repeating: Model;
+    let fresh: Model;
+    beforeAll(async () => {
+      repeating = await loadModel(tinyModel(), { contextSize: 1024, threads: 2 });
+      fresh = await loadModel(tinyModel(), { contextSize: 1024, threads: 2 });
+    });
+    afterAll(async () => {
+      await repeating?.dispose();
+      await fresh?.dispose();
+    });
+
+    test.each(cases)('%s: the same tokens as a model that evaluates the whole prompt', async (_name, options) => {
+      await fresh.complete('completely unrelated text', { ...greedy, maxTokens: 2 });
+      const cold = await fresh.complete(prompt, { ...options, maxTokens: 10 });
+      await repeating.complete(prompt, { ...options, maxTokens: 10 });
+      const repeated = await repeating.complete(prompt, { ...options, maxTokens: 10 });
+      expect(repeated.timings.cachedTokens).toBe(repeated.timings.promptTokens);
+      expect(repeated.tokens).toEqual(cold.tokens);
+    });
+
+    test('kept logits are dropped once the cache no longer holds the prompt they follow', async () => {
+      const model = repeating;
+      await fresh.complete('completely unrelated text', { ...greedy, maxTokens: 2 });
+      const shorter = `${prefix}list`;
+      const expected = await fresh.complete(shorter, { ...greedy, maxTokens: 6 });
+      // The KV cache holds `prompt` and its answer; the shorter prompt is a start of it, so its
+      // last token is evaluated again (its logits were never kept) and the answer matches.
+      await model.complete(prompt, { ...greedy, maxTokens: 6 });
+      const cut = await model.complete(shorter, { ...greedy, maxTokens: 6 });
+      expect(cut.timings.cachedTokens).toBe(cut.timings.promptTokens - 1);
+      expect(cut.tokens).toEqual(expected.tokens);
+      // An unrelated prompt in between: the first prompt is evaluated again, with the same answer.
+      const first = await model.complete(prompt, { ...greedy, maxTokens: 6 });
+      await model.complete('completely unrelated text', { ...greedy, maxTokens: 2 });
+      const again = await model.complete(prompt, { ...greedy, maxTokens: 6 });
+      expect(again.timings.cachedTokens).toBeLessThan(again.timings.promptTokens);
+      expect(again.tokens).toEqual(first.tokens);
+    });
+  });
+
   test('a prefix snapshot in memory survives an unrelated prompt in between', async () => {
     const p = `${prefix}one<|im_end|>\n`;
     await model.complete(p, { ...greedy, maxTokens: 2, promptPrefix: prefix });
