@@ -210,7 +210,8 @@ function llamaFloor(label: string, runs: Timed[]): void {
     console.log(`  ${label}: no llama-bench reference (${fs.existsSync(bench) ? 'no token counts from --verbose' : `${bench} missing: npm run build:tools`})`);
     return;
   }
-  const p = Math.max(1, Math.round(median(evaluated)));
+  // 0 evaluated: the server had the whole prompt and the logits after it (the same request again).
+  const p = Math.max(0, Math.round(median(evaluated)));
   const n = Math.max(1, Math.round(median(generated)));
   const run = spawnSync(bench, ['-m', model, '-t', '2', '-p', String(p), '-n', String(n), '-r', '3', '-o', 'json'], { encoding: 'utf8' });
   if (run.status !== 0) {
@@ -220,9 +221,9 @@ function llamaFloor(label: string, runs: Timed[]): void {
   const results = JSON.parse(run.stdout) as Array<{ n_prompt: number; n_gen: number; avg_ts: number }>;
   const pp = results.find((r) => r.n_prompt > 0)?.avg_ts ?? NaN;
   const tg = results.find((r) => r.n_gen > 0)?.avg_ts ?? NaN;
-  const floorMs = (p / pp + n / tg) * 1000;
+  const floorMs = ((p > 0 ? p / pp : 0) + n / tg) * 1000;
   const firstChar = median(runs.map((t) => t.firstCharMs));
-  console.log(`  ${label}: ${p} prompt tokens evaluated + ${n} generated; llama-bench here: ${pp.toFixed(1)} t/s prompt, ${tg.toFixed(1)} t/s generation ` +
+  console.log(`  ${label}: ${p} prompt tokens evaluated + ${n} generated; llama-bench here: ${p > 0 ? `${pp.toFixed(1)} t/s prompt, ` : ''}${tg.toFixed(1)} t/s generation ` +
     `-> ${floorMs.toFixed(0)} ms of model work; cmdai's first character ${firstChar.toFixed(0)} ms = ${(firstChar / floorMs).toFixed(2)}x that`);
 }
 

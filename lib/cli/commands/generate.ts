@@ -59,7 +59,7 @@ export async function runGenerate(argv: GenerateArgs): Promise<number> {
   const { detectEnvironment } = require('../../prompt/environment') as typeof import('../../prompt/environment');
   const environment = detectEnvironment({ shell: config.shell });
   const interactive = !argv.json && !argv.print && Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const session = new BackendSession(config, argv, interactive);
+  const session = new BackendSession(config, argv, interactive, environment.shell);
 
   try {
     const result = argv.command !== undefined ? reviewResult(argv.command, config, environment) : await generate(argv, config, environment, session, interactive);
@@ -115,7 +115,11 @@ class BackendSession {
     private readonly config: CmdaiConfig,
     private readonly argv: GenerateArgs,
     private readonly interactive: boolean,
+    private readonly shell: string,
   ) {}
+
+  private warmedUp = false;
+  private warmUp?: NodeJS.Immediate;
 
   get dryRun(): boolean {
     return Boolean(this.argv.dryRun);
@@ -135,6 +139,13 @@ class BackendSession {
         yes: this.argv.yes,
         interactive: this.interactive,
         onLoadProgress: (fraction) => {
+          if (!this.warmedUp && fraction < 1) {
+            // A load keeps one core busy and leaves the main thread waiting: the safety assessor
+            // (rule tables, shell parser) loads now rather than while the model computes on
+            // every core. Cancelled with the spinner if it has not run by then.
+            this.warmedUp = true;
+            this.warmUp = setImmediate(() => (require('../../safety') as typeof import('../../safety')).warmUpAssessor(this.shell));
+          }
           this.spinner ??= startSpinner(process.stderr, 'Loading model');
           this.spinner.text(fraction >= 1 ? 'Thinking' : `Loading model ${Math.round(fraction * 100)}%`);
         },
@@ -148,6 +159,7 @@ class BackendSession {
   }
 
   stopSpinner(): void {
+    if (this.warmUp) clearImmediate(this.warmUp);
     this.spinner?.stop();
     this.spinner = undefined;
   }
