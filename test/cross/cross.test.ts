@@ -8,12 +8,12 @@
 // Needs: `npm run build:prebuild -- --target <t>` for each target, the tiny model
 // (`npm run fixtures`), and the Debian packages named by scripts/cross/targets.js.
 // CMDAI_CROSS_TARGETS=linux-arm64 (comma-separated) limits the targets.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalRegistry, type LocalRegistry } from '../dist/local-registry';
 import { startOpenAIFixture, type OpenAIFixture } from '../helpers/openai-fixture';
+import { runAsync } from '../helpers/run-async';
 import { repoRoot, tinyModel, vocabularyRenderer } from '../reference/reference-tools';
 
 jest.setTimeout(30 * 60 * 1000);
@@ -58,18 +58,8 @@ function describeRun(r: TargetRun | { status: number | null; stdout: string | Bu
   return `exit ${r.status}\n--- stdout\n${r.stdout.toString()}\n--- stderr\n${r.stderr}`;
 }
 
-/** Runs a host program without blocking the event loop (the local registry answers from it). */
-function runHost(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** A host program, run without blocking the event loop (the local registry answers from it). */
+const runHost = runAsync;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-cross-'));

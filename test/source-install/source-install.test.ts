@@ -10,12 +10,13 @@
 // (`npm run fixtures`). Dependencies come from the local registry of test/dist; the llama.cpp
 // source from LLAMA_CPP_DIR, so nothing is downloaded (the registry download of fetch-llama.js
 // is what a user without LLAMA_CPP_DIR gets; specs/distribution.md says where it was shown).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalRegistry, type LocalRegistry } from '../dist/local-registry';
 import { llamaCppDir, repoRoot, tinyModel } from '../reference/reference-tools';
+import { runAsync, type RunResult } from '../helpers/run-async';
 
 jest.setTimeout(45 * 60 * 1000);
 
@@ -28,23 +29,9 @@ let prefix: string;
 let installed: string;
 let install: RunResult;
 
-interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Asynchronous: the local registry answers from this process's event loop. */
 function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd ?? work, env: options.env ?? userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync(cmd, args, { cwd: options.cwd ?? work, env: options.env ?? userEnv() });
 }
 
 function describeRun(r: RunResult): string {
