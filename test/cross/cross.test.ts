@@ -226,6 +226,22 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
       expect((await listDir(places.promptCache)).length).toBeGreaterThan(0);
     });
 
+    // The CLI keeps the model loaded in a background server between requests (specs/resident.md):
+    // on Windows over a named pipe, elsewhere over a Unix socket in a 0700 folder. The request
+    // above started one (keepAlive defaults to 10 minutes); this one must be answered by it.
+    test(`the resident model answers the next request over ${isWindows ? 'its named pipe' : 'its Unix socket'}; serve --status shows it, serve --stop ends it`, async () => {
+      const ask = await cmdai(['--model', seen(tinyModel), '--verbose', '--print', 'show disk usage']);
+      expect(describeRun(ask)).toMatch(/^exit 0/);
+      expect(ask.stderr).toMatch(/backend llama\.cpp \(resident\)/);
+      const status = await cmdai(['serve', '--status']);
+      expect(describeRun(status)).toMatch(/^exit 0/);
+      expect(status.stdout.toString()).toMatch(isWindows ? /\\\\\.\\pipe\\cmdai-/ : /server\.sock/);
+      const stop = await cmdai(['serve', '--stop']);
+      expect(describeRun(stop)).toMatch(/^exit 0/);
+      const after = await cmdai(['serve', '--status']);
+      expect(after.status).toBe(4);
+    });
+
     test(`greedy completion equals llama-simple built for ${targetName}, ${PARITY_TOKENS} tokens, byte for byte`, async () => {
       const simple = buildLlamaSimple(targetName);
       const reference = await cross.runTargetAsync(target, seen(simple), ['-m', seen(tinyModel), '-n', String(PARITY_TOKENS), PARITY_PROMPT], {
