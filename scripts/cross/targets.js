@@ -167,6 +167,10 @@ function prepareTargetRun(target, program, args, env, input) {
   } else {
     cmd = target.emulator;
     argv = ['-L', target.sysroot, program, ...args];
+    // Programs the target's program starts (cmdai starting its resident server) run through the
+    // kernel's binfmt_misc entry for the emulator, when the machine has one: they find the
+    // target's libraries the same way.
+    fullEnv.QEMU_LD_PREFIX = target.sysroot;
   }
   const fds = [fs.openSync(inFile, 'r'), fs.openSync(outFile, 'w'), fs.openSync(errFile, 'w')];
   let finished = false;
