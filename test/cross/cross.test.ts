@@ -69,16 +69,13 @@ function describeRun(r: TargetRun | { status: number | null; stdout: string | Bu
   return `exit ${r.status}\n--- stdout\n${r.stdout.toString()}\n--- stderr\n${r.stderr}`;
 }
 
-/** A host program, run without blocking the event loop (the local registry answers from it). */
-const runHost = runAsync;
-
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-cross-'));
   fs.mkdirSync(path.join(work, 'tmp'));
   if (!fs.existsSync(tinyModel)) throw new Error('models/test/tiny-qwen2.gguf is missing; run `npm run fixtures` first.');
-  const build = await runHost('npm', ['run', 'build:ts'], { cwd: repoRoot, env: process.env });
+  const build = await runAsync('npm', ['run', 'build:ts'], { cwd: repoRoot, env: process.env });
   if (build.status !== 0) throw new Error(`npm run build:ts failed: ${describeRun(build)}`);
-  const pack = await runHost('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, env: process.env });
+  const pack = await runAsync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, env: process.env });
   if (pack.status !== 0) throw new Error(`npm pack failed: ${describeRun(pack)}`);
   const [report] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = path.join(work, report.filename);
@@ -119,7 +116,7 @@ describe.each(TARGETS)('%s, emulated', (targetName) => {
     // local registry: what lands on disk is the same on every platform.
     prefix = path.join(work, targetName);
     fs.mkdirSync(prefix);
-    const install = await runHost('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', prefix, tarball], {
+    const install = await runAsync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', prefix, tarball], {
       cwd: path.join(work, 'tmp'),
       env: { ...process.env, npm_config_registry: registry.url, npm_config_cache: path.join(work, 'npm-cache'), npm_config_userconfig: path.join(work, 'npmrc') },
     });

@@ -118,7 +118,7 @@ class BackendSession {
     private readonly shell: string,
   ) {}
 
-  private warmedUp = false;
+  /** The assessor's warm-up, scheduled once, at the start of a load. */
   private warmUp?: NodeJS.Immediate;
 
   get dryRun(): boolean {
@@ -139,11 +139,10 @@ class BackendSession {
         yes: this.argv.yes,
         interactive: this.interactive,
         onLoadProgress: (fraction) => {
-          if (!this.warmedUp && fraction < 1) {
+          if (!this.warmUp && fraction < 1) {
             // A load keeps one core busy and leaves the main thread waiting: the safety assessor
             // (rule tables, shell parser) loads now rather than while the model computes on
             // every core. Cancelled with the spinner if it has not run by then.
-            this.warmedUp = true;
             this.warmUp = setImmediate(() => (require('../../safety') as typeof import('../../safety')).warmUpAssessor(this.shell));
           }
           this.spinner ??= startSpinner(process.stderr, 'Loading model');
