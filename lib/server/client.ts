@@ -197,7 +197,7 @@ function requestJson<T>(socket: string, method: 'GET' | 'POST', route: string, t
 }
 
 /** What is at the socket path: nothing (a stale socket is removed), a refusal, something else, or a cmdai server. */
-export async function probeServer(location: ServerLocation, options: { hold?: boolean } = {}): Promise<Probe> {
+export async function probeServer(location: ServerLocation, options: { hold?: boolean; starting?: boolean } = {}): Promise<Probe> {
   const file = checkSocketFile(location.socket);
   if (!file.exists) return { kind: 'none' };
   if (file.refusal) return { kind: 'refused', refusal: file.refusal };
@@ -216,6 +216,12 @@ export async function probeServer(location: ServerLocation, options: { hold?: bo
     return { kind: 'status', status };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' && options.starting) {
+      // A server this client started creates its socket file a moment before it listens on it
+      // (bind, then listen): refused now is not yet, not stale. Removing it then made that
+      // server stop ("the socket file was removed or replaced") and the answer go in-process.
+      return { kind: 'none' };
+    }
     if (code === 'ECONNREFUSED' || code === 'ENOENT') {
       // Left behind by a server that died: nobody listens. Removed only if it is still the same file.
       if (checkSocketFile(location.socket).inode === file.inode) fs.rmSync(location.socket, { force: true });
@@ -255,7 +261,7 @@ async function waitUntilReady(location: ServerLocation, child: { exited: () => b
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     if (signal?.aborted) throw new CmdaiError('ABORTED', 'The request was aborted.');
-    const probe = await probeServer(location, { hold: true });
+    const probe = await probeServer(location, { hold: true, starting: child !== undefined && !child.exited() });
     if (probe.kind === 'status' && probe.status.state !== 'loading') return probe;
     if (probe.kind === 'status') options.onLoadProgress?.(probe.status.loadProgress);
     if (probe.kind === 'refused' || probe.kind === 'foreign') return probe;
