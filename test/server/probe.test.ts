@@ -16,8 +16,13 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdai-probe-'));
 });
 
-afterEach(() => {
-  binder?.kill('SIGKILL');
+afterEach(async () => {
+  // Gone before the next test (and before jest tears this file down): nothing of it outlives the test.
+  if (binder && binder.exitCode === null && binder.signalCode === null) {
+    const exited = new Promise((resolve) => binder!.once('exit', resolve));
+    binder.kill('SIGKILL');
+    await exited;
+  }
   binder = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
